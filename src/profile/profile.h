@@ -1,0 +1,96 @@
+/* profile/profile.h — one profiled process, as read from its state file.
+ *
+ * Contract
+ *   - profile_load() reads a state file (state/format.h) written by the
+ *     tracker, checks magic, version, sizes, offsets, counts and every
+ *     reference before trusting it, and builds this plain in-memory model.
+ *     It works on files whose writer died at any instant (SIGKILL included).
+ *   - The caller owns the struct; profile_free() releases everything in it.
+ *   - Returns 0 on success, or a negative OOMPH_PROFILE_E* code with a one-line
+ *     human message in `err` (never aborts, never prints).
+ *   - Never called from inside the profiled process.
+ *
+ * The model: `nodes` is the stack trie (node 0 = root, no frame; parent <
+ * index for every other node); `peak_self[i]` / `live_self[i]` are the bytes
+ * whose innermost frame is node i, at the peak / at the end (or death).  The
+ * sampled estimates are rescaled by the reader so that sum(peak_self) ==
+ * peak_bytes and sum(live_self) == end_bytes exactly (the exact totals are
+ * known; the split between stacks is the estimate).
+ */
+#ifndef OOMPH_PROFILE_H
+#define OOMPH_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+	OOMPH_PROFILE_EIO = -1,       /* cannot open or read the file */
+	OOMPH_PROFILE_EFOREIGN = -2,  /* not an oomph state file (bad magic) */
+	OOMPH_PROFILE_EVERSION = -3,  /* oomph state of another format version */
+	OOMPH_PROFILE_ETRUNC = -4,    /* shorter than its header says */
+	OOMPH_PROFILE_ECORRUPT = -5,  /* a count, offset or reference is wrong */
+	OOMPH_PROFILE_ENOTREADY = -6, /* writer died before initialising it */
+	OOMPH_PROFILE_ENOMEM = -7,
+};
+
+#define PROFILE_FRAME_PYTHON 0u
+#define PROFILE_FRAME_SYNTHETIC 1u
+#define PROFILE_FRAME_TRUNCATED 2u
+
+struct profile_frame {
+	const char *file;  /* points into profile.strings */
+	const char *func;
+	uint32_t line;     /* 0 if unknown */
+	uint32_t flags;    /* PROFILE_FRAME_* */
+};
+
+struct profile_node {
+	uint32_t parent;   /* index of parent node; node 0 (root) has UINT32_MAX */
+	uint32_t frame;    /* index into frames; unused for node 0 */
+};
+
+struct profile {
+	char *path;               /* the state file it came from */
+	int pid, ppid;
+	unsigned generation;      /* n-th exec'd image of this pid (0 first) */
+	int argc;
+	char **argv;              /* the process's command line */
+	char python_version[32];  /* "" if not a Python process / unknown */
+
+	double start_unix_s;      /* wall-clock time the state was created */
+	double duration_s;        /* until exit, or the last recorded event */
+	uint64_t sample_rate;     /* bytes; 1 = exact */
+	int exact;
+
+	int64_t peak_bytes;       /* exact high-water mark of tracked memory */
+	double peak_time_s;       /* since start */
+	int64_t end_bytes;        /* tracked bytes live at the end / death */
+	int64_t max_rss_bytes;    /* 0 if unknown */
+	int exited_cleanly;       /* the process ran its exit path */
+	int exit_code;            /* valid if exited_cleanly */
+	unsigned overflow;        /* tables that filled up (OOMPH_OVERFLOW_*) */
+	uint64_t n_allocs, n_frees, n_sampled;
+
+	uint32_t nframes;
+	struct profile_frame *frames;
+	uint32_t nnodes;
+	struct profile_node *nodes;
+	int64_t *peak_self;       /* nnodes entries */
+	int64_t *live_self;       /* nnodes entries */
+
+	char *strings;            /* owned storage behind every const char * */
+	size_t strings_len;
+};
+
+int profile_load(const char *path, struct profile *out, char *err, size_t errlen);
+void profile_free(struct profile *p);
+
+/* Build a profile by hand (tests, report golden files): frames and nodes are
+ * appended; node 0 (root) exists after profile_init. Strings are copied. */
+int profile_init(struct profile *p);
+int profile_add_frame(struct profile *p, const char *file, const char *func,
+		      uint32_t line, uint32_t flags, uint32_t *out_index);
+int profile_add_node(struct profile *p, uint32_t parent, uint32_t frame,
+		     int64_t peak_self, int64_t live_self, uint32_t *out_index);
+
+#endif

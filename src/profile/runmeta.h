@@ -1,0 +1,48 @@
+/* profile/runmeta.h — what the supervisor knows about a run, saved beside
+ * the state files so that `oomph report DIR` can re-render without it.
+ *
+ * Contract
+ *   - The run directory holds `run.meta` (this module's text format) and
+ *     `state/<pid>[.<generation>].oomph` (state/format.h), one per process.
+ *   - runmeta_save() writes `run.meta` atomically (temp file + rename);
+ *     runmeta_load() reads it back; both return 0 or a negative errno, with a
+ *     one-line message in `err`.
+ *   - Format: one `key value` per line, values are percent-escaped so that any
+ *     byte (newline, space) survives; argv is `argv <escaped>` repeated.
+ *     Unknown keys are ignored (forward compatible).
+ *   - Never used inside the profiled process.
+ */
+#ifndef OOMPH_RUNMETA_H
+#define OOMPH_RUNMETA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RUNMETA_FILE "run.meta"
+#define RUNMETA_STATE_DIR "state"
+#define RUNMETA_MAX_ARGS 4096
+
+struct runmeta {
+	int argc;
+	char **argv;             /* the command as the user gave it */
+	char python[4096];       /* interpreter path used ("" for -- COMMAND) */
+	char cwd[4096];          /* working directory of the run: relative
+				    file names in profiles are relative to it */
+	char python_version[32]; /* "3.11.7" as probed, or "" */
+	int child_pid;           /* pid of the process oomph started */
+	double start_unix_s;     /* when the child was started */
+	double duration_s;       /* until it was reaped */
+	int exit_code;           /* valid when signal == 0 */
+	int signal;              /* 0, or the signal that ended the child */
+	int exit_status;         /* what oomph exits with: code, or 128+signal */
+	int64_t peak_rss_bytes;  /* largest ru_maxrss among reaped processes */
+	uint64_t sample_rate;    /* bytes */
+	int exact;
+	char verdict[32];        /* "exited", "signal", "killed", ... */
+};
+
+int runmeta_save(const char *run_dir, const struct runmeta *m, char *err, size_t errlen);
+int runmeta_load(const char *run_dir, struct runmeta *m, char *err, size_t errlen);
+void runmeta_free(struct runmeta *m); /* frees argv */
+
+#endif
