@@ -27,7 +27,7 @@
 #include <stdint.h>
 
 #define OOMPH_STATE_MAGIC "OOMPHST\0"
-#define OOMPH_STATE_VERSION 1u
+#define OOMPH_STATE_VERSION 2u
 #define OOMPH_STATE_SUFFIX ".oomph"
 
 /* Capacities chosen for the largest programs we expect (100,000s of distinct
@@ -62,16 +62,27 @@ struct oomph_state_node {
 	uint32_t frame;
 };
 
+/* Bytes charged to one node (live[] and peak[] entries).  `exact` is the
+ * part recorded exactly (allocations of at least the sample rate); the rest
+ * is the sampled estimate, which the reader may rescale to match the exact
+ * total without touching exact bytes. */
+struct oomph_state_bytes {
+	int64_t bytes;
+	int64_t exact;
+};
+
 /* One redo-journal record of the peak snapshot. */
 struct oomph_state_journal {
 	uint32_t node;
 	uint32_t pad;
-	int64_t bytes;
+	struct oomph_state_bytes value;
 };
 
 /* How the writer last left the process (end_state). */
 #define OOMPH_END_RUNNING 0u  /* still running, or died without warning */
-#define OOMPH_END_EXITED 1u   /* exit()/return from main ran our destructor */
+#define OOMPH_END_EXITED 1u   /* exit()/return from main ran our destructor,
+				 or the program called _exit() */
+#define OOMPH_END_EXEC 2u     /* the image was replaced by execve() */
 
 struct oomph_state_header {
 	/* --- identity and layout: written once, before `ready` is set --- */
@@ -82,7 +93,8 @@ struct oomph_state_header {
 	uint64_t strings_off, strings_cap;
 	uint64_t frames_off, frames_cap;
 	uint64_t nodes_off, nodes_cap;
-	uint64_t live_off, peak_off, journal_off; /* nodes_cap entries each */
+	uint64_t live_off, peak_off;  /* nodes_cap struct oomph_state_bytes each */
+	uint64_t journal_off;         /* nodes_cap struct oomph_state_journal */
 
 	int32_t pid;
 	int32_t ppid;           /* parent process id at creation */
@@ -110,8 +122,13 @@ struct oomph_state_header {
 	uint32_t pad2;
 
 	/* --- statistics, relaxed --- */
-	_Atomic uint64_t n_allocs, n_frees, n_sampled, n_mmaps;
-	_Atomic uint64_t last_update_mono_ns; /* coarse; updated when sampling */
+	_Atomic uint64_t n_sampled; /* sampled allocations (and mmaps) */
+	_Atomic uint64_t n_mmaps;   /* anonymous mmaps seen */
+	_Atomic uint64_t last_update_ns; /* coarse, since start: last sample */
+	/* 1 while the exact maximum was raised and no free has happened since:
+	 * then live[] *is* the peak picture (no snapshot was needed yet). */
+	_Atomic uint32_t peak_pending;
+	uint32_t pad4;
 
 	/* --- peak snapshot (see tracker/tracker.c: peak_flush) ---------------
 	 * peak_seq even: peak[] and peak_bytes/peak_time_ns are one consistent

@@ -1,0 +1,333 @@
+/* profile/reader.c — load a state file (state/format.h) into struct profile.
+ *
+ * The file comes from a process that may have died at any instant, or from
+ * anywhere at all (`oomph report DIR` on a damaged directory): every size,
+ * offset, count and reference is checked before it is used, and the error
+ * says which check failed.  Nothing is trusted from the file's own pointers.
+ */
+#include "profile/profile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "state/format.h"
+
+static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+	if (err && errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+/* A region [off, off + n*elem) lies inside the file. */
+static int region_ok(uint64_t off, uint64_t n, uint64_t elem, uint64_t file_size)
+{
+	if (off % OOMPH_STATE_ALIGN || off > file_size)
+		return 0;
+	if (elem && n > (file_size - off) / elem)
+		return 0;
+	return 1;
+}
+
+/* A string offset names a complete, NUL-terminated entry below `used`. */
+static const char *string_at(const char *base, uint64_t used, uint32_t off)
+{
+	if (off % 4 || (uint64_t)off + 5 > used)
+		return NULL;
+	uint32_t len;
+	memcpy(&len, base + off, 4);
+	if ((uint64_t)off + 4 + len + 1 > used || base[off + 4 + len] != 0)
+		return NULL;
+	return base + off + 4;
+}
+
+/* Turn per-node (bytes, exact) into bytes that add up to `target` exactly.
+ * Exact parts are kept as they are; only the sampled estimates are scaled to
+ * fill what the exact parts leave of the exact total (an unbiased estimate
+ * corrected by a known sum).  Rounding remainders go to the largest entry. */
+static void rescale(int64_t *out, const struct oomph_state_bytes *v, uint32_t n, int64_t target)
+{
+	long double est_sum = 0;
+	int64_t exact_sum = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		int64_t ex = v[i].exact > 0 ? v[i].exact : 0;
+		int64_t est = v[i].bytes - ex > 0 ? v[i].bytes - ex : 0;
+		exact_sum += ex;
+		est_sum += (long double)est;
+	}
+	if (target < 0)
+		target = 0;
+	/* If exact bytes alone exceed the total (threads racing at the peak),
+	 * scale everything instead. */
+	int all = exact_sum > target;
+	long double pool = all ? (long double)target : (long double)(target - exact_sum);
+	long double denom = all ? est_sum + (long double)exact_sum : est_sum;
+	int64_t total = 0;
+	uint32_t big = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		int64_t ex = v[i].exact > 0 ? v[i].exact : 0;
+		int64_t est = v[i].bytes - ex > 0 ? v[i].bytes - ex : 0;
+		long double part = all ? (long double)(ex + est) : (long double)est;
+		out[i] = (all ? 0 : ex) + (denom > 0 ? (int64_t)(part * pool / denom) : 0);
+		total += out[i];
+		if (out[i] > out[big])
+			big = i;
+	}
+	if (denom > 0 || all)
+		out[big] += target - total;
+}
+
+static int split_cmdline(struct profile *p, const char *buf, uint32_t len)
+{
+	int argc = 0;
+	for (uint32_t i = 0; i < len; i++)
+		if (buf[i] == 0)
+			argc++;
+	if (len && buf[len - 1] != 0)
+		argc++;
+	p->argv = calloc((size_t)argc + 1, sizeof(char *));
+	if (!p->argv)
+		return -1;
+	uint32_t start = 0;
+	for (uint32_t i = 0; i <= len && p->argc < argc; i++) {
+		if (i == len || buf[i] == 0) {
+			p->argv[p->argc] = strndup(buf + start, i - start);
+			if (!p->argv[p->argc])
+				return -1;
+			p->argc++;
+			start = i + 1;
+		}
+	}
+	return 0;
+}
+
+static int load_mapped(const char *m, uint64_t size, struct profile *p, char *err, size_t errlen)
+{
+	struct oomph_state_header h;
+	memcpy(&h, m, sizeof(h));
+	const char *path = p->path;
+	if (h.header_size != sizeof(h))
+		return fail(err, errlen, OOMPH_PROFILE_ECORRUPT,
+			    "%s: header size %u, expected %zu", path, h.header_size, sizeof(h));
+	if (size < h.file_size)
+		return fail(err, errlen, OOMPH_PROFILE_ETRUNC,
+			    "%s: truncated: %llu bytes, its header says %llu", path,
+			    (unsigned long long)size, (unsigned long long)h.file_size);
+	if (size != h.file_size)
+		return fail(err, errlen, OOMPH_PROFILE_ECORRUPT,
+			    "%s: %llu bytes, its header says %llu", path,
+			    (unsigned long long)size, (unsigned long long)h.file_size);
+	if (atomic_load(&h.ready) != 1)
+		return fail(err, errlen, OOMPH_PROFILE_ENOTREADY,
+			    "%s: the process died before its profile was initialised", path);
+	if (!region_ok(h.strings_off, h.strings_cap, 1, size) ||
+	    !region_ok(h.frames_off, h.frames_cap, sizeof(struct oomph_state_frame), size) ||
+	    !region_ok(h.nodes_off, h.nodes_cap, sizeof(struct oomph_state_node), size) ||
+	    !region_ok(h.live_off, h.nodes_cap, sizeof(struct oomph_state_bytes), size) ||
+	    !region_ok(h.peak_off, h.nodes_cap, sizeof(struct oomph_state_bytes), size) ||
+	    !region_ok(h.journal_off, h.nodes_cap, sizeof(struct oomph_state_journal), size) ||
+	    h.strings_off < sizeof(h))
+		return fail(err, errlen, OOMPH_PROFILE_ECORRUPT, "%s: a table lies outside the file",
+			    path);
+	uint64_t su = atomic_load(&h.strings_used);
+	uint32_t nf = atomic_load(&h.frames_used);
+	uint32_t nn = atomic_load(&h.nodes_used);
+	if (su < 8 || su > h.strings_cap || nf > h.frames_cap || nn < 1 || nn > h.nodes_cap ||
+	    h.cmdline_len > sizeof(h.cmdline))
+		return fail(err, errlen, OOMPH_PROFILE_ECORRUPT,
+			    "%s: table counts out of range (strings %llu, frames %u, nodes %u)",
+			    path, (unsigned long long)su, nf, nn);
+
+	/* strings */
+	p->strings = malloc(su + 1);
+	if (!p->strings)
+		return OOMPH_PROFILE_ENOMEM;
+	memcpy(p->strings, m + h.strings_off, su);
+	p->strings[su] = 0;
+	p->strings_len = su;
+
+	/* frames */
+	const struct oomph_state_frame *sf =
+		(const struct oomph_state_frame *)(const void *)(m + h.frames_off);
+	p->frames = calloc(nf ? nf : 1, sizeof(*p->frames));
+	if (!p->frames)
+		return OOMPH_PROFILE_ENOMEM;
+	for (uint32_t i = 0; i < nf; i++) {
+		const char *file = string_at(p->strings, su, sf[i].file);
+		const char *func = string_at(p->strings, su, sf[i].func);
+		if (!file || !func || sf[i].flags > OOMPH_FRAME_TRUNCATED)
+			return fail(err, errlen, OOMPH_PROFILE_ECORRUPT,
+				    "%s: frame %u refers to a missing string or has bad flags", path, i);
+		p->frames[i] = (struct profile_frame){file, func, sf[i].line, sf[i].flags};
+	}
+	p->nframes = nf;
+
+	/* nodes: parent < index makes the trie acyclic */
+	const struct oomph_state_node *sn =
+		(const struct oomph_state_node *)(const void *)(m + h.nodes_off);
+	p->nodes = calloc(nn, sizeof(*p->nodes));
+	p->peak_self = calloc(nn, sizeof(int64_t));
+	p->live_self = calloc(nn, sizeof(int64_t));
+	if (!p->nodes || !p->peak_self || !p->live_self)
+		return OOMPH_PROFILE_ENOMEM;
+	p->nodes[0].parent = UINT32_MAX;
+	p->nodes[0].frame = UINT32_MAX;
+	for (uint32_t i = 1; i < nn; i++) {
+		if (sn[i].parent >= i || sn[i].frame >= nf)
+			return fail(err, errlen, OOMPH_PROFILE_ECORRUPT,
+				    "%s: stack node %u has parent %u, frame %u", path, i,
+				    sn[i].parent, sn[i].frame);
+		p->nodes[i].parent = sn[i].parent;
+		p->nodes[i].frame = sn[i].frame;
+	}
+	p->nnodes = nn;
+
+	/* the pictures */
+	struct oomph_state_bytes *live = malloc(nn * sizeof(*live));
+	struct oomph_state_bytes *peak = malloc(nn * sizeof(*peak));
+	if (!live || !peak) {
+		free(live);
+		free(peak);
+		return OOMPH_PROFILE_ENOMEM;
+	}
+	memcpy(live, m + h.live_off, nn * sizeof(*live));
+	memcpy(peak, m + h.peak_off, nn * sizeof(*peak));
+	int64_t peak_bytes = h.peak_bytes;
+	uint64_t peak_ns = h.peak_time_ns;
+	uint64_t seq = atomic_load(&h.peak_seq);
+	if (seq & 1) { /* died while applying a snapshot: finish it from the journal */
+		if (h.journal_count > nn) {
+			free(live);
+			free(peak);
+			return fail(err, errlen, OOMPH_PROFILE_ECORRUPT,
+				    "%s: peak journal has %u records for %u nodes", path,
+				    h.journal_count, nn);
+		}
+		const struct oomph_state_journal *j =
+			(const struct oomph_state_journal *)(const void *)(m + h.journal_off);
+		for (uint32_t i = 0; i < h.journal_count; i++) {
+			if (j[i].node >= nn) {
+				free(live);
+				free(peak);
+				return fail(err, errlen, OOMPH_PROFILE_ECORRUPT,
+					    "%s: peak journal names node %u of %u", path,
+					    j[i].node, nn);
+			}
+			peak[j[i].node] = j[i].value;
+		}
+		peak_bytes = h.journal_bytes;
+		peak_ns = h.journal_time_ns;
+	}
+	uint32_t end_state = atomic_load(&h.end_state);
+	uint64_t last_ns = atomic_load(&h.last_update_ns);
+	uint64_t end_ns = end_state != OOMPH_END_RUNNING ? h.end_time_ns : last_ns;
+	if (atomic_load(&h.peak_pending)) {
+		/* No free since the maximum was reached: live[] is the peak. */
+		memcpy(peak, live, nn * sizeof(*peak));
+		peak_bytes = atomic_load(&h.max_bytes);
+		peak_ns = end_ns > peak_ns ? end_ns : peak_ns;
+	}
+	if (end_ns < peak_ns)
+		end_ns = peak_ns;
+	p->peak_bytes = peak_bytes > 0 ? peak_bytes : 0;
+	p->end_bytes = atomic_load(&h.cur_bytes);
+	if (p->end_bytes < 0)
+		p->end_bytes = 0;
+	rescale(p->peak_self, peak, nn, p->peak_bytes);
+	rescale(p->live_self, live, nn, p->end_bytes);
+	free(live);
+	free(peak);
+
+	p->pid = h.pid;
+	p->ppid = h.ppid;
+	p->generation = h.generation;
+	memcpy(p->python_version, h.python_version, sizeof(p->python_version));
+	p->python_version[sizeof(p->python_version) - 1] = 0;
+	p->start_unix_s = (double)h.start_realtime_ns / 1e9;
+	p->duration_s = (double)end_ns / 1e9;
+	p->peak_time_s = (double)peak_ns / 1e9;
+	p->sample_rate = h.sample_rate;
+	p->exact = h.sample_rate == 1;
+	p->max_rss_bytes = (int64_t)h.max_rss_kib * 1024;
+	p->exited_cleanly = end_state != OOMPH_END_RUNNING;
+	p->exit_code = h.exit_code;
+	p->overflow = atomic_load(&h.overflow);
+	p->n_sampled = atomic_load(&h.n_sampled);
+	if (split_cmdline(p, h.cmdline, h.cmdline_len))
+		return OOMPH_PROFILE_ENOMEM;
+	return 0;
+}
+
+int profile_load(const char *path, struct profile *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
+	out->path = strdup(path);
+	if (!out->path)
+		return OOMPH_PROFILE_ENOMEM;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		profile_free(out);
+		return fail(err, errlen, OOMPH_PROFILE_EIO, "%s: %s", path, strerror(e));
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		profile_free(out);
+		return fail(err, errlen, OOMPH_PROFILE_EIO, "%s: not a regular file", path);
+	}
+	uint64_t size = (uint64_t)st.st_size;
+	char magic[8] = {0};
+	ssize_t got = pread(fd, magic, sizeof(magic), 0);
+	int rc;
+	if (got < (ssize_t)sizeof(magic) || memcmp(magic, OOMPH_STATE_MAGIC, 8) != 0) {
+		rc = got >= 0 && got < 8 && memcmp(magic, OOMPH_STATE_MAGIC, (size_t)got) == 0
+			     ? fail(err, errlen, OOMPH_PROFILE_ETRUNC,
+				    "%s: truncated: %lld bytes, too short for a header", path,
+				    (long long)size)
+			     : fail(err, errlen, OOMPH_PROFILE_EFOREIGN,
+				    "%s: not an oomph profile (bad magic)", path);
+	} else if (size < sizeof(struct oomph_state_header)) {
+		rc = fail(err, errlen, OOMPH_PROFILE_ETRUNC,
+			  "%s: truncated: %llu bytes, too short for a header", path,
+			  (unsigned long long)size);
+	} else {
+		uint32_t version = 0;
+		if (pread(fd, &version, 4, 8) != 4 || version != OOMPH_STATE_VERSION) {
+			rc = fail(err, errlen, OOMPH_PROFILE_EVERSION,
+				  "%s: profile format version %u, this oomph reads version %u",
+				  path, version, OOMPH_STATE_VERSION);
+		} else {
+			void *m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+			if (m == MAP_FAILED) {
+				rc = fail(err, errlen, OOMPH_PROFILE_EIO, "%s: mmap: %s", path,
+					  strerror(errno));
+			} else {
+				rc = load_mapped(m, size, out, err, errlen);
+				munmap(m, size);
+			}
+		}
+	}
+	close(fd);
+	if (rc) {
+		if (rc == OOMPH_PROFILE_ENOMEM)
+			fail(err, errlen, rc, "%s: out of memory", path);
+		profile_free(out);
+		return rc;
+	}
+	return 0;
+}

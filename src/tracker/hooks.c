@@ -1,0 +1,296 @@
+/* tracker/hooks.c — the interposed functions, and nothing else: each one
+ * calls the real function and reports to the tracker API (tracker.h).
+ *
+ * The real allocator is reached through glibc's exported __libc_* entry
+ * points and the mmap family through raw syscalls, so no hook ever needs
+ * dlsym to work before the first allocation (dlsym itself allocates).
+ * Fork handling is in tracker.c (pthread_atfork: our prepare handler runs
+ * last, after other libraries' handlers that may allocate; our child handler
+ * runs first).
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "state/format.h"
+#include "tracker/pystack.h"
+#include "tracker/tracker.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void __libc_free(void *);
+extern void *__libc_memalign(size_t, size_t);
+extern void *__libc_valloc(size_t);
+extern void *__libc_pvalloc(size_t);
+
+static inline void *note_alloc(void *p)
+{
+	if (p && tracker_active())
+		tracker_on_alloc(p, malloc_usable_size(p));
+	return p;
+}
+
+EXPORT void *malloc(size_t n)
+{
+	return note_alloc(__libc_malloc(n));
+}
+
+EXPORT void *calloc(size_t n, size_t m)
+{
+	return note_alloc(__libc_calloc(n, m));
+}
+
+EXPORT void free(void *p)
+{
+	if (p && tracker_active())
+		tracker_on_free(p, malloc_usable_size(p));
+	__libc_free(p);
+}
+
+EXPORT void *realloc(void *p, size_t n)
+{
+	if (!p)
+		return malloc(n);
+	if (!tracker_active())
+		return __libc_realloc(p, n);
+	size_t old = malloc_usable_size(p);
+	struct tracker_realloc_ticket t;
+	tracker_realloc_begin(p, &t);
+	void *q = __libc_realloc(p, n);
+	if (!q && n == 0) { /* glibc: realloc(p, 0) frees p */
+		tracker_realloc_end(p, old, NULL, 0, &t);
+		tracker_on_free(p, old); /* p's record is gone already; totals only */
+		return NULL;
+	}
+	tracker_realloc_end(p, old, q, q ? malloc_usable_size(q) : 0, &t);
+	return q;
+}
+
+EXPORT void *reallocarray(void *p, size_t n, size_t m)
+{
+	size_t bytes;
+	if (__builtin_mul_overflow(n, m, &bytes)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return realloc(p, bytes);
+}
+
+EXPORT void *memalign(size_t align, size_t n)
+{
+	return note_alloc(__libc_memalign(align, n));
+}
+
+EXPORT void *aligned_alloc(size_t align, size_t n)
+{
+	if (!align || (align & (align - 1))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return note_alloc(__libc_memalign(align, n));
+}
+
+EXPORT int posix_memalign(void **out, size_t align, size_t n)
+{
+	if (!align || (align & (align - 1)) || align % sizeof(void *))
+		return EINVAL;
+	int saved = errno;
+	void *p = __libc_memalign(align, n);
+	errno = saved;
+	if (!p)
+		return ENOMEM;
+	*out = note_alloc(p);
+	return 0;
+}
+
+EXPORT void *valloc(size_t n)
+{
+	return note_alloc(__libc_valloc(n));
+}
+
+EXPORT void *pvalloc(size_t n)
+{
+	return note_alloc(__libc_pvalloc(n));
+}
+
+/* ------------------------------------------------------------------ mmap --- */
+
+static void *raw_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+}
+
+EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	void *r = raw_mmap(addr, len, prot, flags, fd, off);
+	if (r != MAP_FAILED && tracker_active()) {
+		/* Reservations with PROT_NONE hold no memory; a file mapping
+		 * placed over an anonymous one (MAP_FIXED) replaces it. */
+		if ((flags & MAP_ANONYMOUS) && prot != PROT_NONE)
+			tracker_on_mmap(r, len);
+		else if (flags & MAP_FIXED)
+			tracker_on_munmap(r, len);
+	}
+	return r;
+}
+
+EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	return mmap(addr, len, prot, flags, fd, off);
+}
+
+EXPORT int munmap(void *addr, size_t len)
+{
+	/* Before the real call: once unmapped, another thread may get the same
+	 * addresses from mmap and record them. */
+	if (tracker_active())
+		tracker_on_munmap(addr, len);
+	return (int)syscall(SYS_munmap, addr, len);
+}
+
+EXPORT void *mremap(void *old, size_t oldlen, size_t newlen, int flags, ...)
+{
+	void *want = NULL;
+	if (flags & MREMAP_FIXED) {
+		va_list ap;
+		va_start(ap, flags);
+		want = va_arg(ap, void *);
+		va_end(ap);
+	}
+	void *r = (void *)syscall(SYS_mremap, old, oldlen, newlen, flags, want);
+	if (r != MAP_FAILED && tracker_active())
+		tracker_on_mremap(old, oldlen, r, newlen);
+	return r;
+}
+
+/* -------------------------------------------------------------- threads --- */
+
+struct thread_start {
+	void *(*fn)(void *);
+	void *arg;
+	uint32_t node;
+};
+
+static void *thread_trampoline(void *p)
+{
+	struct thread_start s = *(struct thread_start *)p;
+	__libc_free(p);
+	tracker_thread_adopt(s.node);
+	return s.fn(s.arg);
+}
+
+typedef int (*pthread_create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+
+EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+{
+	static pthread_create_fn real;
+	if (!real) {
+		real = (pthread_create_fn)dlsym(RTLD_NEXT, "pthread_create");
+		if (!real)
+			return EAGAIN;
+	}
+	if (!tracker_active())
+		return real(t, attr, fn, arg);
+	/* The new thread inherits the creator's Python stack: a BLAS or OpenMP
+	 * pool is charged to the line that started it. */
+	struct thread_start *s = __libc_malloc(sizeof(*s));
+	if (!s)
+		return EAGAIN;
+	s->fn = fn;
+	s->arg = arg;
+	s->node = tracker_current_node();
+	int rc = real(t, attr, thread_trampoline, s);
+	if (rc)
+		__libc_free(s);
+	return rc;
+}
+
+/* ------------------------------------------------------------ exit, exec --- */
+
+EXPORT void _exit(int code)
+{
+	tracker_on_exit(code);
+	for (;;)
+		syscall(SYS_exit_group, code);
+}
+
+EXPORT void _Exit(int code)
+{
+	_exit(code);
+}
+
+typedef int (*execve_fn)(const char *, char *const[], char *const[]);
+typedef int (*execv_fn)(const char *, char *const[]);
+
+#define EXEC_WRAPPER(name, type, call)                                   \
+	static type real;                                                \
+	if (!real)                                                       \
+		real = (type)dlsym(RTLD_NEXT, name);                     \
+	if (!real) {                                                     \
+		errno = ENOSYS;                                          \
+		return -1;                                               \
+	}                                                                \
+	tracker_on_exec();                                               \
+	int rc = call;                                                   \
+	int saved = errno;                                               \
+	tracker_on_exec_failed();                                        \
+	errno = saved;                                                   \
+	return rc;
+
+EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	EXEC_WRAPPER("execve", execve_fn, real(path, argv, envp))
+}
+
+EXPORT int execv(const char *path, char *const argv[])
+{
+	EXEC_WRAPPER("execv", execv_fn, real(path, argv))
+}
+
+EXPORT int execvp(const char *file, char *const argv[])
+{
+	EXEC_WRAPPER("execvp", execv_fn, real(file, argv))
+}
+
+EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	EXEC_WRAPPER("execvpe", execve_fn, real(file, argv, envp))
+}
+
+/* ------------------------------------------------------------ lifecycle --- */
+
+__attribute__((constructor)) static void oomph_start(void)
+{
+	const char *dir = getenv(OOMPH_ENV_STATE_DIR);
+	if (!dir || !*dir)
+		return;
+	if (!pystack_init())
+		return; /* not CPython 3.9+: stay out of the way */
+	const char *rate = getenv(OOMPH_ENV_SAMPLE_RATE);
+	struct tracker_config cfg = {
+		.state_dir = dir,
+		.sample_rate = rate ? strtoull(rate, NULL, 10) : OOMPH_DEFAULT_SAMPLE_RATE,
+		.source = pystack_source(),
+		.python_version = pystack_version(),
+		.state_flags = 0,
+	};
+	const char *pm = getenv("PYTHONMALLOC");
+	if (pm && pm[0] == 'm')
+		cfg.state_flags |= OOMPH_STATE_F_PYMALLOC_OFF;
+	tracker_init(&cfg);
+}
+
+__attribute__((destructor)) static void oomph_stop(void)
+{
+	tracker_on_exit(-1);
+}

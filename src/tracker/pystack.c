@@ -1,0 +1,237 @@
+/* tracker/pystack.c — see pystack.h.  PyObject is opaque here: we only ever
+ * pass pointers back to the API, never look inside an object, which is what
+ * keeps one binary valid across CPython versions. */
+#include "tracker/pystack.h"
+
+#include <dlfcn.h>
+#include <string.h>
+#include <sys/types.h>
+
+typedef void PyObj;
+
+/* PyMemAllocatorEx and the domains, as in CPython's public pymem.h (stable
+ * since 3.5). */
+typedef struct {
+	void *ctx;
+	void *(*malloc)(void *ctx, size_t size);
+	void *(*calloc)(void *ctx, size_t nelem, size_t elsize);
+	void *(*realloc)(void *ctx, void *ptr, size_t new_size);
+	void (*free)(void *ctx, void *ptr);
+} PyMemAllocatorEx;
+enum { PYMEM_DOMAIN_RAW, PYMEM_DOMAIN_MEM, PYMEM_DOMAIN_OBJ };
+
+/* > 0 while this thread is inside Python's own allocator (pymalloc): an
+ * arena mmap seen there must not call the C API, which would re-enter
+ * pymalloc half-way through making the arena. */
+static __thread unsigned in_pyalloc __attribute__((tls_model("initial-exec")));
+static PyMemAllocatorEx orig_mem, orig_obj;
+static int wrapped;
+
+static struct {
+	int (*IsInitialized)(void);
+	int (*IsFinalizing)(void);
+	int (*GILState_Check)(void);
+	PyObj *(*Eval_GetFrame)(void);
+	PyObj *(*Frame_GetBack)(PyObj *);
+	PyObj *(*Frame_GetCode)(PyObj *);
+	int (*Frame_GetLineNumber)(PyObj *);
+	void (*IncRef)(PyObj *);
+	void (*DecRef)(PyObj *);
+	PyObj *(*Object_GetAttrString)(PyObj *, const char *);
+	const char *(*Unicode_AsUTF8AndSize)(PyObj *, ssize_t *);
+	void (*Err_Fetch)(PyObj **, PyObj **, PyObj **);
+	void (*Err_Restore)(PyObj *, PyObj *, PyObj *);
+	void (*Err_Clear)(void);
+	int (*GC_Disable)(void);  /* 3.10+ */
+	int (*GC_Enable)(void);
+	const char *(*GetVersion)(void);
+	void (*Mem_GetAllocator)(int, PyMemAllocatorEx *);
+	void (*Mem_SetAllocator)(int, PyMemAllocatorEx *);
+	int has_qualname;         /* 3.11+: co_qualname names methods Class.meth */
+	char version[32];
+} py;
+
+#define RESOLVE(field, name) (*(void **)&py.field = dlsym(RTLD_DEFAULT, name))
+
+int pystack_init(void)
+{
+	if (!RESOLVE(IsInitialized, "Py_IsInitialized") ||
+	    !RESOLVE(GILState_Check, "PyGILState_Check") ||
+	    !RESOLVE(Eval_GetFrame, "PyEval_GetFrame") ||
+	    !RESOLVE(Frame_GetBack, "PyFrame_GetBack") ||   /* 3.9+ */
+	    !RESOLVE(Frame_GetCode, "PyFrame_GetCode") ||   /* 3.9+ */
+	    !RESOLVE(Frame_GetLineNumber, "PyFrame_GetLineNumber") ||
+	    !RESOLVE(IncRef, "Py_IncRef") || !RESOLVE(DecRef, "Py_DecRef") ||
+	    !RESOLVE(Object_GetAttrString, "PyObject_GetAttrString") ||
+	    !RESOLVE(Unicode_AsUTF8AndSize, "PyUnicode_AsUTF8AndSize") ||
+	    !RESOLVE(Err_Fetch, "PyErr_Fetch") || !RESOLVE(Err_Restore, "PyErr_Restore") ||
+	    !RESOLVE(Err_Clear, "PyErr_Clear") || !RESOLVE(GetVersion, "Py_GetVersion") ||
+	    !RESOLVE(Mem_GetAllocator, "PyMem_GetAllocator") ||
+	    !RESOLVE(Mem_SetAllocator, "PyMem_SetAllocator"))
+		return 0;
+	if (!RESOLVE(IsFinalizing, "Py_IsFinalizing")) /* 3.13 */
+		RESOLVE(IsFinalizing, "_Py_IsFinalizing"); /* 3.9-3.12 */
+	RESOLVE(GC_Disable, "PyGC_Disable");
+	RESOLVE(GC_Enable, "PyGC_Enable");
+	/* Py_GetVersion() is a static string ("3.11.7 (main, ...)"), safe before
+	 * the interpreter starts. */
+	const char *v = py.GetVersion();
+	size_t n = 0;
+	while (v && v[n] && v[n] != ' ' && n + 1 < sizeof(py.version)) {
+		py.version[n] = v[n];
+		n++;
+	}
+	py.version[n] = 0;
+	int major = 0, minor = 0;
+	const char *p = py.version;
+	while (*p >= '0' && *p <= '9')
+		major = major * 10 + (*p++ - '0');
+	if (*p == '.')
+		p++;
+	while (*p >= '0' && *p <= '9')
+		minor = minor * 10 + (*p++ - '0');
+	if (major != 3 || minor < 9)
+		return 0;
+	py.has_qualname = minor >= 11;
+	return 1;
+}
+
+const char *pystack_version(void)
+{
+	return py.version;
+}
+
+/* Wrappers around the MEM and OBJ domains: mark the thread as inside
+ * Python's allocator, and resolve deferred samples on the way out, where the
+ * C API is as safe to call as for the allocator's own caller. */
+static inline void *leave_pyalloc(void *p)
+{
+	if (--in_pyalloc == 0 && tracker_deferred)
+		tracker_resolve_deferred();
+	return p;
+}
+
+static void *w_malloc(void *ctx, size_t n)
+{
+	PyMemAllocatorEx *o = ctx;
+	in_pyalloc++;
+	return leave_pyalloc(o->malloc(o->ctx, n));
+}
+
+static void *w_calloc(void *ctx, size_t n, size_t m)
+{
+	PyMemAllocatorEx *o = ctx;
+	in_pyalloc++;
+	return leave_pyalloc(o->calloc(o->ctx, n, m));
+}
+
+static void *w_realloc(void *ctx, void *p, size_t n)
+{
+	PyMemAllocatorEx *o = ctx;
+	in_pyalloc++;
+	return leave_pyalloc(o->realloc(o->ctx, p, n));
+}
+
+static void w_free(void *ctx, void *p)
+{
+	PyMemAllocatorEx *o = ctx;
+	o->free(o->ctx, p);
+}
+
+/* Wrap Python's allocator (allowed after initialisation for wrappers, as
+ * tracemalloc does).  Called with the GIL held, from the first sample taken
+ * after the interpreter started. */
+static void wrap_allocators(void)
+{
+	PyMemAllocatorEx w;
+	py.Mem_GetAllocator(PYMEM_DOMAIN_MEM, &orig_mem);
+	py.Mem_GetAllocator(PYMEM_DOMAIN_OBJ, &orig_obj);
+	w = (PyMemAllocatorEx){&orig_mem, w_malloc, w_calloc, w_realloc, w_free};
+	py.Mem_SetAllocator(PYMEM_DOMAIN_MEM, &w);
+	w.ctx = &orig_obj;
+	py.Mem_SetAllocator(PYMEM_DOMAIN_OBJ, &w);
+	wrapped = 1;
+}
+
+static int py_capture(struct stack_key *out, int max, int *truncated)
+{
+	if (in_pyalloc)
+		return STACK_DEFER;
+	if (!py.IsInitialized())
+		return -1;
+	if (py.IsFinalizing && py.IsFinalizing())
+		return -1;
+	if (!py.GILState_Check())
+		return -1;
+	if (!wrapped) {
+		/* We may be inside pymalloc right now, unmarked: not this time. */
+		wrap_allocators();
+		return -1;
+	}
+	int gc_was_on = py.GC_Disable ? py.GC_Disable() : 0;
+	int n = 0;
+	PyObj *f = py.Eval_GetFrame(); /* borrowed */
+	if (f)
+		py.IncRef(f);
+	while (f) {
+		if (n == max) {
+			*truncated = 1;
+			py.DecRef(f);
+			break;
+		}
+		PyObj *code = py.Frame_GetCode(f); /* new reference */
+		int line = py.Frame_GetLineNumber(f);
+		out[n].code = code;
+		out[n].line = line > 0 ? (uint32_t)line : 0;
+		out[n].pad = 0;
+		n++;
+		/* The frame keeps its code alive; describe() takes our own ref. */
+		py.DecRef(code);
+		PyObj *back = py.Frame_GetBack(f); /* new reference */
+		py.DecRef(f);
+		f = back;
+	}
+	if (gc_was_on && py.GC_Enable)
+		py.GC_Enable();
+	return n;
+}
+
+static void copy_str(PyObj *obj, char *dst, size_t cap)
+{
+	dst[0] = 0;
+	if (!obj)
+		return;
+	ssize_t len = 0;
+	const char *s = py.Unicode_AsUTF8AndSize(obj, &len);
+	if (!s || len < 0)
+		return;
+	size_t n = (size_t)len < cap - 1 ? (size_t)len : cap - 1;
+	memcpy(dst, s, n);
+	dst[n] = 0;
+}
+
+static int py_describe(const void *code, char *file, size_t filecap, char *func, size_t funccap)
+{
+	PyObj *et, *ev, *tb;
+	PyObj *c = (PyObj *)(uintptr_t)code;
+	py.Err_Fetch(&et, &ev, &tb);
+	PyObj *fn = py.Object_GetAttrString(c, "co_filename");
+	PyObj *nm = py.Object_GetAttrString(c, py.has_qualname ? "co_qualname" : "co_name");
+	copy_str(fn, file, filecap);
+	copy_str(nm, func, funccap);
+	if (fn)
+		py.DecRef(fn);
+	if (nm)
+		py.DecRef(nm);
+	py.Err_Clear();
+	py.Err_Restore(et, ev, tb);
+	py.IncRef(c); /* interned by address: never let the address be reused */
+	return file[0] ? 0 : -1;
+}
+
+static const struct stack_source source = {py_capture, py_describe};
+
+const struct stack_source *pystack_source(void)
+{
+	return &source;
+}

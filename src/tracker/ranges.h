@@ -1,0 +1,45 @@
+/* tracker/ranges.h — the anonymous memory mappings the program made, so
+ * munmap (whole or partial) and mremap can credit back exactly what mmap
+ * added, and sampled mappings can credit their stack.
+ *
+ * Contract
+ *   - Caller holds the tracker's sample_lock for every call.
+ *   - Ranges never overlap; adding a range first removes what it overlaps
+ *     (MAP_FIXED over an old mapping replaces it).
+ *   - ranges_remove() reports each removed piece through `cb` (bytes, and the
+ *     stack node and proportional share of the credited weight if sampled).
+ *   - Memory from raw mmap.  Returns 0 or -ENOMEM.
+ */
+#ifndef OOMPH_RANGES_H
+#define OOMPH_RANGES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RANGE_UNSAMPLED 0xffffffffu
+
+struct range {
+	uintptr_t start, end;  /* [start, end) */
+	uint32_t node;         /* RANGE_UNSAMPLED if not sampled */
+	uint32_t pad;
+	uint64_t weight;       /* bytes credited to node for the whole range;
+				  the top bit is a caller's flag, kept on splits */
+};
+
+struct ranges {
+	struct range *v;
+	size_t n, cap;
+};
+
+typedef void (*ranges_piece_cb)(void *ctx, uint64_t bytes, uint32_t node, uint64_t weight);
+
+int ranges_add(struct ranges *r, uintptr_t start, size_t len, uint32_t node,
+	       uint64_t weight, ranges_piece_cb cb, void *ctx);
+int ranges_remove(struct ranges *r, uintptr_t start, size_t len, ranges_piece_cb cb,
+		  void *ctx);
+/* The range starting exactly at start, or NULL. */
+struct range *ranges_find(struct ranges *r, uintptr_t start);
+/* Bytes currently covered (tests). */
+uint64_t ranges_total(const struct ranges *r);
+
+#endif

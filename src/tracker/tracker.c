@@ -1,0 +1,886 @@
+/* tracker/tracker.c — exact totals, sampled attribution, the peak snapshot,
+ * and the shared-state file (see tracker.h and state/format.h).
+ *
+ * What protects what
+ *   - hdr->cur_bytes, hdr->max_bytes, hdr->peak_pending: atomics, no lock.
+ *   - G.sample_lock: the address table's writers, the mmap ranges, live[],
+ *     the dirty list, peak[] and the journal.  Held only for short sections
+ *     that never call Python, never allocate through the hooks.
+ *   - G.in.lock (intern_lock): the intern tables.  Taken after sample_lock if
+ *     both are needed (only in atfork prepare).
+ *   - Per-thread: T (TLS) and the lazily made stack cache TS.
+ *
+ * The peak picture ("dirty list"): live[n] holds the bytes charged to node n
+ * now.  Every node whose live[] changed since the last snapshot is on the
+ * dirty list.  When an allocation raises the exact maximum, peak_pending is
+ * set: live[] *is* the peak picture.  The first free after that (a decrease
+ * below a new maximum) copies only the dirty nodes into peak[], through the
+ * redo journal, then clears the list: O(1) amortised per sampled event.
+ */
+#include "tracker/tracker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "state/format.h"
+#include "tracker/addrtable.h"
+#include "tracker/intern.h"
+#include "tracker/ranges.h"
+#include "tracker/rawmem.h"
+
+#define MAX_DEPTH 1024
+
+/* Weights carry a flag: recorded exactly (size >= rate) or estimated. */
+#define W_EXACT (1ull << 63)
+#define W_BYTES(w) ((int64_t)((w) & ~W_EXACT))
+#define TAG_NOSTACK ((const void *)1)
+#define TAG_TRUNCATED ((const void *)2)
+
+int tracker_on;
+
+/* Per-thread sampling state.  initial-exec TLS: no allocation, no lock. */
+struct tls {
+	int64_t countdown;   /* bytes left before the next sample */
+	uint64_t rng;
+	uint32_t guard;      /* > 0: inside the tracker, do not sample */
+	uint32_t last_node;  /* last stack captured or adopted; 0 = none */
+	uint32_t seeded;     /* countdown has been drawn */
+};
+static __thread struct tls T __attribute__((tls_model("initial-exec")));
+
+/* Per-thread stack cache: the last stack, root first, and its trie nodes. */
+struct scache {
+	int depth;
+	struct stack_key keys[MAX_DEPTH + 1];
+	uint32_t nodes[MAX_DEPTH + 1];
+	struct stack_key buf[MAX_DEPTH + 1];
+};
+static __thread struct scache *TS __attribute__((tls_model("initial-exec")));
+
+/* Samples waiting for a stack (see STACK_DEFER). */
+#define MAX_DEFERRED 8
+struct deferred {
+	uintptr_t addr;
+	uint32_t placeholder; /* node charged meanwhile */
+	uint32_t is_map;
+};
+static __thread struct deferred DEF[MAX_DEFERRED] __attribute__((tls_model("initial-exec")));
+__thread uint32_t tracker_deferred __attribute__((tls_model("initial-exec")));
+
+static struct {
+	struct oomph_state_header *h;
+	char *base;
+	size_t map_size;
+	int fd;
+	char path[4096];
+	char dir[4096];
+	uint64_t rate;
+	double rate_d;
+	const struct stack_source *src;
+	spin_t sample_lock;
+	struct intern in;
+	struct addrtable at;
+	struct ranges rg;
+	struct oomph_state_bytes *live, *peak;
+	struct oomph_state_journal *journal;
+	uint8_t *dirty_flag;
+	uint32_t *dirty_list;
+	uint32_t ndirty;
+	uint32_t nostack_node;
+	uint32_t truncated_frame;
+	uint64_t start_ns;  /* coarse monotonic */
+	pthread_key_t cache_key;
+} G;
+
+/* ---------------------------------------------------------------- time --- */
+
+static uint64_t coarse_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t since_start(void)
+{
+	uint64_t now = coarse_ns();
+	return now > G.start_ns ? now - G.start_ns : 0;
+}
+
+/* ------------------------------------------------------------- sampling --- */
+
+static uint64_t rng_next(void)
+{
+	uint64_t x = T.rng;
+	if (!x)
+		x = (uint64_t)(uintptr_t)&T ^ coarse_ns() ^ 0x9e3779b97f4a7c15ull;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	T.rng = x;
+	return x * 0x2545f4914f6cdd1dull;
+}
+
+/* Exponential with mean `rate`: bytes until the next sample. */
+static int64_t draw_countdown(void)
+{
+	double u = ((double)(rng_next() >> 11) + 1.0) * (1.0 / 9007199254740992.0);
+	double d = -log(u) * G.rate_d;
+	if (d < 1.0)
+		d = 1.0;
+	if (d > 9e18)
+		d = 9e18;
+	return (int64_t)d;
+}
+
+/* The countdown ran out: draw the next one, and weigh this allocation by the
+ * inverse of its probability of being sampled, 1 - exp(-size/rate). */
+static uint64_t sample_slow(size_t size)
+{
+	if (!T.seeded) { /* first use on this thread: the countdown was never drawn */
+		T.seeded = 1;
+		T.countdown = draw_countdown() - (int64_t)size;
+		if (T.countdown > 0)
+			return 0;
+	}
+	T.countdown = draw_countdown();
+	double p = -expm1(-(double)size / G.rate_d);
+	double w = (double)size / p;
+	return w < (double)size ? size : (uint64_t)(w + 0.5);
+}
+
+/* Decide whether an allocation of `size` is sampled: 0 if not, else the
+ * bytes to credit.  This is the hot path: a TLS decrement and a branch. */
+static inline uint64_t sample_weight(size_t size)
+{
+	if (size >= G.rate)
+		return size | W_EXACT;
+	T.countdown -= (int64_t)size;
+	if (__builtin_expect(T.countdown > 0, 1))
+		return 0;
+	return sample_slow(size);
+}
+
+/* ---------------------------------------------------------- peak picture --- */
+
+
+/* Charge (sign +1) or credit back (sign -1) a weight to a node. */
+static inline void credit_locked(uint32_t node, uint64_t w, int sign)
+{
+	int64_t b = sign * W_BYTES(w);
+	G.live[node].bytes += b;
+	if (w & W_EXACT)
+		G.live[node].exact += b;
+	if (!G.dirty_flag[node]) {
+		G.dirty_flag[node] = 1;
+		G.dirty_list[G.ndirty++] = node;
+	}
+}
+
+static void peak_flush_locked(void)
+{
+	struct oomph_state_header *h = G.h;
+	if (!atomic_load_explicit(&h->peak_pending, memory_order_relaxed))
+		return;
+	uint32_t n = G.ndirty;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t node = G.dirty_list[i];
+		G.journal[i].node = node;
+		G.journal[i].value = G.live[node];
+		G.dirty_flag[node] = 0;
+	}
+	h->journal_count = n;
+	h->journal_bytes = atomic_load_explicit(&h->max_bytes, memory_order_relaxed);
+	h->journal_time_ns = since_start();
+	uint64_t seq = atomic_load_explicit(&h->peak_seq, memory_order_relaxed);
+	atomic_store_explicit(&h->peak_seq, seq | 1, memory_order_release);
+	for (uint32_t i = 0; i < n; i++)
+		G.peak[G.journal[i].node] = G.journal[i].value;
+	h->peak_bytes = h->journal_bytes;
+	h->peak_time_ns = h->journal_time_ns;
+	atomic_store_explicit(&h->peak_seq, (seq | 1) + 1, memory_order_release);
+	G.ndirty = 0;
+	atomic_store_explicit(&h->peak_pending, 0, memory_order_relaxed);
+}
+
+static inline void before_decrease(void)
+{
+	if (__builtin_expect(atomic_load_explicit(&G.h->peak_pending, memory_order_relaxed), 0)) {
+		spin_lock(&G.sample_lock);
+		peak_flush_locked();
+		spin_unlock(&G.sample_lock);
+	}
+}
+
+static inline void add_bytes(int64_t size)
+{
+	struct oomph_state_header *h = G.h;
+	int64_t c = atomic_fetch_add_explicit(&h->cur_bytes, size, memory_order_relaxed) + size;
+	int64_t m = atomic_load_explicit(&h->max_bytes, memory_order_relaxed);
+	while (c > m) {
+		if (atomic_compare_exchange_weak_explicit(&h->max_bytes, &m, c, memory_order_relaxed,
+							  memory_order_relaxed)) {
+			if (!atomic_load_explicit(&h->peak_pending, memory_order_relaxed))
+				atomic_store_explicit(&h->peak_pending, 1, memory_order_relaxed);
+			break;
+		}
+	}
+}
+
+void tracker_flush_peak_for_test(void)
+{
+	before_decrease();
+}
+
+/* --------------------------------------------------------------- stacks --- */
+
+static void cache_destroy(void *p)
+{
+	raw_free(p, sizeof(struct scache));
+}
+
+static struct scache *thread_cache(void)
+{
+	if (!TS) {
+		TS = raw_alloc(sizeof(struct scache));
+		if (TS)
+			pthread_setspecific(G.cache_key, TS);
+	}
+	return TS;
+}
+
+static uint32_t fallback_node(void)
+{
+	return T.last_node ? T.last_node : G.nostack_node;
+}
+
+/* Make sure every code object among keys[from..n) is named in the intern
+ * tables.  Python is called without any lock held. */
+static void describe_missing(const struct stack_key *keys, int from, int n)
+{
+	char file[1024], func[512];
+	for (int j = from; j < n; j++) {
+		const void *code = keys[j].code;
+		uint32_t fo, fu, fr;
+		if (code == TAG_TRUNCATED)
+			continue;
+		if (j > from && code == keys[j - 1].code)
+			continue; /* recursion: same code as the frame before */
+		spin_lock(&G.in.lock);
+		int known = intern_frame_lookup(&G.in, code, keys[j].line, &fr) ||
+			    intern_code_lookup(&G.in, code, &fo, &fu);
+		spin_unlock(&G.in.lock);
+		if (known)
+			continue;
+		file[0] = func[0] = 0;
+		if (G.src->describe(code, file, sizeof(file), func, sizeof(func)) < 0)
+			memcpy(file, "<unknown>", 10);
+		spin_lock(&G.in.lock);
+		fo = intern_string(&G.in, file, strlen(file));
+		fu = intern_string(&G.in, func, strlen(func));
+		intern_code_add(&G.in, code, fo, fu);
+		spin_unlock(&G.in.lock);
+	}
+}
+
+/* Turn a captured stack (innermost first in c->buf) into a trie node,
+ * reusing the prefix it shares with this thread's previous stack. */
+static uint32_t resolve(struct scache *c, int n, int truncated)
+{
+	/* Root first, with the truncation marker as the outermost frame. */
+	struct stack_key keys[MAX_DEPTH + 1];
+	int m = 0;
+	if (truncated)
+		keys[m++] = (struct stack_key){TAG_TRUNCATED, 0, 0};
+	for (int i = n - 1; i >= 0; i--)
+		keys[m++] = c->buf[i];
+
+	int k = 0;
+	while (k < m && k < c->depth && keys[k].code == c->keys[k].code &&
+	       keys[k].line == c->keys[k].line)
+		k++;
+	if (k == m && m == c->depth)
+		return c->nodes[m - 1];
+
+	describe_missing(keys, k, m);
+
+	spin_lock(&G.in.lock);
+	uint32_t parent = k ? c->nodes[k - 1] : 0;
+	for (int j = k; j < m; j++) {
+		uint32_t fo = 0, fu = 0, frame;
+		if (keys[j].code == TAG_TRUNCATED) {
+			frame = G.truncated_frame;
+		} else {
+			intern_code_lookup(&G.in, keys[j].code, &fo, &fu);
+			frame = intern_frame(&G.in, keys[j].code, keys[j].line, fo, fu,
+					     OOMPH_FRAME_PYTHON);
+		}
+		parent = intern_node(&G.in, parent, frame);
+		c->keys[j] = keys[j];
+		c->nodes[j] = parent;
+	}
+	spin_unlock(&G.in.lock);
+	c->depth = m;
+	return parent;
+}
+
+/* The node of the calling thread's current Python stack (or its fallback).
+ * *deferred is set when the source asked to be called back later. */
+static uint32_t capture_node(int *deferred)
+{
+	if (T.guard || !G.src)
+		return fallback_node();
+	T.guard++;
+	uint32_t node;
+	struct scache *c = thread_cache();
+	int truncated = 0;
+	int n = c ? G.src->capture(c->buf, MAX_DEPTH, &truncated) : -1;
+	if (n <= 0) {
+		node = fallback_node();
+		if (n == STACK_DEFER && deferred)
+			*deferred = 1;
+	} else {
+		if (truncated)
+			atomic_fetch_or_explicit(&G.h->overflow, OOMPH_OVERFLOW_STACKDEPTH,
+						 memory_order_relaxed);
+		node = resolve(c, n, truncated);
+		T.last_node = node;
+	}
+	T.guard--;
+	return node;
+}
+
+static uint32_t current_node(void)
+{
+	return capture_node(NULL);
+}
+
+/* Remember a sample charged to a placeholder; called under sample_lock. */
+static void defer_locked(uintptr_t addr, uint32_t placeholder, uint32_t is_map)
+{
+	if (tracker_deferred >= MAX_DEFERRED)
+		return; /* stays with the placeholder: the thread's last stack */
+	DEF[tracker_deferred++] = (struct deferred){addr, placeholder, is_map};
+}
+
+void tracker_resolve_deferred(void)
+{
+	if (!tracker_active() || !tracker_deferred || T.guard)
+		return;
+	uint32_t n = tracker_deferred;
+	tracker_deferred = 0;
+	uint32_t node = current_node();
+	spin_lock(&G.sample_lock);
+	for (uint32_t i = 0; i < n; i++) {
+		struct deferred *d = &DEF[i];
+		if (d->placeholder == node)
+			continue;
+		if (d->is_map) {
+			struct range *r = ranges_find(&G.rg, d->addr);
+			if (r && r->node == d->placeholder) {
+				credit_locked(r->node, r->weight, -1);
+				r->node = node;
+				credit_locked(node, r->weight, +1);
+			}
+		} else {
+			uint32_t old;
+			uint64_t w;
+			if (addrtable_remove(&G.at, d->addr, &old, &w)) {
+				if (old == d->placeholder) {
+					credit_locked(old, w, -1);
+					credit_locked(node, w, +1);
+					old = node;
+				}
+				addrtable_insert(&G.at, d->addr, old, w);
+			}
+		}
+	}
+	spin_unlock(&G.sample_lock);
+}
+
+uint32_t tracker_current_node(void)
+{
+	if (!tracker_active())
+		return 0;
+	return current_node();
+}
+
+void tracker_thread_adopt(uint32_t node)
+{
+	T.last_node = node;
+}
+
+void tracker_guard_enter(void)
+{
+	T.guard++;
+}
+
+void tracker_guard_leave(void)
+{
+	T.guard--;
+}
+
+/* ------------------------------------------------------------ the events --- */
+
+static void record_sample(void *p, uint64_t weight)
+{
+	int deferred = 0;
+	uint32_t node = capture_node(&deferred);
+	spin_lock(&G.sample_lock);
+	if (addrtable_insert(&G.at, (uintptr_t)p, node, weight) == 0) {
+		credit_locked(node, weight, +1);
+		if (deferred)
+			defer_locked((uintptr_t)p, node, 0);
+	}
+	spin_unlock(&G.sample_lock);
+	atomic_fetch_add_explicit(&G.h->n_sampled, 1, memory_order_relaxed);
+	atomic_store_explicit(&G.h->last_update_ns, since_start(), memory_order_relaxed);
+}
+
+void tracker_on_alloc(void *p, size_t size)
+{
+	if (!tracker_active() || !p)
+		return;
+	add_bytes((int64_t)size);
+	uint64_t w = sample_weight(size);
+	if (__builtin_expect(w != 0, 0))
+		record_sample(p, w);
+}
+
+static void forget_block(void *p)
+{
+	if (!addrtable_may_contain(&G.at, (uintptr_t)p))
+		return;
+	uint32_t node;
+	uint64_t w;
+	spin_lock(&G.sample_lock);
+	if (addrtable_remove(&G.at, (uintptr_t)p, &node, &w))
+		credit_locked(node, w, -1);
+	spin_unlock(&G.sample_lock);
+}
+
+void tracker_on_free(void *p, size_t size)
+{
+	if (!tracker_active() || !p)
+		return;
+	before_decrease();
+	atomic_fetch_sub_explicit(&G.h->cur_bytes, (int64_t)size, memory_order_relaxed);
+	forget_block(p);
+}
+
+void tracker_realloc_begin(void *oldp, struct tracker_realloc_ticket *t)
+{
+	t->found = 0;
+	if (!tracker_active() || !oldp || !addrtable_may_contain(&G.at, (uintptr_t)oldp))
+		return;
+	spin_lock(&G.sample_lock);
+	t->found = (uint32_t)addrtable_remove(&G.at, (uintptr_t)oldp, &t->node, &t->weight);
+	spin_unlock(&G.sample_lock);
+}
+
+void tracker_realloc_end(void *oldp, size_t oldsize, void *newp, size_t newsize,
+			 const struct tracker_realloc_ticket *t)
+{
+	if (!tracker_active())
+		return;
+	if (!newp) { /* failed: the old block lives on, put its record back */
+		if (t->found) {
+			spin_lock(&G.sample_lock);
+			addrtable_insert(&G.at, (uintptr_t)oldp, t->node, t->weight);
+			spin_unlock(&G.sample_lock);
+		}
+		return;
+	}
+	if (newsize < oldsize) {
+		before_decrease();
+		atomic_fetch_sub_explicit(&G.h->cur_bytes, (int64_t)(oldsize - newsize),
+					  memory_order_relaxed);
+	} else if (newsize > oldsize) {
+		add_bytes((int64_t)(newsize - oldsize));
+	}
+	if (t->found) {
+		spin_lock(&G.sample_lock);
+		credit_locked(t->node, t->weight, -1);
+		spin_unlock(&G.sample_lock);
+	}
+	uint64_t w = sample_weight(newsize);
+	if (w)
+		record_sample(newp, w);
+}
+
+/* A piece of a mapping went away: called under sample_lock. */
+static void unmapped_piece(void *ctx, uint64_t bytes, uint32_t node, uint64_t weight)
+{
+	(void)ctx;
+	peak_flush_locked();
+	atomic_fetch_sub_explicit(&G.h->cur_bytes, (int64_t)bytes, memory_order_relaxed);
+	if (node != RANGE_UNSAMPLED)
+		credit_locked(node, weight, -1);
+}
+
+void tracker_on_mmap(void *addr, size_t len)
+{
+	if (!tracker_active() || !len)
+		return;
+	len = (len + 4095) & ~(size_t)4095;
+	atomic_fetch_add_explicit(&G.h->n_mmaps, 1, memory_order_relaxed);
+	uint64_t w = sample_weight(len);
+	int deferred = 0;
+	uint32_t node = w ? capture_node(&deferred) : RANGE_UNSAMPLED;
+	spin_lock(&G.sample_lock);
+	/* Remove what a MAP_FIXED mapping replaced before counting the new one,
+	 * so the total never double-counts. */
+	ranges_remove(&G.rg, (uintptr_t)addr, len, unmapped_piece, NULL);
+	add_bytes((int64_t)len);
+	if (ranges_add(&G.rg, (uintptr_t)addr, len, node, w, unmapped_piece, NULL) == 0 && w) {
+		credit_locked(node, w, +1);
+		if (deferred)
+			defer_locked((uintptr_t)addr, node, 1);
+	}
+	spin_unlock(&G.sample_lock);
+	if (w) {
+		atomic_fetch_add_explicit(&G.h->n_sampled, 1, memory_order_relaxed);
+		atomic_store_explicit(&G.h->last_update_ns, since_start(), memory_order_relaxed);
+	}
+}
+
+void tracker_on_munmap(void *addr, size_t len)
+{
+	if (!tracker_active() || !len)
+		return;
+	len = (len + 4095) & ~(size_t)4095;
+	spin_lock(&G.sample_lock);
+	ranges_remove(&G.rg, (uintptr_t)addr, len, unmapped_piece, NULL);
+	spin_unlock(&G.sample_lock);
+}
+
+void tracker_on_mremap(void *oldaddr, size_t oldlen, void *newaddr, size_t newlen)
+{
+	tracker_on_munmap(oldaddr, oldlen);
+	tracker_on_mmap(newaddr, newlen);
+}
+
+/* ------------------------------------------------------- the state file --- */
+
+static size_t align_up(size_t x)
+{
+	return (x + OOMPH_STATE_ALIGN - 1) & ~(size_t)(OOMPH_STATE_ALIGN - 1);
+}
+
+/* Append decimal `v` to buf at *pos (no stdio inside the profiled process). */
+static void put_uint(char *buf, size_t cap, size_t *pos, unsigned long v)
+{
+	char tmp[24];
+	int n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n && *pos + 1 < cap)
+		buf[(*pos)++] = tmp[--n];
+	buf[*pos] = 0;
+}
+
+static void put_str(char *buf, size_t cap, size_t *pos, const char *s)
+{
+	while (*s && *pos + 1 < cap)
+		buf[(*pos)++] = *s++;
+	buf[*pos] = 0;
+}
+
+/* Create <dir>/<pid>.oomph, or <pid>.<g>.oomph if this pid already has one
+ * (an exec'd image).  Returns the fd or -errno. */
+static int create_state_file(uint32_t *generation)
+{
+	unsigned long pid = (unsigned long)getpid();
+	for (uint32_t g = 0; g < 1000; g++) {
+		size_t pos = 0;
+		put_str(G.path, sizeof(G.path), &pos, G.dir);
+		put_str(G.path, sizeof(G.path), &pos, "/");
+		put_uint(G.path, sizeof(G.path), &pos, pid);
+		if (g) {
+			put_str(G.path, sizeof(G.path), &pos, ".");
+			put_uint(G.path, sizeof(G.path), &pos, g);
+		}
+		put_str(G.path, sizeof(G.path), &pos, OOMPH_STATE_SUFFIX);
+		int fd = open(G.path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd >= 0) {
+			*generation = g;
+			return fd;
+		}
+		if (errno != EEXIST)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
+static void layout(struct oomph_state_header *h)
+{
+	size_t off = align_up(sizeof(*h));
+	h->strings_off = off;
+	h->strings_cap = OOMPH_STRINGS_CAP;
+	off = align_up(off + h->strings_cap);
+	h->frames_off = off;
+	h->frames_cap = OOMPH_FRAMES_CAP;
+	off = align_up(off + h->frames_cap * sizeof(struct oomph_state_frame));
+	h->nodes_off = off;
+	h->nodes_cap = OOMPH_NODES_CAP;
+	off = align_up(off + h->nodes_cap * sizeof(struct oomph_state_node));
+	h->live_off = off;
+	off = align_up(off + h->nodes_cap * sizeof(struct oomph_state_bytes));
+	h->peak_off = off;
+	off = align_up(off + h->nodes_cap * sizeof(struct oomph_state_bytes));
+	h->journal_off = off;
+	off = align_up(off + h->nodes_cap * sizeof(struct oomph_state_journal));
+	h->file_size = off;
+}
+
+static void read_cmdline(struct oomph_state_header *h)
+{
+	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, h->cmdline, sizeof(h->cmdline));
+	close(fd);
+	h->cmdline_len = n > 0 ? (uint32_t)n : 0;
+}
+
+static void set_identity(struct oomph_state_header *h, uint32_t generation)
+{
+	struct timespec rt;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	G.start_ns = coarse_ns();
+	h->pid = (int32_t)getpid();
+	h->ppid = (int32_t)getppid();
+	h->generation = generation;
+	h->start_realtime_ns = (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec;
+	h->start_mono_ns = G.start_ns;
+}
+
+static void map_tables(void)
+{
+	struct oomph_state_header *h = G.h;
+	G.live = (struct oomph_state_bytes *)(void *)(G.base + h->live_off);
+	G.peak = (struct oomph_state_bytes *)(void *)(G.base + h->peak_off);
+	G.journal = (struct oomph_state_journal *)(void *)(G.base + h->journal_off);
+}
+
+int tracker_init(const struct tracker_config *cfg)
+{
+	if (tracker_active())
+		return -EALREADY;
+	memset(&G, 0, sizeof(G));
+	size_t dl = strlen(cfg->state_dir);
+	if (dl + 64 > sizeof(G.dir))
+		return -ENAMETOOLONG;
+	memcpy(G.dir, cfg->state_dir, dl + 1);
+	G.rate = cfg->sample_rate ? cfg->sample_rate : OOMPH_DEFAULT_SAMPLE_RATE;
+	G.rate_d = (double)G.rate;
+	G.src = cfg->source;
+
+	struct oomph_state_header tmp;
+	memset(&tmp, 0, sizeof(tmp));
+	layout(&tmp);
+	uint32_t generation;
+	int fd = create_state_file(&generation);
+	if (fd < 0)
+		return fd;
+	if (ftruncate(fd, (off_t)tmp.file_size) != 0) {
+		int e = -errno;
+		close(fd);
+		unlink(G.path);
+		return e;
+	}
+	long r = syscall(SYS_mmap, NULL, tmp.file_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (r < 0 && r > -4096) {
+		close(fd);
+		unlink(G.path);
+		return (int)r;
+	}
+	G.fd = fd;
+	G.base = (char *)r;
+	G.map_size = tmp.file_size;
+	G.h = (struct oomph_state_header *)(void *)G.base;
+	struct oomph_state_header *h = G.h;
+	memcpy(h, &tmp, sizeof(tmp));
+	memcpy(h->magic, OOMPH_STATE_MAGIC, 8);
+	h->version = OOMPH_STATE_VERSION;
+	h->header_size = sizeof(*h);
+	h->sample_rate = G.rate;
+	h->flags = cfg->state_flags | (G.rate == 1 ? OOMPH_STATE_F_EXACT : 0);
+	if (cfg->python_version) {
+		size_t n = strlen(cfg->python_version);
+		if (n >= sizeof(h->python_version))
+			n = sizeof(h->python_version) - 1;
+		memcpy(h->python_version, cfg->python_version, n);
+	}
+	set_identity(h, generation);
+	read_cmdline(h);
+	/* the empty string lives at offset 0 */
+	atomic_store_explicit(&h->strings_used, 8, memory_order_relaxed);
+	/* node 0: the root */
+	char *nodes_base = G.base + h->nodes_off;
+	struct oomph_state_node *root = (struct oomph_state_node *)(void *)nodes_base;
+	root->parent = OOMPH_NODE_NONE;
+	root->frame = OOMPH_NODE_NONE;
+	atomic_store_explicit(&h->nodes_used, 1, memory_order_relaxed);
+	map_tables();
+
+	G.dirty_flag = raw_alloc(h->nodes_cap);
+	G.dirty_list = raw_alloc(h->nodes_cap * sizeof(uint32_t));
+	if (!G.dirty_flag || !G.dirty_list || intern_init(&G.in, h) ||
+	    addrtable_init(&G.at, 4096) || pthread_key_create(&G.cache_key, cache_destroy))
+		return -ENOMEM;
+
+	static const char nostack[] = "[no Python stack]";
+	static const char omitted[] = "[outer frames omitted]";
+	uint32_t s1 = intern_string(&G.in, nostack, sizeof(nostack) - 1);
+	uint32_t f1 = intern_frame(&G.in, TAG_NOSTACK, 0, s1, 0, OOMPH_FRAME_SYNTHETIC);
+	G.nostack_node = intern_node(&G.in, 0, f1);
+	uint32_t s2 = intern_string(&G.in, omitted, sizeof(omitted) - 1);
+	G.truncated_frame = intern_frame(&G.in, TAG_TRUNCATED, 0, s2, 0, OOMPH_FRAME_TRUNCATED);
+
+	atomic_store_explicit(&h->ready, 1, memory_order_release);
+	pthread_atfork(tracker_atfork_prepare, tracker_atfork_parent, tracker_atfork_child);
+	__atomic_store_n(&tracker_on, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+struct oomph_state_header *tracker_state(void)
+{
+	return G.h;
+}
+
+const char *tracker_state_path(void)
+{
+	return G.path;
+}
+
+/* ------------------------------------------------------------------ fork --- */
+
+void tracker_atfork_prepare(void)
+{
+	if (!tracker_active())
+		return;
+	spin_lock(&G.sample_lock);
+	spin_lock(&G.in.lock);
+}
+
+void tracker_atfork_parent(void)
+{
+	if (!tracker_active())
+		return;
+	spin_unlock(&G.in.lock);
+	spin_unlock(&G.sample_lock);
+}
+
+static int copy_region(int fd, size_t off, size_t len)
+{
+	while (len) {
+		ssize_t n = pwrite(fd, G.base + off, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		off += (size_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* The child must not write into its parent's file: give it its own, a copy
+ * of the parent's tables, mapped at the same address so every pointer held
+ * by the tracker stays valid.  Runs before any other code in the child. */
+void tracker_atfork_child(void)
+{
+	spin_reset(&G.in.lock);
+	spin_reset(&G.sample_lock);
+	if (!tracker_active())
+		return;
+	struct oomph_state_header *h = G.h;
+	uint32_t generation;
+	int fd = create_state_file(&generation);
+	uint32_t nn = atomic_load_explicit(&h->nodes_used, memory_order_relaxed);
+	uint32_t nf = atomic_load_explicit(&h->frames_used, memory_order_relaxed);
+	uint64_t ns = atomic_load_explicit(&h->strings_used, memory_order_relaxed);
+	if (fd < 0 || ftruncate(fd, (off_t)G.map_size) != 0 ||
+	    copy_region(fd, 0, align_up(sizeof(*h))) || copy_region(fd, h->strings_off, ns) ||
+	    copy_region(fd, h->frames_off, nf * sizeof(struct oomph_state_frame)) ||
+	    copy_region(fd, h->nodes_off, nn * sizeof(struct oomph_state_node)) ||
+	    copy_region(fd, h->live_off, nn * sizeof(struct oomph_state_bytes))) {
+		/* No file of its own: stop tracking rather than corrupt the parent's. */
+		__atomic_store_n(&tracker_on, 0, __ATOMIC_RELEASE);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	long r = syscall(SYS_mmap, G.base, G.map_size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED, fd, 0);
+	if (r < 0 && r > -4096) {
+		__atomic_store_n(&tracker_on, 0, __ATOMIC_RELEASE);
+		close(fd);
+		return;
+	}
+	close(G.fd);
+	G.fd = fd;
+	/* The child's own life starts now: its peak is what it has now. */
+	set_identity(h, generation);
+	memcpy(G.peak, G.live, nn * sizeof(struct oomph_state_bytes));
+	for (uint32_t i = 0; i < G.ndirty; i++)
+		G.dirty_flag[G.dirty_list[i]] = 0;
+	G.ndirty = 0;
+	int64_t cur = atomic_load_explicit(&h->cur_bytes, memory_order_relaxed);
+	atomic_store_explicit(&h->max_bytes, cur, memory_order_relaxed);
+	h->peak_bytes = cur;
+	h->peak_time_ns = 0;
+	h->journal_count = 0;
+	atomic_store_explicit(&h->peak_seq, 0, memory_order_relaxed);
+	atomic_store_explicit(&h->peak_pending, 0, memory_order_relaxed);
+	atomic_store_explicit(&h->n_sampled, 0, memory_order_relaxed);
+	atomic_store_explicit(&h->end_state, OOMPH_END_RUNNING, memory_order_relaxed);
+	h->end_time_ns = 0;
+	h->max_rss_kib = 0;
+}
+
+/* ------------------------------------------------------------------ end --- */
+
+static void mark_end(uint32_t state, int code)
+{
+	struct oomph_state_header *h = G.h;
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		h->max_rss_kib = (uint64_t)ru.ru_maxrss;
+	h->exit_code = code;
+	h->end_time_ns = since_start();
+	atomic_store_explicit(&h->end_state, state, memory_order_release);
+}
+
+void tracker_on_exit(int code)
+{
+	if (!tracker_active() || G.h->pid != (int32_t)getpid())
+		return;
+	if (atomic_load_explicit(&G.h->end_state, memory_order_relaxed) == OOMPH_END_RUNNING)
+		mark_end(OOMPH_END_EXITED, code);
+}
+
+void tracker_on_exec(void)
+{
+	/* A vfork child shares our memory (and mapping): it must not mark us. */
+	if (!tracker_active() || G.h->pid != (int32_t)getpid())
+		return;
+	mark_end(OOMPH_END_EXEC, -1);
+}
+
+void tracker_on_exec_failed(void)
+{
+	if (!tracker_active() || G.h->pid != (int32_t)getpid())
+		return;
+	atomic_store_explicit(&G.h->end_state, OOMPH_END_RUNNING, memory_order_release);
+}

@@ -1,0 +1,120 @@
+/* tracker/tracker.h — the allocation tracker's API (inside the profiled
+ * process).
+ *
+ * Contract
+ *   - hooks.c interposes the allocator and calls these; unit tests call them
+ *     directly without LD_PRELOAD.  Every tracker_on_* function may be called
+ *     from inside an allocation hook, from any thread, before or after
+ *     tracker_init (then it does nothing), and re-entrantly (a nested call
+ *     from the tracker's own work is counted in the totals but never sampled
+ *     and never takes a lock it already holds).
+ *   - Totals are exact: every call adds or removes the *usable* size the
+ *     caller passes.  Attribution to stacks is Poisson-sampled over bytes
+ *     with mean `sample_rate` (an allocation of s >= rate always recorded, with
+ *     weight s; a smaller one with probability 1-exp(-s/rate) and weight s/p).
+ *   - Locks (see tracker.c): `sample_lock` protects the address table, the
+ *     mmap ranges, live[] updates and the peak snapshot; `intern_lock`
+ *     protects the frame/node hash tables.  Neither is held while Python is
+ *     called.  Both are taken in pthread_atfork's prepare handler.
+ *   - No stdio, no allocation through the hooked allocator: internal memory
+ *     comes from raw mmap.
+ */
+#ifndef OOMPH_TRACKER_H
+#define OOMPH_TRACKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct oomph_state_header;
+
+/* A frame as the stack source sees it: an opaque code identity (kept alive by
+ * the source once described) and a line. */
+struct stack_key {
+	const void *code;
+	uint32_t line;
+	uint32_t pad;
+};
+
+/* Where Python stacks come from.  pystack.c provides the real one; unit tests
+ * provide fakes.  capture() writes up to `max` keys, innermost first, and
+ * returns how many (0: no Python frame), -1 when no stack can be taken now
+ * (GIL not held, interpreter not running), or STACK_DEFER when one can be
+ * taken soon but not here (inside Python's own allocator, where calling the
+ * C API could re-enter it): the source then calls tracker_resolve_deferred()
+ * as soon as it is safe.  It sets *truncated if frames were left out.  describe() names a code object (called under no lock, at most
+ * once per code) and must keep it alive.  Both may allocate. */
+#define STACK_DEFER (-2)
+struct stack_source {
+	int (*capture)(struct stack_key *out, int max, int *truncated);
+	int (*describe)(const void *code, char *file, size_t filecap,
+			char *func, size_t funccap);
+};
+
+struct tracker_config {
+	const char *state_dir;    /* where <pid>.oomph is created */
+	uint64_t sample_rate;     /* bytes; 1 = every allocation */
+	const struct stack_source *source; /* NULL: no Python stacks */
+	const char *python_version;        /* may be NULL */
+	uint32_t state_flags;     /* OOMPH_STATE_F_* */
+};
+
+/* 0, or a negative errno (state file could not be made: tracking stays off). */
+int tracker_init(const struct tracker_config *cfg);
+
+/* Read on every hook: non-zero once tracker_init succeeded (and not after a
+ * fork whose child could not get its own state file). */
+extern int tracker_on;
+static inline int tracker_active(void)
+{
+	return __atomic_load_n(&tracker_on, __ATOMIC_RELAXED);
+}
+struct oomph_state_header *tracker_state(void); /* for tests */
+const char *tracker_state_path(void);
+
+void tracker_on_alloc(void *p, size_t size);
+void tracker_on_free(void *p, size_t size);
+/* realloc: call _begin before the real realloc (it takes p's record out),
+ * then _end with the result; if the real realloc failed pass newp = NULL. */
+struct tracker_realloc_ticket {
+	uint32_t node;
+	uint32_t found;
+	uint64_t weight;
+};
+void tracker_realloc_begin(void *oldp, struct tracker_realloc_ticket *t);
+void tracker_realloc_end(void *oldp, size_t oldsize, void *newp, size_t newsize,
+			 const struct tracker_realloc_ticket *t);
+
+void tracker_on_mmap(void *addr, size_t len);
+void tracker_on_munmap(void *addr, size_t len);
+void tracker_on_mremap(void *oldaddr, size_t oldlen, void *newaddr, size_t newlen);
+
+/* pthread_create: the creator's current stack node, and the new thread's
+ * adoption of it (called first thing in the new thread). */
+uint32_t tracker_current_node(void);
+void tracker_thread_adopt(uint32_t node);
+
+/* fork (registered with pthread_atfork by tracker_init). */
+void tracker_atfork_prepare(void);
+void tracker_atfork_parent(void);
+void tracker_atfork_child(void);
+
+/* End of life: normal exit (destructor) or _exit(code).  code < 0: unknown. */
+void tracker_on_exit(int code);
+/* execve: the image is about to be replaced; _failed undoes it. */
+void tracker_on_exec(void);
+void tracker_on_exec_failed(void);
+
+/* Reentrancy guard: while > 0 on this thread, allocations are counted but
+ * never sampled.  The hooks use it around work that calls back into libc. */
+void tracker_guard_enter(void);
+void tracker_guard_leave(void);
+
+/* Samples taken where no stack could be captured yet (STACK_DEFER) were
+ * charged to the thread's last stack; this moves them to the current one. */
+extern __thread uint32_t tracker_deferred;
+void tracker_resolve_deferred(void);
+
+/* Tests: take the peak snapshot now, as a free at the peak would. */
+void tracker_flush_peak_for_test(void);
+
+#endif
