@@ -1,0 +1,482 @@
+/* Unit tests of the tracker API (tracker/tracker.h) without LD_PRELOAD, read
+ * back through the state reader (profile/profile.h), as the report would.
+ *
+ * Each scenario runs in a forked child (the tracker is one per process, as in
+ * real life); the parent reads the child's state file and checks numbers.
+ * Blocks are fake addresses: the tracker never dereferences them. */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "profile/profile.h"
+#include "state/format.h"
+#include "tracker/tracker.h"
+
+/* ------------------------------------------------ a fake stack source --- */
+
+/* Code identities are small integers; names are "f<i>" in file "t.py". */
+#define FAKE_CODE(i) ((const void *)(uintptr_t)(0x1000 + (i)))
+static __thread int fake_depth;
+static __thread struct stack_key fake_stack[64]; /* root first */
+
+static void set_stack(int depth, const int *codes, const int *lines)
+{
+	fake_depth = depth;
+	for (int i = 0; i < depth; i++)
+		fake_stack[i] = (struct stack_key){FAKE_CODE(codes[i]), (uint32_t)lines[i], 0};
+}
+
+/* A one-frame stack: f<code> at line <line>. */
+static void at(int code, int line)
+{
+	set_stack(1, &code, &line);
+}
+
+static int fake_capture(struct stack_key *out, int max, int *truncated)
+{
+	int n = 0;
+	for (int i = fake_depth - 1; i >= 0 && n < max; i--)
+		out[n++] = fake_stack[i];
+	*truncated = n < fake_depth;
+	return n;
+}
+
+static int fake_describe(const void *code, char *file, size_t fc, char *func, size_t nc)
+{
+	snprintf(file, fc, "t.py");
+	snprintf(func, nc, "f%d", (int)((uintptr_t)code - 0x1000));
+	return 0;
+}
+
+static const struct stack_source fake_source = {fake_capture, fake_describe};
+
+/* ------------------------------------------------------------ plumbing --- */
+
+static char dir[256];
+
+static void start(uint64_t rate)
+{
+	struct tracker_config cfg = {dir, rate, &fake_source, "3.99.0", 0};
+	if (tracker_init(&cfg) != 0) {
+		fprintf(stderr, "tracker_init failed\n");
+		_exit(99);
+	}
+}
+
+/* Run fn in a child; load the state file it leaves (pid.oomph). */
+static int run_child(void (*fn)(void), struct profile *p)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		fn();
+		_exit(0);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "scenario child failed (status %d)\n", st);
+		return -1;
+	}
+	char path[512], err[512];
+	snprintf(path, sizeof(path), "%s/%d.oomph", dir, (int)pid);
+	int rc = profile_load(path, p, err, sizeof(err));
+	if (rc)
+		fprintf(stderr, "profile_load: %s\n", err);
+	unlink(path);
+	return rc;
+}
+
+/* Bytes at the peak (or end) whose innermost frame is f<code>:<line>. */
+static int64_t bytes_at(const struct profile *p, const int64_t *self, int code, int line)
+{
+	char want[32];
+	snprintf(want, sizeof(want), "f%d", code);
+	int64_t sum = 0;
+	for (uint32_t i = 1; i < p->nnodes; i++) {
+		const struct profile_frame *f = &p->frames[p->nodes[i].frame];
+		if (!strcmp(f->func, want) && f->line == (uint32_t)line)
+			sum += self[i];
+	}
+	return sum;
+}
+
+#define A(n) ((void *)(uintptr_t)(0x10000000u + (n) * 0x100u))
+
+/* --------------------------------------------------------- scenarios --- */
+
+static void scenario_exact_totals_and_peak(void)
+{
+	start(1);
+	at(1, 10);
+	tracker_on_alloc(A(1), 1000);
+	at(2, 20);
+	tracker_on_alloc(A(2), 500);
+	tracker_on_free(A(1), 1000); /* peak was 1500: f1=1000, f2=500 */
+	at(3, 30);
+	tracker_on_alloc(A(3), 200); /* 700 now, below the peak */
+	tracker_on_free(A(3), 200);
+}
+
+static void test_exact_totals_and_peak_picture(void)
+{
+	struct profile p;
+	CHECK(run_child(scenario_exact_totals_and_peak, &p) == 0);
+	if (p.nnodes == 0)
+		return;
+	CHECK_EQ_INT(p.peak_bytes, 1500);
+	CHECK_EQ_INT(p.end_bytes, 500);
+	CHECK_EQ_INT(bytes_at(&p, p.peak_self, 1, 10), 1000);
+	CHECK_EQ_INT(bytes_at(&p, p.peak_self, 2, 20), 500);
+	CHECK_EQ_INT(bytes_at(&p, p.peak_self, 3, 30), 0);
+	CHECK_EQ_INT(bytes_at(&p, p.live_self, 2, 20), 500);
+	CHECK_EQ_INT(bytes_at(&p, p.live_self, 1, 10), 0);
+	CHECK(p.exact);
+	CHECK(!strcmp(p.python_version, "3.99.0"));
+	profile_free(&p);
+}
+
+/* A later, higher peak replaces the first picture; only nodes that changed
+ * are copied (the dirty list), yet the picture must be complete. */
+static void scenario_second_peak(void)
+{
+	start(1);
+	at(1, 1);
+	tracker_on_alloc(A(1), 100);
+	at(2, 2);
+	tracker_on_alloc(A(2), 100);
+	tracker_on_free(A(2), 100); /* peak 200: f1=100 f2=100 */
+	at(3, 3);
+	tracker_on_alloc(A(3), 300);
+	tracker_on_free(A(1), 100); /* peak 400: f1=100 f3=300 f2=0 */
+	at(2, 2);
+	tracker_on_alloc(A(4), 50);
+	tracker_on_free(A(4), 50);
+}
+
+static void test_second_peak_replaces_the_first(void)
+{
+	struct profile p;
+	CHECK(run_child(scenario_second_peak, &p) == 0);
+	if (p.nnodes == 0)
+		return;
+	CHECK_EQ_INT(p.peak_bytes, 400);
+	CHECK_EQ_INT(bytes_at(&p, p.peak_self, 1, 1), 100);
+	CHECK_EQ_INT(bytes_at(&p, p.peak_self, 2, 2), 0);
+	CHECK_EQ_INT(bytes_at(&p, p.peak_self, 3, 3), 300);
+	CHECK_EQ_INT(p.end_bytes, 300);
+	profile_free(&p);
+}
+
+/* Died at the peak (no free after the maximum): live is the picture. */
+static void scenario_dies_at_peak(void)
+{
+	start(1);
+	at(1, 1);
+	tracker_on_alloc(A(1), 100);
+	tracker_on_free(A(1), 100);
+	at(2, 2);
+	tracker_on_alloc(A(2), 700);
+	kill(getpid(), SIGKILL);
+}
+
+static void test_killed_at_the_peak_keeps_the_picture(void)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		scenario_dies_at_peak();
+		_exit(1);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	char path[512], err[512];
+	snprintf(path, sizeof(path), "%s/%d.oomph", dir, (int)pid);
+	struct profile p;
+	CHECK(profile_load(path, &p, err, sizeof(err)) == 0);
+	unlink(path);
+	if (p.nnodes == 0)
+		return;
+	CHECK_EQ_INT(p.peak_bytes, 700);
+	CHECK_EQ_INT(bytes_at(&p, p.peak_self, 2, 2), 700);
+	CHECK_EQ_INT(bytes_at(&p, p.peak_self, 1, 1), 0);
+	CHECK(!p.exited_cleanly);
+	profile_free(&p);
+}
+
+/* Poisson sampling: many small allocations from two lines in a known 1:3
+ * byte ratio; the estimates must be within a few standard deviations. */
+static void scenario_sampling(void)
+{
+	start(4096);
+	for (unsigned i = 0; i < 400000; i++) {
+		at(1, 1);
+		tracker_on_alloc(A(i * 2), 64);
+		at(2, 2);
+		tracker_on_alloc(A(i * 2 + 1), 192);
+	}
+	at(3, 3);
+	tracker_on_alloc(A(900000), 10000); /* >= rate: recorded exactly */
+	tracker_on_free(A(900000), 10000);
+}
+
+static void test_sampling_estimates_are_unbiased(void)
+{
+	struct profile p;
+	CHECK(run_child(scenario_sampling, &p) == 0);
+	if (p.nnodes == 0)
+		return;
+	int64_t truth1 = 400000LL * 64, truth2 = 400000LL * 192;
+	CHECK_EQ_INT(p.peak_bytes, truth1 + truth2 + 10000);
+	int64_t e1 = bytes_at(&p, p.peak_self, 1, 1);
+	int64_t e2 = bytes_at(&p, p.peak_self, 2, 2);
+	int64_t e3 = bytes_at(&p, p.peak_self, 3, 3);
+	/* sd of a byte-sampled estimate ~ sqrt(bytes * rate) */
+	double sd1 = sqrt((double)truth1 * 4096), sd2 = sqrt((double)truth2 * 4096);
+	CHECK(fabs((double)(e1 - truth1)) < 5 * sd1);
+	CHECK(fabs((double)(e2 - truth2)) < 5 * sd2);
+	CHECK_EQ_INT(e3, 10000);
+	CHECK(p.n_sampled > 1000 && p.n_sampled < 100000);
+	profile_free(&p);
+}
+
+/* Freeing every sampled block credits back exactly what was charged. */
+static void scenario_free_all(void)
+{
+	start(4096);
+	at(1, 1);
+	for (unsigned i = 0; i < 100000; i++)
+		tracker_on_alloc(A(i), 100);
+	at(2, 2);
+	for (unsigned i = 0; i < 100000; i++)
+		tracker_on_free(A(i), 100);
+}
+
+static void test_free_credits_back_exactly(void)
+{
+	struct profile p;
+	CHECK(run_child(scenario_free_all, &p) == 0);
+	if (p.nnodes == 0)
+		return;
+	CHECK_EQ_INT(p.end_bytes, 0);
+	CHECK_EQ_INT(p.peak_bytes, 100000 * 100);
+	for (uint32_t i = 0; i < p.nnodes; i++)
+		CHECK_EQ_INT(p.live_self[i], 0);
+	profile_free(&p);
+}
+
+/* Anonymous mappings: partial munmap (a hole in the middle, then the ends),
+ * MAP_FIXED over part of a mapping, and mremap. */
+static void scenario_mmap(void)
+{
+	start(1);
+	char *base = (char *)(uintptr_t)0x7f0000000000ull;
+	at(1, 1);
+	tracker_on_mmap(base, 1 << 20);                     /* 1 MiB */
+	tracker_on_munmap(base + (256 << 10), 256 << 10);  /* hole: 768 KiB left */
+	at(2, 2);
+	tracker_on_mmap(base + (4 << 20), 64 << 10);        /* +64 KiB: 832 */
+	tracker_on_mmap(base + (4 << 20), 32 << 10);        /* MAP_FIXED over half: 832 */
+	at(3, 3);
+	/* moves the new half away and grows it: -32 +128 = 928 */
+	tracker_on_mremap(base + (4 << 20), 32 << 10, base + (8 << 20), 128 << 10);
+	tracker_on_munmap(base, 256 << 10);                  /* first quarter: 672 */
+}
+
+static void test_mmap_partial_unmap_and_remap(void)
+{
+	struct profile p;
+	CHECK(run_child(scenario_mmap, &p) == 0);
+	if (p.nnodes == 0)
+		return;
+	const int64_t K = 1024;
+	CHECK_EQ_INT(p.peak_bytes, 1024 * K);
+	CHECK_EQ_INT(p.end_bytes, 672 * K);
+	CHECK_EQ_INT(bytes_at(&p, p.live_self, 1, 1), 512 * K);
+	CHECK_EQ_INT(bytes_at(&p, p.live_self, 2, 2), 32 * K); /* the untouched half */
+	CHECK_EQ_INT(bytes_at(&p, p.live_self, 3, 3), 128 * K);
+	profile_free(&p);
+}
+
+/* realloc growth: one line grows a block 1 KiB -> 1 MiB in steps; the line
+ * holds the final size, the total never counts old and new twice. */
+static void scenario_realloc(void)
+{
+	start(4096);
+	at(1, 1);
+	void *p = A(1);
+	size_t size = 1024;
+	tracker_on_alloc(p, size);
+	for (int i = 1; i <= 1024; i++) {
+		struct tracker_realloc_ticket t;
+		void *q = A(1 + (unsigned)i % 2); /* moves between two addresses */
+		tracker_realloc_begin(p, &t);
+		tracker_realloc_end(p, size, q, size + 1023, &t);
+		size += 1023;
+		p = q;
+	}
+}
+
+static void test_realloc_growth(void)
+{
+	struct profile p;
+	CHECK(run_child(scenario_realloc, &p) == 0);
+	if (p.nnodes == 0)
+		return;
+	int64_t final = 1024 + 1024 * 1023;
+	CHECK_EQ_INT(p.end_bytes, final);
+	CHECK_EQ_INT(p.peak_bytes, final);
+	CHECK_EQ_INT(bytes_at(&p, p.live_self, 1, 1), final);
+	profile_free(&p);
+}
+
+/* Many threads allocating and freeing at once: totals stay exact, every
+ * charge is credited back. */
+#define NTHREADS 8
+static void *stress_thread(void *arg)
+{
+	uintptr_t id = (uintptr_t)arg;
+	at((int)id, 7);
+	for (unsigned round = 0; round < 20; round++) {
+		for (unsigned i = 0; i < 5000; i++)
+			tracker_on_alloc(A(id * 1000000 + i), 16 + i % 4096);
+		for (unsigned i = 0; i < 5000; i++)
+			tracker_on_free(A(id * 1000000 + i), 16 + i % 4096);
+	}
+	tracker_on_alloc(A(id * 1000000 + 999999), 1000);
+	return NULL;
+}
+
+static void scenario_threads(void)
+{
+	start(512);
+	pthread_t t[NTHREADS];
+	for (uintptr_t i = 0; i < NTHREADS; i++)
+		pthread_create(&t[i], NULL, stress_thread, (void *)(i + 1));
+	for (int i = 0; i < NTHREADS; i++)
+		pthread_join(t[i], NULL);
+}
+
+static void test_threads_keep_totals_exact(void)
+{
+	struct profile p;
+	CHECK(run_child(scenario_threads, &p) == 0);
+	if (p.nnodes == 0)
+		return;
+	CHECK_EQ_INT(p.end_bytes, NTHREADS * 1000);
+	int64_t per_thread = 0;
+	for (unsigned i = 0; i < 5000; i++)
+		per_thread += 16 + i % 4096;
+	CHECK(p.peak_bytes >= per_thread);
+	CHECK(p.peak_bytes <= NTHREADS * (per_thread + 1000));
+	profile_free(&p);
+}
+
+/* Deep stacks are cut at the outer end with a marker, innermost kept. */
+static void scenario_deep(void)
+{
+	start(1);
+	int codes[64], lines[64];
+	for (int i = 0; i < 64; i++) {
+		codes[i] = 5;
+		lines[i] = i + 1;
+	}
+	set_stack(64, codes, lines);
+	tracker_on_alloc(A(1), 4096);
+}
+
+static void test_stack_trie_keeps_every_frame(void)
+{
+	struct profile p;
+	CHECK(run_child(scenario_deep, &p) == 0);
+	if (p.nnodes == 0)
+		return;
+	CHECK_EQ_INT(bytes_at(&p, p.live_self, 5, 64), 4096);
+	/* walk from the leaf to the root: 64 frames, lines 64..1 */
+	uint32_t leaf = 0;
+	for (uint32_t i = 0; i < p.nnodes; i++)
+		if (p.live_self[i] == 4096)
+			leaf = i;
+	int depth = 0;
+	for (uint32_t n = leaf; n; n = p.nodes[n].parent) {
+		CHECK_EQ_INT(p.frames[p.nodes[n].frame].line, 64 - depth);
+		depth++;
+	}
+	CHECK_EQ_INT(depth, 64);
+	profile_free(&p);
+}
+
+/* SIGKILL at arbitrary instants while allocating from several stacks: the
+ * file must always load, with the totals consistent. */
+static void scenario_forever(void)
+{
+	start(256);
+	for (unsigned i = 0;; i++) {
+		at((int)(i % 50), (int)(i % 7));
+		tracker_on_alloc(A(i % 100000), 100 + i % 3000);
+		if (i % 3 == 0)
+			tracker_on_free(A((i / 3) % 100000), 100 + (i / 3) % 3000);
+	}
+}
+
+static void test_sigkill_at_any_instant_leaves_a_readable_file(void)
+{
+	for (int round = 0; round < 12; round++) {
+		fflush(NULL);
+		pid_t pid = fork();
+		if (pid == 0)
+			scenario_forever();
+		usleep(2000 + (useconds_t)(rand() % 40000));
+		kill(pid, SIGKILL);
+		int st;
+		waitpid(pid, &st, 0);
+		char path[512], err[512];
+		snprintf(path, sizeof(path), "%s/%d.oomph", dir, (int)pid);
+		struct profile p;
+		int rc = profile_load(path, &p, err, sizeof(err));
+		/* killed before tracker_init finished: no file, or not ready */
+		if (rc == OOMPH_PROFILE_EIO || rc == OOMPH_PROFILE_ENOTREADY) {
+			unlink(path);
+			continue;
+		}
+		CHECK_EQ_INT(rc, 0);
+		if (rc == 0) {
+			int64_t sum = 0;
+			for (uint32_t i = 0; i < p.nnodes; i++)
+				sum += p.peak_self[i];
+			CHECK_EQ_INT(sum, p.peak_bytes);
+			CHECK(p.peak_bytes >= p.end_bytes);
+			profile_free(&p);
+		}
+		unlink(path);
+	}
+}
+
+int main(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/oomph-test-tracker-%d", (int)getpid());
+	mkdir(dir, 0755);
+	srand((unsigned)getpid());
+	test_exact_totals_and_peak_picture();
+	test_second_peak_replaces_the_first();
+	test_killed_at_the_peak_keeps_the_picture();
+	test_sampling_estimates_are_unbiased();
+	test_free_credits_back_exactly();
+	test_mmap_partial_unmap_and_remap();
+	test_realloc_growth();
+	test_threads_keep_totals_exact();
+	test_stack_trie_keeps_every_frame();
+	test_sigkill_at_any_instant_leaves_a_readable_file();
+	rmdir(dir);
+	return check_summary();
+}
