@@ -30,7 +30,8 @@ static int wrapped;
 static struct {
 	int (*IsInitialized)(void);
 	int (*IsFinalizing)(void);
-	int (*GILState_Check)(void);
+	PyObj *(*ThisThreadState)(void); /* PyGILState_GetThisThreadState */
+	PyObj *(*CurrentState)(void);    /* the thread state in use, unchecked */
 	PyObj *(*Eval_GetFrame)(void);
 	PyObj *(*Frame_GetBack)(PyObj *);
 	PyObj *(*Frame_GetCode)(PyObj *);
@@ -56,7 +57,7 @@ static struct {
 int pystack_init(void)
 {
 	if (!RESOLVE(IsInitialized, "Py_IsInitialized") ||
-	    !RESOLVE(GILState_Check, "PyGILState_Check") ||
+	    !RESOLVE(ThisThreadState, "PyGILState_GetThisThreadState") ||
 	    !RESOLVE(Eval_GetFrame, "PyEval_GetFrame") ||
 	    !RESOLVE(Frame_GetBack, "PyFrame_GetBack") ||   /* 3.9+ */
 	    !RESOLVE(Frame_GetCode, "PyFrame_GetCode") ||   /* 3.9+ */
@@ -68,6 +69,9 @@ int pystack_init(void)
 	    !RESOLVE(Err_Clear, "PyErr_Clear") || !RESOLVE(GetVersion, "Py_GetVersion") ||
 	    !RESOLVE(Mem_GetAllocator, "PyMem_GetAllocator") ||
 	    !RESOLVE(Mem_SetAllocator, "PyMem_SetAllocator"))
+		return 0;
+	if (!RESOLVE(CurrentState, "PyThreadState_GetUnchecked") && /* 3.13 */
+	    !RESOLVE(CurrentState, "_PyThreadState_UncheckedGet"))  /* 3.9-3.12 */
 		return 0;
 	if (!RESOLVE(IsFinalizing, "Py_IsFinalizing")) /* 3.13 */
 		RESOLVE(IsFinalizing, "_Py_IsFinalizing"); /* 3.9-3.12 */
@@ -161,7 +165,14 @@ static int py_capture(struct stack_key *out, int max, int *truncated)
 		return -1;
 	if (py.IsFinalizing && py.IsFinalizing())
 		return -1;
-	if (!py.GILState_Check())
+	/* This thread holds the GIL, with its own main-interpreter thread state.
+	 * (PyGILState_Check() is not enough: it answers 1 for every thread once
+	 * a subinterpreter exists.)  3.9-3.11: the current state is the GIL
+	 * holder's, whichever thread; 3.12+: this thread's, NULL when detached.
+	 * Either way equality means "ours, attached".  Stacks inside
+	 * subinterpreters are not taken. */
+	PyObj *ts = py.CurrentState();
+	if (!ts || ts != py.ThisThreadState())
 		return -1;
 	if (!wrapped) {
 		/* We may be inside pymalloc right now, unmarked: not this time. */
