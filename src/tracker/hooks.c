@@ -69,7 +69,7 @@ EXPORT void *realloc(void *p, size_t n)
 	void *q = __libc_realloc(p, n);
 	if (!q && n == 0) { /* glibc: realloc(p, 0) frees p */
 		tracker_realloc_end(p, old, NULL, 0, &t);
-		tracker_on_free(p, old); /* p's record is gone already; totals only */
+		tracker_on_free(p, old); /* _end put the record back: now drop it */
 		return NULL;
 	}
 	tracker_realloc_end(p, old, q, q ? malloc_usable_size(q) : 0, &t);

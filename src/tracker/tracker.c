@@ -60,7 +60,8 @@ struct scache {
 	int depth;
 	struct stack_key keys[MAX_DEPTH + 1];
 	uint32_t nodes[MAX_DEPTH + 1];
-	struct stack_key buf[MAX_DEPTH + 1];
+	struct stack_key buf[MAX_DEPTH + 1];   /* capture, innermost first */
+	struct stack_key order[MAX_DEPTH + 1]; /* the same, root first */
 };
 static __thread struct scache *TS __attribute__((tls_model("initial-exec")));
 
@@ -294,8 +295,9 @@ static void describe_missing(const struct stack_key *keys, int from, int n)
  * reusing the prefix it shares with this thread's previous stack. */
 static uint32_t resolve(struct scache *c, int n, int truncated)
 {
-	/* Root first, with the truncation marker as the outermost frame. */
-	struct stack_key keys[MAX_DEPTH + 1];
+	/* Root first, with the truncation marker as the outermost frame.  (In
+	 * the per-thread cache, not on the stack: a thread may have a small one.) */
+	struct stack_key *keys = c->order;
 	int m = 0;
 	if (truncated)
 		keys[m++] = (struct stack_key){TAG_TRUNCATED, 0, 0};
