@@ -58,8 +58,9 @@ static const char *string_at(const char *base, uint64_t used, uint32_t off)
 /* Turn per-node (bytes, exact) into bytes that add up to `target` exactly.
  * Exact parts are kept as they are; only the sampled estimates are scaled to
  * fill what the exact parts leave of the exact total (an unbiased estimate
- * corrected by a known sum).  Rounding remainders go to the largest entry. */
-static void rescale(int64_t *out, const struct oomph_state_bytes *v, uint32_t n, int64_t target)
+ * corrected by a known sum).  Rounding remainders go to the largest entry.
+ * Returns what could not be spread (nothing was sampled). */
+static int64_t rescale(int64_t *out, const struct oomph_state_bytes *v, uint32_t n, int64_t target)
 {
 	long double est_sum = 0;
 	int64_t exact_sum = 0;
@@ -87,8 +88,23 @@ static void rescale(int64_t *out, const struct oomph_state_bytes *v, uint32_t n,
 		if (out[i] > out[big])
 			big = i;
 	}
-	if (denom > 0 || all)
+	if (denom > 0) {
 		out[big] += target - total;
+		return 0;
+	}
+	return target - total; /* nothing sampled to spread it over */
+}
+
+/* Bytes no sample accounts for (a process that died before its first
+ * sample) go to a synthetic "[unattributed]" root, so totals add up. */
+static void add_unattributed(struct profile *p, int64_t peak_left, int64_t live_left)
+{
+	uint32_t f = p->nframes++, n = p->nnodes++;
+	const char *name = p->strings + p->strings_len + 1;
+	p->frames[f] = (struct profile_frame){name, "", 0, PROFILE_FRAME_SYNTHETIC};
+	p->nodes[n] = (struct profile_node){0, f};
+	p->peak_self[n] = peak_left;
+	p->live_self[n] = live_left;
 }
 
 static int split_cmdline(struct profile *p, const char *buf, uint32_t len)
@@ -153,17 +169,20 @@ static int load_mapped(const char *m, uint64_t size, struct profile *p, char *er
 			    path, (unsigned long long)su, nf, nn);
 
 	/* strings */
-	p->strings = malloc(su + 1);
+	static const char unattributed[] = "[unattributed]";
+	p->strings = malloc(su + 1 + sizeof(unattributed));
 	if (!p->strings)
 		return OOMPH_PROFILE_ENOMEM;
 	memcpy(p->strings, m + h.strings_off, su);
 	p->strings[su] = 0;
+	/* kept after the table for add_unattributed() */
+	memcpy(p->strings + su + 1, unattributed, sizeof(unattributed));
 	p->strings_len = su;
 
 	/* frames */
 	const struct oomph_state_frame *sf =
 		(const struct oomph_state_frame *)(const void *)(m + h.frames_off);
-	p->frames = calloc(nf ? nf : 1, sizeof(*p->frames));
+	p->frames = calloc(nf + 1, sizeof(*p->frames));
 	if (!p->frames)
 		return OOMPH_PROFILE_ENOMEM;
 	for (uint32_t i = 0; i < nf; i++) {
@@ -179,9 +198,10 @@ static int load_mapped(const char *m, uint64_t size, struct profile *p, char *er
 	/* nodes: parent < index makes the trie acyclic */
 	const struct oomph_state_node *sn =
 		(const struct oomph_state_node *)(const void *)(m + h.nodes_off);
-	p->nodes = calloc(nn, sizeof(*p->nodes));
-	p->peak_self = calloc(nn, sizeof(int64_t));
-	p->live_self = calloc(nn, sizeof(int64_t));
+	/* one spare node for add_unattributed() */
+	p->nodes = calloc(nn + 1, sizeof(*p->nodes));
+	p->peak_self = calloc(nn + 1, sizeof(int64_t));
+	p->live_self = calloc(nn + 1, sizeof(int64_t));
 	if (!p->nodes || !p->peak_self || !p->live_self)
 		return OOMPH_PROFILE_ENOMEM;
 	p->nodes[0].parent = UINT32_MAX;
@@ -235,20 +255,24 @@ static int load_mapped(const char *m, uint64_t size, struct profile *p, char *er
 	uint32_t end_state = atomic_load(&h.end_state);
 	uint64_t last_ns = atomic_load(&h.last_update_ns);
 	uint64_t end_ns = end_state != OOMPH_END_RUNNING ? h.end_time_ns : last_ns;
-	if (atomic_load(&h.peak_pending)) {
-		/* No free since the maximum was reached: live[] is the peak. */
+	int64_t max_bytes = atomic_load(&h.max_bytes);
+	if (atomic_load(&h.peak_pending) || max_bytes > peak_bytes) {
+		/* No free since the maximum was reached (or the writer died between
+		 * raising it and saying so): live[] is the peak. */
 		memcpy(peak, live, nn * sizeof(*peak));
-		peak_bytes = atomic_load(&h.max_bytes);
+		peak_bytes = max_bytes;
 		peak_ns = end_ns > peak_ns ? end_ns : peak_ns;
 	}
 	if (end_ns < peak_ns)
 		end_ns = peak_ns;
-	p->peak_bytes = peak_bytes > 0 ? peak_bytes : 0;
 	p->end_bytes = atomic_load(&h.cur_bytes);
 	if (p->end_bytes < 0)
 		p->end_bytes = 0;
-	rescale(p->peak_self, peak, nn, p->peak_bytes);
-	rescale(p->live_self, live, nn, p->end_bytes);
+	p->peak_bytes = peak_bytes > p->end_bytes ? peak_bytes : p->end_bytes;
+	int64_t peak_left = rescale(p->peak_self, peak, nn, p->peak_bytes);
+	int64_t live_left = rescale(p->live_self, live, nn, p->end_bytes);
+	if (peak_left || live_left)
+		add_unattributed(p, peak_left, live_left);
 	free(live);
 	free(peak);
 

@@ -201,17 +201,17 @@ static void test_an_interrupted_snapshot_is_replayed(void)
 	int fd = open(bad, O_RDWR);
 	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
 		perror("pread");
-	/* journal: node 1 held 12345 bytes (all exact) at a peak of 12345, every
-	 * other node nothing */
+	/* journal: at the peak (the file's maximum, 100,000 bytes) node 1 held
+	 * everything, every other node nothing — unlike the applied picture */
 	uint32_t nn = atomic_load(&h.nodes_used);
 	for (uint32_t i = 1; i < nn; i++) {
-		struct oomph_state_journal j = {i, 0, {i == 1 ? 12345 : 0, i == 1 ? 12345 : 0}};
+		struct oomph_state_journal j = {i, 0, {i == 1 ? 100000 : 0, i == 1 ? 100000 : 0}};
 		off_t at = (off_t)(h.journal_off + (i - 1) * sizeof(j));
 		if (pwrite(fd, &j, sizeof(j), at) != (ssize_t)sizeof(j))
 			perror("pwrite");
 	}
 	uint32_t one = nn - 1;
-	int64_t total = 12345;
+	int64_t total = 100000;
 	uint64_t odd = 3;
 	pwrite(fd, &one, 4, offsetof(struct oomph_state_header, journal_count));
 	pwrite(fd, &total, 8, offsetof(struct oomph_state_header, journal_bytes));
@@ -219,8 +219,8 @@ static void test_an_interrupted_snapshot_is_replayed(void)
 	close(fd);
 	struct profile p;
 	CHECK_EQ_INT(profile_load(bad, &p, err, sizeof(err)), 0);
-	CHECK_EQ_INT(p.peak_bytes, 12345);
-	CHECK_EQ_INT(p.peak_self[1], 12345);
+	CHECK_EQ_INT(p.peak_bytes, 100000);
+	CHECK_EQ_INT(p.peak_self[1], 100000);
 	profile_free(&p);
 }
 
