@@ -48,9 +48,13 @@ static struct {
 	const char *(*GetVersion)(void);
 	void (*Mem_GetAllocator)(int, PyMemAllocatorEx *);
 	void (*Mem_SetAllocator)(int, PyMemAllocatorEx *);
+	int (*Code_Addr2Line)(PyObj *, int);
 	int has_qualname;         /* 3.11+: co_qualname names methods Class.meth */
+	int minor;
 	char version[32];
 } py;
+
+static void raw_choose(int minor);
 
 #define RESOLVE(field, name) (*(void **)&py.field = dlsym(RTLD_DEFAULT, name))
 
@@ -75,6 +79,7 @@ int pystack_init(void)
 		return 0;
 	if (!RESOLVE(IsFinalizing, "Py_IsFinalizing")) /* 3.13 */
 		RESOLVE(IsFinalizing, "_Py_IsFinalizing"); /* 3.9-3.12 */
+	RESOLVE(Code_Addr2Line, "PyCode_Addr2Line");
 	RESOLVE(GC_Disable, "PyGC_Disable");
 	RESOLVE(GC_Enable, "PyGC_Enable");
 	/* Py_GetVersion() is a static string ("3.11.7 (main, ...)"), safe before
@@ -97,6 +102,8 @@ int pystack_init(void)
 	if (major != 3 || minor < 9)
 		return 0;
 	py.has_qualname = minor >= 11;
+	py.minor = minor;
+	raw_choose(minor);
 	return 1;
 }
 
@@ -157,7 +164,113 @@ static void wrap_allocators(void)
 	wrapped = 1;
 }
 
-static int py_capture(struct stack_key *out, int max, int *truncated)
+/* ---- reading this thread's own frames without the GIL -------------------
+ *
+ * A thread that released the GIL (numpy zeroing a calloc'd array, zlib, I/O)
+ * is running C code: its Python frames cannot change until it takes the GIL
+ * back, so reading them is safe — but only by reading memory, because the C
+ * API may allocate (3.11+ materialises frame objects).  The layouts below are
+ * CPython's internal ones (offsets in bytes, from each version's headers).
+ * They are trusted only after they agreed with the public API's walk on
+ * several stacks taken with the GIL; one disagreement turns them off for
+ * good, and such allocations go back to the thread's last captured stack. */
+struct raw_layout {
+	int minor;
+	size_t ts_frame;     /* thread state -> frame (3.9/3.10, 3.13) or cframe */
+	int via_cframe;      /* 3.11/3.12: ts->cframe->current_frame */
+	size_t cf_current;
+	size_t f_code, f_prev, f_instr, f_owner; /* 3.11+: _PyInterpreterFrame */
+	size_t code_units;   /* 3.11+: offsetof(PyCodeObject, co_code_adaptive) */
+};
+
+static const struct raw_layout layouts[] = {
+	/* 3.9/3.10: ts->frame is a PyFrameObject: f_back 24, f_code 32 */
+	{9, 24, 0, 0, 32, 24, 0, 0, 0},
+	{10, 24, 0, 0, 32, 24, 0, 0, 0},
+	{11, 56, 1, 8, 32, 48, 56, 69, 184},
+	{12, 56, 1, 0, 0, 8, 56, 70, 192},
+	{13, 72, 0, 0, 0, 8, 56, 70, 200},
+};
+
+#define RAW_TRUST_AFTER 8
+static const struct raw_layout *raw;
+
+static void raw_choose(int minor)
+{
+	for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++)
+		if (layouts[i].minor == minor)
+			raw = &layouts[i];
+}
+static int raw_agreed;   /* public and raw walks agreed this many times */
+static int raw_off;      /* they disagreed once: never use raw walks */
+
+static inline void *ptr_at(const void *base, size_t off)
+{
+	void *p;
+	memcpy(&p, (const char *)base + off, sizeof(p));
+	return p;
+}
+
+static int raw_walk(PyObj *ts, struct stack_key *out, int max, int *flags)
+{
+	const struct raw_layout *l = raw;
+	int n = 0;
+	if (l->minor <= 10) {
+		for (PyObj *f = ptr_at(ts, l->ts_frame); f; f = ptr_at(f, l->f_prev)) {
+			if (n == max) {
+				*flags |= STACK_TRUNCATED;
+				break;
+			}
+			int line = py.Frame_GetLineNumber(f); /* pure computation here */
+			out[n].code = ptr_at(f, l->f_code);
+			out[n].line = line > 0 ? (uint32_t)line : 0;
+			out[n].pad = 0;
+			n++;
+		}
+		return n;
+	}
+	if (!py.Code_Addr2Line)
+		return -1;
+	const void *iframe = l->via_cframe ? ptr_at(ptr_at(ts, l->ts_frame), l->cf_current)
+					   : ptr_at(ts, l->ts_frame);
+	for (; iframe; iframe = ptr_at(iframe, l->f_prev)) {
+		char owner = ((const char *)iframe)[l->f_owner];
+		if (l->minor >= 12 && owner == 3)
+			continue; /* FRAME_OWNED_BY_CSTACK: an entry shim, not code */
+		if (n == max) {
+			*flags |= STACK_TRUNCATED;
+			break;
+		}
+		PyObj *code = ptr_at(iframe, l->f_code);
+		const char *instr = ptr_at(iframe, l->f_instr);
+		long addr = instr - ((const char *)code + l->code_units);
+		int line = py.Code_Addr2Line(code, (int)addr);
+		out[n].code = code;
+		out[n].line = line > 0 ? (uint32_t)line : 0;
+		out[n].pad = 0;
+		n++;
+	}
+	return n;
+}
+
+/* With the GIL: does the raw walk agree with the public one? */
+static void raw_validate(PyObj *ts, const struct stack_key *pub, int npub)
+{
+	struct stack_key mine[64];
+	int flags = 0;
+	if (npub > 64)
+		return;
+	int n = raw_walk(ts, mine, 64, &flags);
+	int same = n == npub;
+	for (int i = 0; same && i < n; i++)
+		same = mine[i].code == pub[i].code && mine[i].line == pub[i].line;
+	if (same)
+		raw_agreed++;
+	else
+		raw_off = 1;
+}
+
+static int py_capture(struct stack_key *out, int max, int *flags)
 {
 	if (in_pyalloc)
 		return STACK_DEFER;
@@ -172,8 +285,13 @@ static int py_capture(struct stack_key *out, int max, int *truncated)
 	 * Either way equality means "ours, attached".  Stacks inside
 	 * subinterpreters are not taken. */
 	PyObj *ts = py.CurrentState();
-	if (!ts || ts != py.ThisThreadState())
-		return -1;
+	PyObj *mine = py.ThisThreadState();
+	if (!ts || ts != mine) {
+		if (!mine || !raw || raw_off || raw_agreed < RAW_TRUST_AFTER)
+			return -1;
+		*flags |= STACK_NOGIL;
+		return raw_walk(mine, out, max, flags);
+	}
 	if (!wrapped) {
 		/* We may be inside pymalloc right now, unmarked: not this time. */
 		wrap_allocators();
@@ -186,7 +304,7 @@ static int py_capture(struct stack_key *out, int max, int *truncated)
 		py.IncRef(f);
 	while (f) {
 		if (n == max) {
-			*truncated = 1;
+			*flags |= STACK_TRUNCATED;
 			py.DecRef(f);
 			break;
 		}
@@ -204,6 +322,8 @@ static int py_capture(struct stack_key *out, int max, int *truncated)
 	}
 	if (gc_was_on && py.GC_Enable)
 		py.GC_Enable();
+	if (raw && !raw_off && raw_agreed < RAW_TRUST_AFTER && !(*flags & STACK_TRUNCATED))
+		raw_validate(ts, out, n);
 	return n;
 }
 

@@ -62,6 +62,11 @@ struct scache {
 	uint32_t nodes[MAX_DEPTH + 1];
 	struct stack_key buf[MAX_DEPTH + 1];   /* capture, innermost first */
 	struct stack_key order[MAX_DEPTH + 1]; /* the same, root first */
+	/* A stack read without the GIL whose code objects were not named yet:
+	 * kept (innermost first) until the thread holds the GIL again. */
+	struct stack_key pend[MAX_DEPTH + 1];
+	int npend;
+	int pend_flags;
 };
 static __thread struct scache *TS __attribute__((tls_model("initial-exec")));
 
@@ -70,7 +75,8 @@ static __thread struct scache *TS __attribute__((tls_model("initial-exec")));
 struct deferred {
 	uintptr_t addr;
 	uint32_t placeholder; /* node charged meanwhile */
-	uint32_t is_map;
+	uint16_t is_map;
+	uint16_t use_pend;    /* resolve to the thread's pending stack (NOGIL) */
 };
 static __thread struct deferred DEF[MAX_DEFERRED] __attribute__((tls_model("initial-exec")));
 __thread uint32_t tracker_deferred __attribute__((tls_model("initial-exec")));
@@ -292,8 +298,31 @@ static void describe_missing(const struct stack_key *keys, int from, int n)
 
 /* Turn a captured stack (innermost first in c->buf) into a trie node,
  * reusing the prefix it shares with this thread's previous stack. */
-static uint32_t resolve(struct scache *c, int n, int truncated)
+/* Are all code objects among keys[from..n) named already? */
+static int all_named(const struct stack_key *keys, int from, int n)
 {
+	int ok = 1;
+	spin_lock(&G.in.lock);
+	for (int j = from; j < n && ok; j++) {
+		uint32_t fo, fu, fr;
+		if (keys[j].code != TAG_TRUNCATED &&
+		    !intern_frame_lookup(&G.in, keys[j].code, keys[j].line, &fr) &&
+		    !intern_code_lookup(&G.in, keys[j].code, &fo, &fu))
+			ok = 0;
+	}
+	spin_unlock(&G.in.lock);
+	return ok;
+}
+
+/* resolve() that may not call describe (no GIL): returns UINT32_MAX if a
+ * code object still needs its name. */
+#define NEEDS_NAMES UINT32_MAX
+static uint32_t resolve_flags(struct scache *c, const struct stack_key *innermost_first,
+			      int n, int flags);
+
+static uint32_t resolve_flags(struct scache *c, const struct stack_key *src, int n, int flags)
+{
+	int truncated = flags & STACK_TRUNCATED;
 	/* Root first, with the truncation marker as the outermost frame.  (In
 	 * the per-thread cache, not on the stack: a thread may have a small one.) */
 	struct stack_key *keys = c->order;
@@ -301,7 +330,7 @@ static uint32_t resolve(struct scache *c, int n, int truncated)
 	if (truncated)
 		keys[m++] = (struct stack_key){TAG_TRUNCATED, 0, 0};
 	for (int i = n - 1; i >= 0; i--)
-		keys[m++] = c->buf[i];
+		keys[m++] = src[i];
 
 	int k = 0;
 	while (k < m && k < c->depth && keys[k].code == c->keys[k].code &&
@@ -310,7 +339,12 @@ static uint32_t resolve(struct scache *c, int n, int truncated)
 	if (k == m && m == c->depth)
 		return c->nodes[m - 1];
 
-	describe_missing(keys, k, m);
+	if (flags & STACK_NOGIL) {
+		if (!all_named(keys, k, m))
+			return NEEDS_NAMES;
+	} else {
+		describe_missing(keys, k, m);
+	}
 
 	spin_lock(&G.in.lock);
 	uint32_t parent = k ? c->nodes[k - 1] : 0;
@@ -339,20 +373,30 @@ static uint32_t capture_node(int *deferred)
 	if (T.guard || !G.src)
 		return fallback_node();
 	T.guard++;
-	uint32_t node;
+	uint32_t node = 0;
 	struct scache *c = thread_cache();
-	int truncated = 0;
-	int n = c ? G.src->capture(c->buf, MAX_DEPTH, &truncated) : -1;
-	if (n <= 0) {
+	int flags = 0;
+	int n = c ? G.src->capture(c->buf, MAX_DEPTH, &flags) : -1;
+	if (n > 0 && (flags & STACK_TRUNCATED))
+		atomic_fetch_or_explicit(&G.h->overflow, OOMPH_OVERFLOW_STACKDEPTH,
+					 memory_order_relaxed);
+	if (n > 0)
+		node = resolve_flags(c, c->buf, n, flags);
+	if (n > 0 && node == NEEDS_NAMES) {
+		/* Read without the GIL, with code objects never named: keep the
+		 * keys, name them when the thread holds the GIL again. */
+		memcpy(c->pend, c->buf, (size_t)n * sizeof(c->buf[0]));
+		c->npend = n;
+		c->pend_flags = flags & STACK_TRUNCATED;
+		node = fallback_node();
+		if (deferred)
+			*deferred = 2;
+	} else if (n > 0) {
+		T.last_node = node;
+	} else {
 		node = fallback_node();
 		if (n == STACK_DEFER && deferred)
 			*deferred = 1;
-	} else {
-		if (truncated)
-			atomic_fetch_or_explicit(&G.h->overflow, OOMPH_OVERFLOW_STACKDEPTH,
-						 memory_order_relaxed);
-		node = resolve(c, n, truncated);
-		T.last_node = node;
 	}
 	T.guard--;
 	return node;
@@ -363,12 +407,36 @@ static uint32_t current_node(void)
 	return capture_node(NULL);
 }
 
-/* Remember a sample charged to a placeholder; called under sample_lock. */
-static void defer_locked(uintptr_t addr, uint32_t placeholder, uint32_t is_map)
+/* Remember a sample charged to a placeholder; called under sample_lock.
+ * how: 1 = charge it to the stack current when resolved, 2 = to the
+ * thread's pending stack (read without the GIL). */
+static void defer_locked(uintptr_t addr, uint32_t placeholder, uint32_t is_map, int how)
 {
 	if (tracker_deferred >= MAX_DEFERRED)
 		return; /* stays with the placeholder: the thread's last stack */
-	DEF[tracker_deferred++] = (struct deferred){addr, placeholder, is_map};
+	DEF[tracker_deferred++] =
+		(struct deferred){addr, placeholder, (uint16_t)is_map, (uint16_t)(how == 2)};
+}
+
+/* The pending stack's code objects are alive if each is on the current
+ * stack (the allocating frames have not returned): only then may they be
+ * described.  Returns the pending stack's node, or `fallback`. */
+static uint32_t resolve_pending(struct scache *c, uint32_t fallback)
+{
+	int n = c->npend;
+	c->npend = 0;
+	int flags = 0;
+	int cur = G.src->capture(c->buf, MAX_DEPTH, &flags);
+	if (cur <= 0 || (flags & STACK_NOGIL))
+		return fallback;
+	for (int i = 0; i < n; i++) {
+		int found = 0;
+		for (int j = 0; j < cur && !found; j++)
+			found = c->buf[j].code == c->pend[i].code;
+		if (!found)
+			return fallback;
+	}
+	return resolve_flags(c, c->pend, n, c->pend_flags);
 }
 
 void tracker_resolve_deferred(void)
@@ -378,17 +446,25 @@ void tracker_resolve_deferred(void)
 	uint32_t n = tracker_deferred;
 	tracker_deferred = 0;
 	uint32_t node = current_node();
+	uint32_t pend_node = node;
+	struct scache *c = TS;
+	if (c && c->npend) {
+		T.guard++;
+		pend_node = resolve_pending(c, 0);
+		T.guard--;
+	}
 	spin_lock(&G.sample_lock);
 	for (uint32_t i = 0; i < n; i++) {
 		struct deferred *d = &DEF[i];
-		if (d->placeholder == node)
+		uint32_t target = d->use_pend ? pend_node : node;
+		if (!target || d->placeholder == target)
 			continue;
 		if (d->is_map) {
 			struct range *r = ranges_find(&G.rg, d->addr);
 			if (r && r->node == d->placeholder) {
 				credit_locked(r->node, r->weight, -1);
-				r->node = node;
-				credit_locked(node, r->weight, +1);
+				r->node = target;
+				credit_locked(target, r->weight, +1);
 			}
 		} else {
 			uint32_t old;
@@ -396,8 +472,8 @@ void tracker_resolve_deferred(void)
 			if (addrtable_remove(&G.at, d->addr, &old, &w)) {
 				if (old == d->placeholder) {
 					credit_locked(old, w, -1);
-					credit_locked(node, w, +1);
-					old = node;
+					credit_locked(target, w, +1);
+					old = target;
 				}
 				addrtable_insert(&G.at, d->addr, old, w);
 			}
@@ -438,7 +514,7 @@ static void record_sample(void *p, uint64_t weight)
 	if (addrtable_insert(&G.at, (uintptr_t)p, node, weight) == 0) {
 		credit_locked(node, weight, +1);
 		if (deferred)
-			defer_locked((uintptr_t)p, node, 0);
+			defer_locked((uintptr_t)p, node, 0, deferred);
 	}
 	spin_unlock(&G.sample_lock);
 	atomic_fetch_add_explicit(&G.h->n_sampled, 1, memory_order_relaxed);
@@ -543,7 +619,7 @@ void tracker_on_mmap(void *addr, size_t len)
 	if (ranges_add(&G.rg, (uintptr_t)addr, len, node, w, unmapped_piece, NULL) == 0 && w) {
 		credit_locked(node, w, +1);
 		if (deferred)
-			defer_locked((uintptr_t)addr, node, 1);
+			defer_locked((uintptr_t)addr, node, 1, deferred);
 	}
 	spin_unlock(&G.sample_lock);
 	if (w) {

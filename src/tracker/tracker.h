@@ -41,11 +41,16 @@ struct stack_key {
  * (GIL not held, interpreter not running), or STACK_DEFER when one can be
  * taken soon but not here (inside Python's own allocator, where calling the
  * C API could re-enter it): the source then calls tracker_resolve_deferred()
- * as soon as it is safe.  It sets *truncated if frames were left out.  describe() names a code object (called under no lock, at most
+ * as soon as it is safe.  It sets STACK_TRUNCATED in *flags if frames were
+ * left out, and STACK_NOGIL if the stack was read without the GIL: then the
+ * keys are right but describe() must not be called until the thread holds
+ * the GIL again (the tracker defers naming new code objects).  describe() names a code object (called under no lock, at most
  * once per code) and must keep it alive.  Both may allocate. */
 #define STACK_DEFER (-2)
+#define STACK_TRUNCATED 1
+#define STACK_NOGIL 2
 struct stack_source {
-	int (*capture)(struct stack_key *out, int max, int *truncated);
+	int (*capture)(struct stack_key *out, int max, int *flags);
 	int (*describe)(const void *code, char *file, size_t filecap,
 			char *func, size_t funccap);
 };

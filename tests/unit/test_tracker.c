@@ -41,12 +41,13 @@ static void at(int code, int line)
 	set_stack(1, &code, &line);
 }
 
-static int fake_capture(struct stack_key *out, int max, int *truncated)
+static int fake_capture(struct stack_key *out, int max, int *flags)
 {
 	int n = 0;
 	for (int i = fake_depth - 1; i >= 0 && n < max; i--)
 		out[n++] = fake_stack[i];
-	*truncated = n < fake_depth;
+	if (n < fake_depth)
+		*flags |= STACK_TRUNCATED;
 	return n;
 }
 
