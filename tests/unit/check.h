@@ -59,6 +59,18 @@ static int check_passed, check_failed;
 		}                                                                 \
 	} while (0)
 
+#define CHECK_STR_NOT_CONTAINS(hay, needle)                                       \
+	do {                                                                      \
+		const char *check_h_ = (hay), *check_n_ = (needle);               \
+		if (check_h_ && !strstr(check_h_, check_n_)) {                    \
+			check_passed++;                                           \
+		} else {                                                          \
+			check_failed++;                                           \
+			fprintf(stderr, "%s:%d: \"%s\" must not be in %s\n",      \
+				__FILE__, __LINE__, check_n_, #hay);              \
+		}                                                                 \
+	} while (0)
+
 static inline int check_summary(void)
 {
 	printf("%d passed, %d failed\n", check_passed, check_failed);

@@ -1,0 +1,309 @@
+/* profile/runmeta.c — save and load RUN_DIR/run.meta (runmeta.h).
+ *
+ * Format (text, one `key value` per line, first line a marker):
+ *     # oomph run.meta 1
+ *     argv script.py
+ *     argv a%20b%0Ac
+ *     cwd /home/me/project
+ *     ...
+ * Values are percent-escaped: every byte outside '!'..'~', and '%' itself,
+ * is written %XX, so a value is one word of printable ASCII whatever it
+ * holds (spaces, newlines, UTF-8).  Numbers are plain decimal; doubles use
+ * %.17g, which reads back to the same value (oomph never calls setlocale,
+ * so the C locale's '.' is the radix character on both sides).
+ */
+#include "profile/runmeta.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MARKER "# oomph run.meta "
+#define FORMAT_VERSION 1
+
+static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	if (err && errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+static void put_escaped(FILE *f, const char *key, const char *v)
+{
+	fputs(key, f);
+	fputc(' ', f);
+	for (const unsigned char *s = (const unsigned char *)v; *s; s++) {
+		if (*s > ' ' && *s < 0x7f && *s != '%')
+			fputc(*s, f);
+		else
+			fprintf(f, "%%%02X", *s);
+	}
+	fputc('\n', f);
+}
+
+int runmeta_save(const char *run_dir, const struct runmeta *m, char *err, size_t errlen)
+{
+	if (m->argc < 0 || m->argc > RUNMETA_MAX_ARGS || (m->argc && !m->argv))
+		return fail(err, errlen, -EINVAL, "cannot save run.meta: bad argument count %d",
+			    m->argc);
+	char path[4200], tmp[4300];
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", run_dir, RUNMETA_FILE) >= sizeof(path))
+		return fail(err, errlen, -ENAMETOOLONG, "cannot save run.meta: path too long");
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp.%ld", run_dir, RUNMETA_FILE, (long)getpid());
+	FILE *f = fopen(tmp, "we");
+	if (!f) {
+		int e = errno;
+		return fail(err, errlen, -e, "cannot create %s: %s", tmp, strerror(e));
+	}
+	fprintf(f, "%s%d\n", MARKER, FORMAT_VERSION);
+	for (int i = 0; i < m->argc; i++)
+		put_escaped(f, "argv", m->argv[i] ? m->argv[i] : "");
+	put_escaped(f, "python", m->python);
+	put_escaped(f, "cwd", m->cwd);
+	put_escaped(f, "python_version", m->python_version);
+	fprintf(f, "child_pid %d\n", m->child_pid);
+	fprintf(f, "start_unix_s %.17g\n", m->start_unix_s);
+	fprintf(f, "duration_s %.17g\n", m->duration_s);
+	fprintf(f, "exit_code %d\n", m->exit_code);
+	fprintf(f, "signal %d\n", m->signal);
+	fprintf(f, "exit_status %d\n", m->exit_status);
+	fprintf(f, "peak_rss_bytes %" PRId64 "\n", m->peak_rss_bytes);
+	fprintf(f, "sample_rate %" PRIu64 "\n", m->sample_rate);
+	fprintf(f, "exact %d\n", m->exact);
+	put_escaped(f, "verdict", m->verdict);
+	int bad = fflush(f) != 0 || ferror(f);
+	int e = errno;
+	if (fclose(f) != 0 && !bad) {
+		bad = 1;
+		e = errno;
+	}
+	if (bad) {
+		unlink(tmp);
+		return fail(err, errlen, -(e ? e : EIO), "cannot write %s: %s", tmp,
+			    strerror(e ? e : EIO));
+	}
+	/* Same directory, so rename() replaces run.meta in one step: a reader
+	 * sees the old file or the new one, never a mix. */
+	if (rename(tmp, path) != 0) {
+		e = errno;
+		unlink(tmp);
+		return fail(err, errlen, -e, "cannot rename %s to %s: %s", tmp, path, strerror(e));
+	}
+	return 0;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decode in place; -1 on a malformed escape or an embedded NUL (which no
+ * field can hold). */
+static int unescape(char *s)
+{
+	char *o = s;
+	for (char *p = s; *p; p++) {
+		if (*p != '%') {
+			*o++ = *p;
+			continue;
+		}
+		int hi = hexval((unsigned char)p[1]), lo = hi < 0 ? -1 : hexval((unsigned char)p[2]);
+		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+			return -1;
+		*o++ = (char)(hi * 16 + lo);
+		p += 2;
+	}
+	*o = 0;
+	return 0;
+}
+
+static int parse_ll(const char *s, long long lo, long long hi, long long *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (!*s || *end || errno || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	if (*s == '-')
+		return -1;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (!*s || *end || errno)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_double(const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (!*s || *end || errno == ERANGE)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int set_str(char *dst, size_t cap, const char *v)
+{
+	size_t n = strlen(v);
+	if (n >= cap)
+		return -1;
+	memcpy(dst, v, n + 1);
+	return 0;
+}
+
+void runmeta_free(struct runmeta *m)
+{
+	if (m->argv) {
+		for (int i = 0; i < m->argc; i++)
+			free(m->argv[i]);
+		free(m->argv);
+	}
+	m->argv = NULL;
+	m->argc = 0;
+}
+
+int runmeta_load(const char *run_dir, struct runmeta *m, char *err, size_t errlen)
+{
+	memset(m, 0, sizeof(*m));
+	char path[4200];
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", run_dir, RUNMETA_FILE) >= sizeof(path))
+		return fail(err, errlen, -ENAMETOOLONG, "cannot read run.meta: path too long");
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		int e = errno;
+		return fail(err, errlen, -e, "cannot open %s: %s", path, strerror(e));
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	long lineno = 0;
+	int rc = 0;
+	int argv_cap = 0;
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		if (len > 0 && line[len - 1] == '\n')
+			line[--len] = 0;
+		if (lineno == 1) {
+			if (strncmp(line, MARKER, strlen(MARKER))) {
+				rc = fail(err, errlen, -EINVAL, "%s is not an oomph run.meta file", path);
+				break;
+			}
+			continue;
+		}
+		if (line[0] == '#' || line[0] == 0)
+			continue;
+		if ((size_t)len != strlen(line)) {
+			rc = fail(err, errlen, -EINVAL, "%s:%ld: NUL byte in the line", path, lineno);
+			break;
+		}
+		char *key = line, *val = strchr(line, ' ');
+		if (val)
+			*val++ = 0;
+		else
+			val = line + len;
+		if (unescape(val)) {
+			rc = fail(err, errlen, -EINVAL, "%s:%ld: bad %%-escape in `%s`", path, lineno, key);
+			break;
+		}
+		long long ll = 0;
+		int bad = 0;
+		if (!strcmp(key, "argv")) {
+			if (m->argc >= RUNMETA_MAX_ARGS) {
+				rc = fail(err, errlen, -E2BIG, "%s:%ld: more than %d arguments", path,
+					  lineno, RUNMETA_MAX_ARGS);
+				break;
+			}
+			if (m->argc + 1 >= argv_cap) {
+				int ncap = argv_cap ? argv_cap * 2 : 8;
+				char **q = realloc(m->argv, (size_t)ncap * sizeof(*q));
+				if (!q) {
+					rc = fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+					break;
+				}
+				m->argv = q;
+				argv_cap = ncap;
+			}
+			m->argv[m->argc] = strdup(val);
+			if (!m->argv[m->argc]) {
+				rc = fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+				break;
+			}
+			m->argv[++m->argc] = NULL;
+		} else if (!strcmp(key, "python")) {
+			bad = set_str(m->python, sizeof(m->python), val);
+		} else if (!strcmp(key, "cwd")) {
+			bad = set_str(m->cwd, sizeof(m->cwd), val);
+		} else if (!strcmp(key, "python_version")) {
+			bad = set_str(m->python_version, sizeof(m->python_version), val);
+		} else if (!strcmp(key, "verdict")) {
+			bad = set_str(m->verdict, sizeof(m->verdict), val);
+		} else if (!strcmp(key, "child_pid")) {
+			bad = parse_ll(val, 0, INT32_MAX, &ll);
+			m->child_pid = (int)ll;
+		} else if (!strcmp(key, "exit_code")) {
+			bad = parse_ll(val, INT32_MIN, INT32_MAX, &ll);
+			m->exit_code = (int)ll;
+		} else if (!strcmp(key, "signal")) {
+			bad = parse_ll(val, 0, 1024, &ll);
+			m->signal = (int)ll;
+		} else if (!strcmp(key, "exit_status")) {
+			bad = parse_ll(val, INT32_MIN, INT32_MAX, &ll);
+			m->exit_status = (int)ll;
+		} else if (!strcmp(key, "exact")) {
+			bad = parse_ll(val, 0, 1, &ll);
+			m->exact = (int)ll;
+		} else if (!strcmp(key, "peak_rss_bytes")) {
+			bad = parse_ll(val, INT64_MIN, INT64_MAX, &ll);
+			m->peak_rss_bytes = ll;
+		} else if (!strcmp(key, "sample_rate")) {
+			bad = parse_u64(val, &m->sample_rate);
+		} else if (!strcmp(key, "start_unix_s")) {
+			bad = parse_double(val, &m->start_unix_s);
+		} else if (!strcmp(key, "duration_s")) {
+			bad = parse_double(val, &m->duration_s);
+		}
+		/* any other key: written by a newer oomph; ignored */
+		if (bad) {
+			rc = fail(err, errlen, -EINVAL, "%s:%ld: bad value for `%s`", path, lineno, key);
+			break;
+		}
+	}
+	if (!rc && ferror(f))
+		rc = fail(err, errlen, -EIO, "cannot read %s: %s", path, strerror(EIO));
+	if (!rc && lineno == 0)
+		rc = fail(err, errlen, -EINVAL, "%s is empty", path);
+	free(line);
+	fclose(f);
+	if (rc) {
+		runmeta_free(m);
+		memset(m, 0, sizeof(*m));
+	}
+	return rc;
+}

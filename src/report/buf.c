@@ -1,0 +1,159 @@
+/* report/buf.c — growable buffer and atomic file write (see buf.h). */
+#include "report/buf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void buf_init(struct buf *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+void buf_free(struct buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+void buf_reset(struct buf *b)
+{
+	b->len = 0;
+	if (b->p)
+		b->p[0] = 0;
+}
+
+/* Room for n more bytes plus the terminating NUL. */
+static int reserve(struct buf *b, size_t n)
+{
+	if (b->oom)
+		return -1;
+	if (n > SIZE_MAX / 2 - b->len) {
+		b->oom = 1;
+		return -1;
+	}
+	size_t need = b->len + n + 1;
+	if (need <= b->cap)
+		return 0;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap < need)
+		cap *= 2;
+	char *q = realloc(b->p, cap);
+	if (!q) {
+		b->oom = 1;
+		return -1;
+	}
+	b->p = q;
+	b->cap = cap;
+	return 0;
+}
+
+void buf_put(struct buf *b, const void *s, size_t n)
+{
+	if (reserve(b, n))
+		return;
+	if (n)
+		memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = 0;
+}
+
+void buf_puts(struct buf *b, const char *s)
+{
+	buf_put(b, s, strlen(s));
+}
+
+void buf_putc(struct buf *b, char c)
+{
+	buf_put(b, &c, 1);
+}
+
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+{
+	va_list aq;
+	va_copy(aq, ap);
+	char small[256];
+	int n = vsnprintf(small, sizeof(small), fmt, aq);
+	va_end(aq);
+	if (n < 0) {
+		b->oom = 1;
+		return;
+	}
+	if ((size_t)n < sizeof(small)) {
+		buf_put(b, small, (size_t)n);
+		return;
+	}
+	if (reserve(b, (size_t)n))
+		return;
+	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+}
+
+void buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+const char *buf_str(const struct buf *b)
+{
+	return b->p ? b->p : "";
+}
+
+int buf_write_file(const struct buf *b, const char *path, char *err, size_t errlen)
+{
+	if (b->oom) {
+		snprintf(err, errlen, "cannot write %s: out of memory while rendering it", path);
+		return -ENOMEM;
+	}
+	char tmp[4200];
+	const char *slash = strrchr(path, '/');
+	int dirlen = slash ? (int)(slash - path + 1) : 0;
+	/* A dot name in the same directory: rename() stays within one file
+	 * system, and a leftover (if we are killed) is hidden from `ls`. */
+	int n = snprintf(tmp, sizeof(tmp), "%.*s.%s.tmp.%ld", dirlen, path,
+			 path + dirlen, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		snprintf(err, errlen, "cannot write %s: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		int e = errno;
+		snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(e));
+		return -e;
+	}
+	size_t off = 0;
+	while (off < b->len) {
+		ssize_t w = write(fd, b->p + off, b->len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			int e = w < 0 ? errno : EIO;
+			close(fd);
+			unlink(tmp);
+			snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(e));
+			return -e;
+		}
+		off += (size_t)w;
+	}
+	if (close(fd) != 0) {
+		int e = errno;
+		unlink(tmp);
+		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(e));
+		return -e;
+	}
+	if (rename(tmp, path) != 0) {
+		int e = errno;
+		unlink(tmp);
+		snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(e));
+		return -e;
+	}
+	return 0;
+}

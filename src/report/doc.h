@@ -1,0 +1,55 @@
+/* report/doc.h — what one report page describes: the run as a whole (the
+ * main report in RUN_DIR) or one other process (RUN_DIR/processes/<pid>/).
+ *
+ * Contract
+ *   - Plain data assembled by report.c and read by summary.c and html.c; no
+ *     functions.  Every pointer is borrowed and outlives the writers' calls.
+ *   - Strings are raw (from the program or the supervisor): writers escape.
+ */
+#ifndef OOMPH_REPORT_DOC_H
+#define OOMPH_REPORT_DOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "profile/profile.h"
+#include "report/view.h"
+
+struct doc_proc {
+	const struct profile *p;
+	struct view *view;
+	int parent;      /* pid of its parent if that one was profiled, else -1 */
+	char dir[64];    /* relative to the page's directory: "." or "processes/<pid>" */
+};
+
+struct doc_error {
+	const char *file;    /* "state/1234.oomph" */
+	const char *message;
+};
+
+struct doc {
+	/* how the run (or process) went */
+	int argc;
+	char *const *argv;
+	const char *python;   /* version, "" if unknown */
+	int has_exit_code;
+	int exit_code;
+	int signal;           /* 0: none (or unknown) */
+	const char *verdict;  /* supervisor's word: "exited", "killed", ... */
+	double duration_s;
+	int64_t peak_rss_bytes; /* 0: unknown */
+	uint64_t sample_rate;   /* bytes; 0: unknown */
+	int exact;
+
+	const struct doc_proc *main; /* NULL: no process was profiled */
+	const struct doc_proc *procs;/* every process on this page, main first */
+	size_t nprocs;
+	const struct doc_error *errors;
+	size_t nerrors;
+	const char *const *warnings;
+	size_t nwarnings;
+
+	const char *up;       /* from this page's directory to RUN_DIR ("" or "../../") */
+};
+
+#endif

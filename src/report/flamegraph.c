@@ -1,0 +1,371 @@
+/* report/flamegraph.c — interactive SVG flame graph (flamegraph.h).
+ *
+ * The frames are drawn by this code, not by the script: a viewer that runs
+ * no JavaScript (an image viewer, a code host's preview) still shows the
+ * whole picture with its labels; the script only re-lays it out on zoom. */
+#include "report/flamegraph.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/escape.h"
+#include "report/text.h"
+
+#define PAD 10.0              /* px left and right of the frames */
+#define TOP 56                /* px above the root frame: title, controls */
+#define BOTTOM 30             /* px below the deepest frame: details line */
+#define CHAR_W 7.3            /* px per character of 12px monospace, rounded up */
+#define OTHER UINT32_MAX
+#define UNATTR (UINT32_MAX - 1)
+
+struct rect {
+	uint32_t node;   /* or OTHER (merged narrow children), UNATTR (root's self) */
+	uint32_t depth;
+	uint32_t nother; /* how many frames an OTHER rect stands for */
+	int64_t off, bytes;
+};
+
+struct rects {
+	struct rect *r;
+	size_t n, cap;
+};
+
+static int add(struct rects *rs, struct rect r)
+{
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? rs->cap * 2 : 256;
+		struct rect *q = realloc(rs->r, cap * sizeof(*q));
+		if (!q)
+			return -1;
+		rs->r = q;
+		rs->cap = cap;
+	}
+	rs->r[rs->n++] = r;
+	return 0;
+}
+
+/* Which rects to draw: a depth-first walk with an explicit stack (Python
+ * stacks can be thousands of frames deep). */
+static int collect(const struct view *v, struct rects *rs, uint32_t *max_depth)
+{
+	*max_depth = 0;
+	if (v->total <= 0)
+		return 0;
+	double thr = (double)v->total * FLAME_MIN_SHARE;
+	struct todo {
+		uint32_t node;
+		int64_t off;
+	} *stack = malloc(((size_t)v->nnodes + 1) * sizeof(*stack));
+	if (!stack)
+		return -1;
+	size_t sp = 0;
+	stack[sp++] = (struct todo){0, 0};
+	while (sp) {
+		struct todo t = stack[--sp];
+		uint32_t d = v->depth[t.node];
+		if (add(rs, (struct rect){t.node, d, 0, t.off, v->incl[t.node]})) {
+			free(stack);
+			return -1;
+		}
+		if (d > *max_depth)
+			*max_depth = d;
+		int64_t x = t.off, other = 0;
+		uint32_t nother = 0;
+		/* Wide children first, in label order, then "other": pushed in
+		 * reverse so they come off the stack left to right. */
+		size_t first = sp;
+		for (uint32_t k = v->kids_start[t.node]; k < v->kids_start[t.node + 1]; k++) {
+			uint32_t c = v->kids[k];
+			if (v->incl[c] <= 0)
+				continue;
+			if ((double)v->incl[c] >= thr) {
+				stack[sp++] = (struct todo){c, x};
+				x += v->incl[c];
+			} else {
+				other += v->incl[c];
+				nother++;
+			}
+		}
+		for (size_t i = first, j = sp; i + 1 < j; i++, j--) {
+			struct todo tmp = stack[i];
+			stack[i] = stack[j - 1];
+			stack[j - 1] = tmp;
+		}
+		if (other > 0) {
+			if (add(rs, (struct rect){OTHER, d + 1, nother, x, other})) {
+				free(stack);
+				return -1;
+			}
+			if (d + 1 > *max_depth)
+				*max_depth = d + 1;
+			x += other;
+		}
+		/* Only the root's own bytes get a name: for every other frame,
+		 * the room right of its children is the bytes it holds itself. */
+		if (t.node == 0 && (double)v->self[0] >= thr) {
+			if (add(rs, (struct rect){UNATTR, 1, 0, x, v->self[0]})) {
+				free(stack);
+				return -1;
+			}
+			if (*max_depth < 1)
+				*max_depth = 1;
+		}
+	}
+	free(stack);
+	return 0;
+}
+
+static uint32_t fnv(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* Warm colours from a hash of the name: the same frame has the same colour
+ * in every graph, neighbours usually differ. */
+static void colour(struct buf *b, const struct view *v, const struct rect *r)
+{
+	if (r->node == OTHER) {
+		buf_puts(b, "rgb(200,200,200)");
+		return;
+	}
+	if (r->node == 0 || r->node == UNATTR) {
+		buf_puts(b, "rgb(225,225,225)");
+		return;
+	}
+	const struct profile_frame *f = &v->p->frames[v->p->nodes[r->node].frame];
+	if (f->flags & (PROFILE_FRAME_SYNTHETIC | PROFILE_FRAME_TRUNCATED)) {
+		buf_puts(b, "rgb(170,180,190)");
+		return;
+	}
+	uint32_t h = fnv(view_node_label(v, r->node));
+	buf_printf(b, "rgb(%u,%u,%u)", 205 + h % 51, 60 + (h >> 8) % 171, (h >> 16) % 56);
+}
+
+/* The label cut to what fits in w px (whole code points, ".." marks a cut). */
+static void fitted(struct buf *b, const char *label, double w)
+{
+	double room = (w - 6) / CHAR_W;
+	size_t m = room > 0 ? (size_t)room : 0;
+	size_t ncp, bytes = esc_utf8_prefix(label, m + 1, &ncp);
+	if (ncp <= m) {
+		esc_xml(b, label);
+		return;
+	}
+	if (m < 3)
+		return;
+	bytes = esc_utf8_prefix(label, m - 2, NULL);
+	struct buf cut;
+	buf_init(&cut);
+	buf_put(&cut, label, bytes);
+	esc_xml(b, buf_str(&cut));
+	if (cut.oom)
+		b->oom = 1;
+	buf_free(&cut);
+	buf_puts(b, "..");
+}
+
+static void frame(struct buf *b, struct view *v, const struct rect *r)
+{
+	double W = FLAME_WIDTH - 2 * PAD;
+	double x = PAD + (double)r->off / (double)v->total * W;
+	double w = (double)r->bytes / (double)v->total * W;
+	double y = TOP + (double)r->depth * FLAME_FRAME_HEIGHT;
+	char size[32];
+	text_bytes(size, sizeof(size), r->bytes);
+	double pct = 100.0 * (double)r->bytes / (double)v->total;
+	const char *label = r->node == OTHER    ? "other"
+			    : r->node == UNATTR ? VIEW_UNATTRIBUTED
+						: view_node_label(v, r->node);
+
+	buf_printf(b, "<g class=\"f\" data-o=\"%lld\" data-b=\"%lld\" data-d=\"%u\"%s data-n=\"",
+		   (long long)r->off, (long long)r->bytes, (unsigned)r->depth,
+		   r->node == OTHER ? " data-k=\"other\"" : "");
+	esc_xml(b, label);
+	buf_puts(b, "\"><title>");
+	if (r->node == OTHER)
+		buf_printf(b, "other: %u smaller frame%s", (unsigned)r->nother, r->nother == 1 ? "" : "s");
+	else
+		esc_xml(b, label);
+	buf_printf(b, " \u2014 %s (%.1f%%)", size, pct);
+	if (r->node != OTHER && r->node != UNATTR && r->node != 0) {
+		const char *src = view_source(v, v->p->nodes[r->node].frame);
+		if (src[0]) {
+			buf_putc(b, '\n');
+			esc_xml(b, src);
+		}
+	}
+	buf_printf(b, "</title><rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" height=\"%d\" fill=\"", x, y,
+		   w, FLAME_FRAME_HEIGHT - 1);
+	colour(b, v, r);
+	buf_printf(b, "\" rx=\"2\"/><text x=\"%.2f\" y=\"%.0f\">", x + 3, y + 11.5);
+	fitted(b, label, w);
+	buf_puts(b, "</text></g>\n");
+}
+
+static void render(struct buf *b, struct view *v, const char *title, int standalone)
+{
+	struct rects rs = {0};
+	uint32_t max_depth = 0;
+	if (collect(v, &rs, &max_depth)) {
+		b->oom = 1;
+		free(rs.r);
+		return;
+	}
+	int rows = rs.n ? (int)max_depth + 1 : 1;
+	int height = TOP + rows * FLAME_FRAME_HEIGHT + BOTTOM;
+	if (standalone)
+		buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n");
+	buf_puts(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" id=\"oomph-flame\" ");
+	if (standalone)
+		buf_printf(b, "width=\"%d\" height=\"%d\" ", FLAME_WIDTH, height);
+	else
+		buf_puts(b, "width=\"100%\" ");
+	buf_printf(b,
+		   "viewBox=\"0 0 %d %d\" data-x0=\"%.0f\" data-w=\"%.0f\" data-total=\"%lld\" "
+		   "font-family=\"monospace\" font-size=\"12\">\n",
+		   FLAME_WIDTH, height, PAD, FLAME_WIDTH - 2 * PAD, (long long)v->total);
+	buf_puts(b, "<style>"
+		    ".f{cursor:pointer}.f rect{stroke:#fff;stroke-width:0.5}"
+		    ".f:hover rect{stroke:#000;stroke-width:1}"
+		    ".f text{pointer-events:none;fill:#000}"
+		    ".ctl{cursor:pointer;fill:#1a55b0}"
+		    "</style>\n");
+	buf_printf(b, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#fbfbfb\"/>\n",
+		   FLAME_WIDTH, height);
+	buf_printf(b, "<text x=\"%d\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">",
+		   FLAME_WIDTH / 2);
+	esc_xml(b, title ? title : "");
+	buf_puts(b, "</text>\n");
+	buf_printf(b,
+		   "<text id=\"oomph-reset\" class=\"ctl\" x=\"%.0f\" y=\"44\" opacity=\"0\">Reset "
+		   "zoom</text>\n<text id=\"oomph-search\" class=\"ctl\" x=\"%.0f\" y=\"44\" "
+		   "text-anchor=\"end\">Search</text>\n",
+		   PAD, FLAME_WIDTH - PAD);
+	buf_printf(b,
+		   "<text id=\"oomph-details\" x=\"%.0f\" y=\"%d\"> </text>\n<text id=\"oomph-matched\" "
+		   "x=\"%.0f\" y=\"%d\" text-anchor=\"end\"></text>\n",
+		   PAD, height - 10, FLAME_WIDTH - PAD, height - 10);
+	if (!rs.n)
+		buf_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">No tracked memory was live "
+			      "at the peak.</text>\n",
+			   FLAME_WIDTH / 2, TOP + 12);
+	buf_puts(b, "<g id=\"oomph-frames\">\n");
+	for (size_t i = 0; i < rs.n; i++)
+		frame(b, v, &rs.r[i]);
+	buf_puts(b, "</g>\n");
+	free(rs.r);
+	if (standalone) {
+		buf_puts(b, "<script type=\"text/ecmascript\"><![CDATA[\n");
+		buf_puts(b, flame_script());
+		buf_puts(b, "]]></script>\n");
+	}
+	buf_puts(b, "</svg>\n");
+}
+
+void flame_svg(struct buf *b, struct view *v, const char *title)
+{
+	render(b, v, title, 1);
+}
+
+void flame_svg_inline(struct buf *b, struct view *v, const char *title)
+{
+	render(b, v, title, 0);
+}
+
+/* Plain ES5 plus Array.from; it reads everything from the drawn frames, so
+ * the same code serves the standalone file and the HTML page. */
+static const char script[] =
+	"(function () {\n"
+	"  'use strict';\n"
+	"  var svg = document.getElementById('oomph-flame');\n"
+	"  if (!svg) return;\n"
+	"  var X0 = +svg.getAttribute('data-x0'), W = +svg.getAttribute('data-w');\n"
+	"  var total = +svg.getAttribute('data-total'), CW = 7.3;\n"
+	"  var details = document.getElementById('oomph-details');\n"
+	"  var matched = document.getElementById('oomph-matched');\n"
+	"  var reset = document.getElementById('oomph-reset');\n"
+	"  var searchBtn = document.getElementById('oomph-search');\n"
+	"  var items = [], root = null, term = '';\n"
+	"  function fmt(n) {\n"
+	"    var u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'], i = 0;\n"
+	"    while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }\n"
+	"    return i ? n.toFixed(1) + ' ' + u[i] : n + ' B';\n"
+	"  }\n"
+	"  function fit(label, w) {\n"
+	"    var cps = Array.from(label), m = Math.floor((w - 6) / CW);\n"
+	"    if (cps.length <= m) return label;\n"
+	"    if (m < 3) return '';\n"
+	"    return cps.slice(0, m - 2).join('') + '..';\n"
+	"  }\n"
+	"  function zoom(z) {\n"
+	"    items.forEach(function (x) {\n"
+	"      var x1, w, g = x.g;\n"
+	"      if (x.d < z.d && x.o <= z.o && x.o + x.b >= z.o + z.b) {\n"
+	"        x1 = X0; w = W; g.style.opacity = '0.6';\n"
+	"      } else if (x.d >= z.d && x.o >= z.o && x.o + x.b <= z.o + z.b) {\n"
+	"        x1 = X0 + (x.o - z.o) / z.b * W; w = x.b / z.b * W; g.style.opacity = '';\n"
+	"      } else {\n"
+	"        g.style.display = 'none'; return;\n"
+	"      }\n"
+	"      g.style.display = '';\n"
+	"      x.r.setAttribute('x', x1.toFixed(2));\n"
+	"      x.r.setAttribute('width', w.toFixed(2));\n"
+	"      x.t.setAttribute('x', (x1 + 3).toFixed(2));\n"
+	"      x.t.textContent = fit(x.n, w);\n"
+	"    });\n"
+	"    reset.setAttribute('opacity', z === root ? '0' : '1');\n"
+	"  }\n"
+	"  function search(t) {\n"
+	"    term = t; var re = null, iv = [], sum = 0, end = -1;\n"
+	"    if (term) { try { re = new RegExp(term); } catch (e) { re = null; } }\n"
+	"    items.forEach(function (x) {\n"
+	"      var hit = !!term && x.d > 0 && !x.other &&\n"
+	"        (re ? re.test(x.n) : x.n.indexOf(term) >= 0);\n"
+	"      x.r.setAttribute('fill', hit ? 'rgb(230,0,230)' : x.fill);\n"
+	"      if (hit) iv.push([x.o, x.o + x.b]);\n"
+	"    });\n"
+	"    if (!term) { matched.textContent = ''; searchBtn.textContent = 'Search'; return; }\n"
+	"    iv.sort(function (a, b) { return a[0] - b[0]; });\n"
+	"    iv.forEach(function (v) {\n"
+	"      if (v[0] >= end) { sum += v[1] - v[0]; end = v[1]; }\n"
+	"      else if (v[1] > end) { sum += v[1] - end; end = v[1]; }\n"
+	"    });\n"
+	"    matched.textContent = 'Matched: ' + (total ? 100 * sum / total : 0).toFixed(1) +\n"
+	"      '% (' + fmt(sum) + ')';\n"
+	"    searchBtn.textContent = 'Clear search';\n"
+	"  }\n"
+	"  var gs = svg.getElementsByTagName('g');\n"
+	"  for (var i = 0; i < gs.length; i++) {\n"
+	"    var g = gs[i];\n"
+	"    if (g.getAttribute('class') !== 'f') continue;\n"
+	"    var ti = g.getElementsByTagName('title')[0];\n"
+	"    var it = { g: g, r: g.getElementsByTagName('rect')[0],\n"
+	"      t: g.getElementsByTagName('text')[0],\n"
+	"      o: +g.getAttribute('data-o'), b: +g.getAttribute('data-b'),\n"
+	"      d: +g.getAttribute('data-d'), n: g.getAttribute('data-n'),\n"
+	"      other: g.getAttribute('data-k') === 'other',\n"
+	"      info: ti ? ti.textContent.split('\\n')[0] : '' };\n"
+	"    it.fill = it.r.getAttribute('fill');\n"
+	"    if (it.d === 0) root = it;\n"
+	"    items.push(it);\n"
+	"    g.addEventListener('click', zoom.bind(null, it));\n"
+	"    g.addEventListener('mouseover', (function (x) {\n"
+	"      return function () { details.textContent = x.info; };\n"
+	"    })(it));\n"
+	"    g.addEventListener('mouseout', function () { details.textContent = ' '; });\n"
+	"  }\n"
+	"  reset.addEventListener('click', function () { if (root) zoom(root); });\n"
+	"  searchBtn.addEventListener('click', function () {\n"
+	"    if (term) { search(''); return; }\n"
+	"    var t = window.prompt('Search frames (a regular expression):', '');\n"
+	"    if (t) search(t);\n"
+	"  });\n"
+	"})();\n";
+
+const char *flame_script(void)
+{
+	return script;
+}

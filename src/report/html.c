@@ -1,0 +1,246 @@
+/* report/html.c — the self-contained index.html (html.h). */
+#include "report/html.h"
+
+#include <string.h>
+
+#include "report/escape.h"
+#include "report/flamegraph.h"
+#include "report/summary.h"
+#include "report/text.h"
+
+static const char css[] =
+	"body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;"
+	"color:#1d2330;background:#f4f5f7}\n"
+	"main{max-width:1240px;margin:0 auto;padding:16px 20px 40px}\n"
+	"h1{font-size:22px;margin:8px 0 4px}h2{font-size:17px;margin:28px 0 8px}\n"
+	"code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px}\n"
+	".cmd{background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:6px 10px;"
+	"overflow-x:auto;white-space:pre}\n"
+	".verdict{font-size:16px;margin:10px 0}.bad{color:#b3261e}.good{color:#1e7b34}\n"
+	".numbers{display:flex;flex-wrap:wrap;gap:10px;margin:12px 0;padding:0}\n"
+	".numbers div{background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:8px 14px;"
+	"min-width:130px}\n"
+	".numbers dt{font-size:12px;color:#5b6475}.numbers dd{margin:0;font-size:18px;font-weight:600}\n"
+	"table{border-collapse:collapse;background:#fff;width:100%;border:1px solid #dde1e7}\n"
+	"th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #eceef2;vertical-align:top}\n"
+	"th{background:#eef0f4;font-weight:600}td.num{text-align:right;white-space:nowrap}\n"
+	"td.src{white-space:pre-wrap;word-break:break-all}\n"
+	".flame{background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:4px;overflow-x:auto}\n"
+	".hint{color:#5b6475;font-size:12px}.msg{background:#fff4e5;border:1px solid #f0c36d;"
+	"border-radius:6px;padding:6px 10px;margin:6px 0}\n"
+	".err{background:#fdecea;border-color:#e6a19b}\n";
+
+static void dd(struct buf *b, const char *dt, const char *value)
+{
+	buf_puts(b, "<div><dt>");
+	esc_html(b, dt);
+	buf_puts(b, "</dt><dd>");
+	esc_html(b, value);
+	buf_puts(b, "</dd></div>\n");
+}
+
+static void headline(struct buf *b, const struct doc *d)
+{
+	char s[64], verdict[160];
+	struct buf cmd;
+	buf_init(&cmd);
+	text_shell_words(&cmd, d->argc, d->argv);
+	buf_puts(b, "<h1>oomph memory report</h1>\n<div class=\"cmd mono\">");
+	esc_html(b, buf_str(&cmd));
+	buf_puts(b, "</div>\n");
+	if (cmd.oom)
+		b->oom = 1;
+	buf_free(&cmd);
+
+	summary_verdict(verdict, sizeof(verdict), d);
+	int ok = !d->signal && d->has_exit_code && d->exit_code == 0;
+	buf_printf(b, "<p class=\"verdict %s\">The program ", ok ? "good" : "bad");
+	esc_html(b, verdict);
+	buf_printf(b, " after %.1f s.</p>\n", d->duration_s);
+
+	buf_puts(b, "<dl class=\"numbers\">\n");
+	if (d->main) {
+		const struct profile *p = d->main->p;
+		text_bytes(s, sizeof(s), p->peak_bytes);
+		dd(b, "Peak tracked memory", s);
+		snprintf(s, sizeof(s), "%.2f s", p->peak_time_s);
+		dd(b, "Peak reached at", s);
+	} else {
+		dd(b, "Peak tracked memory", "no data");
+	}
+	if (d->peak_rss_bytes > 0)
+		text_bytes(s, sizeof(s), d->peak_rss_bytes);
+	else
+		snprintf(s, sizeof(s), "unknown");
+	dd(b, "Peak RSS", s);
+	snprintf(s, sizeof(s), "%.2f s", d->duration_s);
+	dd(b, "Duration", s);
+	if (d->exact || d->sample_rate == 1)
+		snprintf(s, sizeof(s), "exact");
+	else if (d->sample_rate) {
+		char r[32];
+		text_bytes(r, sizeof(r), (int64_t)d->sample_rate);
+		snprintf(s, sizeof(s), "every %s", r);
+	} else
+		snprintf(s, sizeof(s), "unknown");
+	dd(b, "Sampling", s);
+	snprintf(s, sizeof(s), "%zu", d->nprocs);
+	dd(b, "Processes profiled", s);
+	dd(b, "Python", d->python && d->python[0] ? d->python : "unknown");
+	buf_puts(b, "</dl>\n");
+}
+
+static void messages(struct buf *b, const struct doc *d)
+{
+	for (size_t i = 0; i < d->nerrors; i++) {
+		buf_puts(b, "<p class=\"msg err\">Could not read <code>");
+		esc_html(b, d->errors[i].file);
+		buf_puts(b, "</code>: ");
+		esc_html(b, d->errors[i].message);
+		buf_puts(b, "</p>\n");
+	}
+	for (size_t i = 0; i < d->nwarnings; i++) {
+		buf_puts(b, "<p class=\"msg\">");
+		esc_html(b, d->warnings[i]);
+		buf_puts(b, "</p>\n");
+	}
+	if (d->main) {
+		const char *why[SUMMARY_MAX_INCOMPLETE];
+		size_t n = summary_incomplete(d->main->p, why, SUMMARY_MAX_INCOMPLETE);
+		for (size_t i = 0; i < n; i++) {
+			buf_puts(b, "<p class=\"msg\">This process ");
+			esc_html(b, why[i]);
+			buf_puts(b, ".</p>\n");
+		}
+	}
+}
+
+static void top_table(struct buf *b, const struct view *v)
+{
+	char s[32];
+	buf_puts(b, "<h2>Top lines at the peak</h2>\n");
+	if (!v->ntop) {
+		buf_puts(b, "<p>No tracked memory was live at the peak.</p>\n");
+		return;
+	}
+	buf_puts(b, "<table><thead><tr><th>File</th><th>Line</th><th>Function</th><th>Source</th>"
+		    "<th>Bytes</th><th>Share</th></tr></thead><tbody>\n");
+	for (size_t i = 0; i < v->ntop; i++) {
+		const struct view_top *t = &v->top[i];
+		buf_puts(b, "<tr><td class=\"mono\">");
+		esc_html(b, t->file);
+		buf_puts(b, "</td><td class=\"num\">");
+		if (!t->synthetic)
+			buf_printf(b, "%u", (unsigned)t->line);
+		buf_puts(b, "</td><td class=\"mono\">");
+		esc_html(b, t->func);
+		buf_puts(b, "</td><td class=\"src mono\">");
+		esc_html(b, t->source);
+		text_bytes(s, sizeof(s), t->bytes);
+		buf_printf(b, "</td><td class=\"num\" title=\"%lld bytes\">", (long long)t->bytes);
+		esc_html(b, s);
+		buf_printf(b, "</td><td class=\"num\">%.1f%%</td></tr>\n", 100.0 * t->share);
+	}
+	buf_puts(b, "</tbody></table>\n");
+	if (v->nlines > v->ntop)
+		buf_printf(b, "<p class=\"hint\">%zu more lines hold memory at the peak: see the flame "
+			      "graph or <a href=\"peak.folded\">peak.folded</a>.</p>\n",
+			   v->nlines - v->ntop);
+}
+
+static void proc_table(struct buf *b, const struct doc *d)
+{
+	char s[32];
+	buf_puts(b, "<h2>Processes</h2>\n<table><thead><tr><th>PID</th><th>Parent</th>"
+		    "<th>Command</th><th>Peak tracked</th><th>Peak RSS</th><th>Ended</th>"
+		    "<th>Report</th></tr></thead><tbody>\n");
+	for (size_t i = 0; i < d->nprocs; i++) {
+		const struct doc_proc *dp = &d->procs[i];
+		const struct profile *p = dp->p;
+		buf_printf(b, "<tr><td class=\"num\">%d</td><td class=\"num\">", p->pid);
+		if (dp->parent >= 0)
+			buf_printf(b, "%d", dp->parent);
+		buf_puts(b, "</td><td class=\"mono\">");
+		struct buf cmd;
+		buf_init(&cmd);
+		text_shell_words(&cmd, p->argc, p->argv);
+		esc_html(b, buf_str(&cmd));
+		buf_free(&cmd);
+		text_bytes(s, sizeof(s), p->peak_bytes);
+		buf_puts(b, "</td><td class=\"num\">");
+		esc_html(b, s);
+		buf_puts(b, "</td><td class=\"num\">");
+		if (p->max_rss_bytes > 0) {
+			text_bytes(s, sizeof(s), p->max_rss_bytes);
+			esc_html(b, s);
+		}
+		buf_puts(b, "</td><td>");
+		if (p->exited_cleanly && p->exit_code >= 0)
+			buf_printf(b, "exit path ran (code %d)", p->exit_code);
+		else if (p->exited_cleanly)
+			buf_puts(b, "exit path ran");
+		else
+			buf_puts(b, "without its exit path");
+		buf_puts(b, "</td><td>");
+		if (!strcmp(dp->dir, ".")) {
+			buf_puts(b, "this page");
+		} else {
+			buf_puts(b, "<a href=\"");
+			esc_html(b, dp->dir);
+			buf_puts(b, "/index.html\">");
+			esc_html(b, dp->dir);
+			buf_puts(b, "/</a>");
+		}
+		buf_puts(b, "</td></tr>\n");
+	}
+	buf_puts(b, "</tbody></table>\n");
+}
+
+void html_page(struct buf *b, const struct doc *d)
+{
+	struct buf cmd;
+	buf_init(&cmd);
+	text_shell_words(&cmd, d->argc, d->argv);
+	buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		    "<title>oomph: ");
+	esc_html(b, buf_str(&cmd));
+	buf_free(&cmd);
+	buf_puts(b, "</title>\n<style>\n");
+	buf_puts(b, css);
+	buf_puts(b, "</style>\n</head>\n<body>\n<main>\n");
+	if (d->up && d->up[0]) {
+		buf_puts(b, "<p><a href=\"");
+		esc_html(b, d->up);
+		buf_puts(b, "index.html\">&#8592; report of the whole run</a></p>\n");
+	}
+	headline(b, d);
+	messages(b, d);
+
+	buf_puts(b, "<h2>Memory live at the peak</h2>\n");
+	if (d->main) {
+		buf_puts(b, "<div class=\"flame\">\n");
+		flame_svg_inline(b, d->main->view, "");
+		buf_puts(b, "</div>\n<p class=\"hint\">Click a frame to zoom in, <em>Reset zoom</em> "
+			    "to go back, <em>Search</em> to highlight frames by name. Frames under "
+			    "0.1% are merged into <em>other</em>. Also as <a href=\"peak.svg\">"
+			    "peak.svg</a> and <a href=\"peak.folded\">peak.folded</a> (for "
+			    "flamegraph.pl, inferno, speedscope).</p>\n");
+		top_table(b, d->main->view);
+	} else {
+		buf_puts(b, "<p>No process was profiled: there is no memory data in this run.</p>\n");
+	}
+	if (d->nprocs)
+		proc_table(b, d);
+	buf_puts(b, "<p class=\"hint\">Machine-readable: <a href=\"summary.json\">summary.json</a>."
+		    " Made by oomph.</p>\n</main>\n");
+	buf_puts(b, "<script type=\"application/json\" id=\"oomph-summary\">");
+	summary_json(b, d, 0, ESC_JSON_SCRIPT);
+	buf_puts(b, "</script>\n");
+	if (d->main) {
+		buf_puts(b, "<script>\n");
+		buf_puts(b, flame_script());
+		buf_puts(b, "</script>\n");
+	}
+	buf_puts(b, "</body>\n</html>\n");
+}

@@ -1,0 +1,470 @@
+/* report/report.c — render a run directory (report.h): load every state
+ * file, choose the main process, write each page's four files, print the
+ * terminal summary. */
+#include "report/report.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "profile/profile.h"
+#include "report/buf.h"
+#include "report/doc.h"
+#include "report/flamegraph.h"
+#include "report/folded.h"
+#include "report/html.h"
+#include "report/source.h"
+#include "report/summary.h"
+#include "report/text.h"
+#include "report/view.h"
+#include "state/format.h"
+
+#define MAX_PATH 4096
+
+struct proc {
+	struct profile p;
+	struct view v;
+};
+
+struct state_name {
+	char *name;
+	long pid, gen;
+};
+
+struct run {
+	struct proc *procs; /* loaded, main first once arranged */
+	size_t nprocs;
+	struct doc_proc *dps; /* procs as the pages see them, same order */
+	struct doc_error *errors;
+	size_t nerrors;
+	const char *warnings[4];
+	size_t nwarnings;
+	struct src_cache *src;
+};
+
+static int fail(char *err, size_t errlen, int rc, const char *what, const char *path)
+{
+	snprintf(err, errlen, "%s %s: %s", what, path, strerror(-rc));
+	return rc;
+}
+
+static int add_error(struct run *r, const char *file, const char *message)
+{
+	struct doc_error *q = realloc(r->errors, (r->nerrors + 1) * sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	r->errors = q;
+	q[r->nerrors].file = strdup(file);
+	q[r->nerrors].message = strdup(message);
+	if (!q[r->nerrors].file || !q[r->nerrors].message) {
+		free((char *)q[r->nerrors].file);
+		free((char *)q[r->nerrors].message);
+		return -ENOMEM;
+	}
+	r->nerrors++;
+	return 0;
+}
+
+/* `<pid>.oomph` or `<pid>.<generation>.oomph`; other names sort last. */
+static void parse_name(struct state_name *s)
+{
+	char *end;
+	s->pid = strtol(s->name, &end, 10);
+	s->gen = 0;
+	if (end == s->name)
+		s->pid = LONG_MAX;
+	else if (*end == '.' && end[1] >= '0' && end[1] <= '9')
+		s->gen = strtol(end + 1, &end, 10);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	const struct state_name *x = a, *y = b;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->gen != y->gen)
+		return x->gen < y->gen ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* The state files, in pid/generation order so every rendering loads (and
+ * reports errors) in the same order. */
+static int list_states(const char *run_dir, struct run *r, struct state_name **out, size_t *n)
+{
+	char dir[MAX_PATH];
+	snprintf(dir, sizeof(dir), "%s/%s", run_dir, RUNMETA_STATE_DIR);
+	*out = NULL;
+	*n = 0;
+	DIR *d = opendir(dir);
+	if (!d) {
+		if (errno == ENOENT)
+			return 0; /* nothing was profiled */
+		return add_error(r, RUNMETA_STATE_DIR, strerror(errno));
+	}
+	size_t cap = 0;
+	struct dirent *e;
+	int rc = 0;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name), sl = strlen(OOMPH_STATE_SUFFIX);
+		if (e->d_name[0] == '.' || len <= sl || strcmp(e->d_name + len - sl, OOMPH_STATE_SUFFIX))
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			struct state_name *q = realloc(*out, cap * sizeof(*q));
+			if (!q) {
+				rc = -ENOMEM;
+				break;
+			}
+			*out = q;
+		}
+		(*out)[*n].name = strdup(e->d_name);
+		if (!(*out)[*n].name) {
+			rc = -ENOMEM;
+			break;
+		}
+		parse_name(&(*out)[*n]);
+		(*n)++;
+	}
+	closedir(d);
+	if (*n)
+		qsort(*out, *n, sizeof(**out), name_cmp);
+	return rc;
+}
+
+static int load_all(const char *run_dir, const char *cwd, struct run *r, char *err, size_t errlen)
+{
+	struct state_name *names;
+	size_t n;
+	int rc = list_states(run_dir, r, &names, &n);
+	if (!rc && n && !(r->procs = calloc(n, sizeof(*r->procs))))
+		rc = -ENOMEM;
+	for (size_t i = 0; i < n && !rc; i++) {
+		char path[MAX_PATH], rel[512], msg[512];
+		snprintf(path, sizeof(path), "%s/%s/%s", run_dir, RUNMETA_STATE_DIR, names[i].name);
+		snprintf(rel, sizeof(rel), "%s/%s", RUNMETA_STATE_DIR, names[i].name);
+		struct proc *pr = &r->procs[r->nprocs];
+		msg[0] = 0;
+		int lrc = profile_load(path, &pr->p, msg, sizeof(msg));
+		if (lrc == OOMPH_PROFILE_ENOMEM) {
+			rc = -ENOMEM;
+			break;
+		}
+		if (lrc) {
+			rc = add_error(r, rel, msg[0] ? msg : "cannot be read");
+			continue;
+		}
+		int vrc = view_build(&pr->v, &pr->p, cwd, r->src);
+		if (vrc == -EINVAL) {
+			profile_free(&pr->p);
+			rc = add_error(r, rel, "inconsistent stack table");
+			continue;
+		}
+		if (vrc) {
+			profile_free(&pr->p);
+			rc = vrc;
+			break;
+		}
+		r->nprocs++;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i].name);
+	free(names);
+	if (rc)
+		snprintf(err, errlen, "cannot render the report of %s: %s", run_dir, strerror(-rc));
+	return rc;
+}
+
+static int loaded_pid(const struct run *r, int pid, size_t except)
+{
+	for (size_t i = 0; i < r->nprocs; i++)
+		if (i != except && r->procs[i].p.pid == pid)
+			return 1;
+	return 0;
+}
+
+/* Better main-process candidate: a Python process, then the earliest
+ * start, then the first generation (so the choice never depends on the
+ * order the files were listed in). */
+static int better(const struct profile *a, const struct profile *b)
+{
+	int pa = a->python_version[0] != 0, pb = b->python_version[0] != 0;
+	if (pa != pb)
+		return pa;
+	if (a->start_unix_s != b->start_unix_s)
+		return a->start_unix_s < b->start_unix_s;
+	if (a->generation != b->generation)
+		return a->generation < b->generation;
+	return a->pid < b->pid;
+}
+
+static size_t pick_main(const struct run *r, const struct runmeta *meta)
+{
+	size_t best = SIZE_MAX;
+	/* 1. the process oomph started; 2. a process whose parent was not
+	 * profiled; 3. any. */
+	for (int pass = 0; pass < 3 && best == SIZE_MAX; pass++) {
+		for (size_t i = 0; i < r->nprocs; i++) {
+			const struct profile *p = &r->procs[i].p;
+			if (pass == 0 && !(meta && meta->child_pid > 0 && p->pid == meta->child_pid))
+				continue;
+			if (pass == 1 && loaded_pid(r, p->ppid, i))
+				continue;
+			if (best == SIZE_MAX || better(p, &r->procs[best].p))
+				best = i;
+		}
+	}
+	return best;
+}
+
+static int proc_cmp(const void *a, const void *b)
+{
+	const struct profile *x = &((const struct proc *)a)->p, *y = &((const struct proc *)b)->p;
+	if (x->start_unix_s != y->start_unix_s)
+		return x->start_unix_s < y->start_unix_s ? -1 : 1;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->generation < y->generation ? -1 : x->generation > y->generation;
+}
+
+/* Main first, the others by start time; then parents and directories. */
+static int arrange(struct run *r, const struct runmeta *meta)
+{
+	if (!r->nprocs)
+		return 0;
+	size_t m = pick_main(r, meta);
+	if (m != 0) {
+		struct proc tmp = r->procs[0];
+		r->procs[0] = r->procs[m];
+		r->procs[m] = tmp;
+	}
+	if (r->nprocs > 2)
+		qsort(r->procs + 1, r->nprocs - 1, sizeof(*r->procs), proc_cmp);
+	r->dps = calloc(r->nprocs, sizeof(*r->dps));
+	if (!r->dps)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->nprocs; i++) {
+		struct proc *pr = &r->procs[i];
+		struct doc_proc *dp = &r->dps[i];
+		/* Pointers into the array are taken only now that it is sorted
+		 * (the view's profile pointer moved with the struct). */
+		pr->v.p = &pr->p;
+		dp->p = &pr->p;
+		dp->view = &pr->v;
+		dp->parent = loaded_pid(r, pr->p.ppid, i) ? pr->p.ppid : -1;
+		int gens = 0;
+		for (size_t j = 0; j < r->nprocs; j++)
+			gens += r->procs[j].p.pid == pr->p.pid;
+		if (i == 0)
+			snprintf(dp->dir, sizeof(dp->dir), ".");
+		else if (gens > 1)
+			snprintf(dp->dir, sizeof(dp->dir), "processes/%d.%u", pr->p.pid,
+				 pr->p.generation);
+		else
+			snprintf(dp->dir, sizeof(dp->dir), "processes/%d", pr->p.pid);
+	}
+	return 0;
+}
+
+static int make_dir(const char *path, char *err, size_t errlen)
+{
+	if (mkdir(path, 0755) == 0 || errno == EEXIST)
+		return 0;
+	return fail(err, errlen, -errno, "cannot create", path);
+}
+
+/* The four files of one page, summary.json last: its presence means the
+ * page is complete. */
+static int write_page(const char *dir, const struct doc *d, char *err, size_t errlen)
+{
+	struct buf b;
+	buf_init(&b);
+	char path[MAX_PATH];
+	int rc = 0;
+	for (int k = 0; k < 4 && !rc; k++) {
+		buf_reset(&b);
+		const char *name;
+		switch (k) {
+		case 0:
+			name = "peak.folded";
+			if (d->main)
+				folded_write(&b, d->main->view);
+			break;
+		case 1: {
+			name = "peak.svg";
+			struct buf title;
+			buf_init(&title);
+			buf_puts(&title, "Memory live at the peak");
+			if (d->main) {
+				char s[32];
+				text_bytes(s, sizeof(s), d->main->p->peak_bytes);
+				buf_printf(&title, ": %s \u2014 ", s);
+				text_shell_words(&title, d->argc, d->argv);
+			}
+			static struct view empty; /* no process: an empty graph */
+			flame_svg(&b, d->main ? d->main->view : &empty, buf_str(&title));
+			if (title.oom)
+				b.oom = 1;
+			buf_free(&title);
+			break;
+		}
+		case 2:
+			name = "index.html";
+			html_page(&b, d);
+			break;
+		default:
+			name = "summary.json";
+			summary_json(&b, d, 1, 0);
+			break;
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		rc = buf_write_file(&b, path, err, errlen);
+	}
+	buf_free(&b);
+	return rc;
+}
+
+static void main_doc(struct doc *d, const struct run *r, const struct runmeta *meta)
+{
+	memset(d, 0, sizeof(*d));
+	const struct profile *mp = r->nprocs ? &r->procs[0].p : NULL;
+	d->main = mp ? &r->dps[0] : NULL;
+	if (meta && meta->argc > 0) {
+		d->argc = meta->argc;
+		d->argv = meta->argv;
+	} else if (mp) {
+		d->argc = mp->argc;
+		d->argv = mp->argv;
+	}
+	d->python = meta && meta->python_version[0] ? meta->python_version
+		    : mp			      ? mp->python_version
+						      : "";
+	if (meta) {
+		d->signal = meta->signal;
+		d->has_exit_code = meta->signal == 0;
+		d->exit_code = meta->exit_code;
+		d->verdict = meta->verdict;
+		d->duration_s = meta->duration_s;
+		d->peak_rss_bytes = meta->peak_rss_bytes;
+		d->sample_rate = meta->sample_rate;
+		d->exact = meta->exact;
+	}
+	if (mp) {
+		if (!meta) {
+			d->has_exit_code = mp->exited_cleanly && mp->exit_code >= 0;
+			d->exit_code = mp->exit_code;
+			d->verdict = mp->exited_cleanly ? "exited" : "unknown";
+			d->duration_s = mp->duration_s;
+		}
+		if (mp->max_rss_bytes > d->peak_rss_bytes)
+			d->peak_rss_bytes = mp->max_rss_bytes;
+		if (!d->sample_rate)
+			d->sample_rate = mp->sample_rate;
+		d->exact = d->exact || mp->exact;
+	}
+	if (d->sample_rate == 1)
+		d->exact = 1;
+	if (!d->verdict)
+		d->verdict = "unknown";
+	d->procs = r->nprocs ? r->dps : NULL;
+	d->nprocs = r->nprocs;
+	d->errors = r->errors;
+	d->nerrors = r->nerrors;
+	d->warnings = r->warnings;
+	d->nwarnings = r->nwarnings;
+	d->up = "";
+}
+
+static void proc_doc(struct doc *d, const struct doc_proc *self)
+{
+	const struct profile *p = self->p;
+	memset(d, 0, sizeof(*d));
+	d->argc = p->argc;
+	d->argv = p->argv;
+	d->python = p->python_version;
+	d->has_exit_code = p->exited_cleanly && p->exit_code >= 0;
+	d->exit_code = p->exit_code;
+	d->verdict = p->exited_cleanly ? "exited" : "unknown";
+	d->duration_s = p->duration_s;
+	d->peak_rss_bytes = p->max_rss_bytes;
+	d->sample_rate = p->sample_rate;
+	d->exact = p->exact || p->sample_rate == 1;
+	d->main = self;
+	d->procs = self;
+	d->nprocs = 1;
+	d->up = "../../";
+}
+
+static int write_all(const char *run_dir, struct run *r, const struct runmeta *meta,
+		     char *err, size_t errlen)
+{
+	char dir[MAX_PATH];
+	int rc = 0;
+	if (r->nprocs > 1) {
+		snprintf(dir, sizeof(dir), "%s/processes", run_dir);
+		rc = make_dir(dir, err, errlen);
+	}
+	for (size_t i = 1; i < r->nprocs && !rc; i++) {
+		snprintf(dir, sizeof(dir), "%s/%s", run_dir, r->dps[i].dir);
+		rc = make_dir(dir, err, errlen);
+		if (rc)
+			break;
+		/* The process's own page lists it as "." (its own directory). */
+		struct doc_proc self = r->dps[i];
+		snprintf(self.dir, sizeof(self.dir), ".");
+		struct doc d;
+		proc_doc(&d, &self);
+		rc = write_page(dir, &d, err, errlen);
+	}
+	if (rc)
+		return rc;
+	struct doc d;
+	main_doc(&d, r, meta);
+	return write_page(run_dir, &d, err, errlen);
+}
+
+int report_render(const char *run_dir, const struct runmeta *meta, FILE *term, char *err,
+		  size_t errlen)
+{
+	struct run r;
+	memset(&r, 0, sizeof(r));
+	const char *cwd = meta ? meta->cwd : "";
+	r.src = src_new(cwd);
+	int rc = r.src ? 0 : -ENOMEM;
+	if (rc)
+		snprintf(err, errlen, "cannot render the report of %s: out of memory", run_dir);
+	if (!rc)
+		rc = load_all(run_dir, cwd, &r, err, errlen);
+	if (!rc && (rc = arrange(&r, meta)) != 0)
+		snprintf(err, errlen, "cannot render the report of %s: out of memory", run_dir);
+	if (!rc) {
+		if (!r.nprocs)
+			r.warnings[r.nwarnings++] =
+				"no process was profiled: there is no readable state file in "
+				"the run's state directory";
+		rc = write_all(run_dir, &r, meta, err, errlen);
+	}
+	if (!rc && term) {
+		struct doc d;
+		main_doc(&d, &r, meta);
+		char path[MAX_PATH];
+		snprintf(path, sizeof(path), "%s/index.html", run_dir);
+		summary_terminal(term, &d, path);
+	}
+	for (size_t i = 0; i < r.nprocs; i++) {
+		view_free(&r.procs[i].v);
+		profile_free(&r.procs[i].p);
+	}
+	free(r.procs);
+	free(r.dps);
+	for (size_t i = 0; i < r.nerrors; i++) {
+		free((char *)r.errors[i].file);
+		free((char *)r.errors[i].message);
+	}
+	free(r.errors);
+	src_free(r.src);
+	return rc;
+}

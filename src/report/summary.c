@@ -1,0 +1,268 @@
+/* report/summary.c — summary.json and the terminal summary (summary.h). */
+#include "report/summary.h"
+
+#include <string.h>
+
+#include "report/escape.h"
+#include "report/json.h"
+#include "report/text.h"
+#include "state/format.h"
+
+size_t summary_incomplete(const struct profile *p, const char **out, size_t max)
+{
+	size_t n = 0;
+#define ADD(s)                  \
+	do {                    \
+		if (n < max)    \
+			out[n] = s; \
+		n++;            \
+	} while (0)
+	if (!p->exited_cleanly)
+		ADD("did not exit normally: data ends at its last recorded event");
+	if (p->overflow & OOMPH_OVERFLOW_STRINGS)
+		ADD("string table full: later names are missing");
+	if (p->overflow & OOMPH_OVERFLOW_FRAMES)
+		ADD("frame table full: later frames are missing");
+	if (p->overflow & OOMPH_OVERFLOW_NODES)
+		ADD("stack table full: later stacks are charged to a shorter stack");
+	if (p->overflow & OOMPH_OVERFLOW_STACKDEPTH)
+		ADD("very deep stacks were truncated");
+#undef ADD
+	return n < max ? n : max;
+}
+
+void summary_verdict(char *out, size_t n, const struct doc *d)
+{
+	text_verdict(out, n, d->verdict, d->has_exit_code, d->exit_code, d->signal);
+}
+
+static void argv_array(struct jw *w, int argc, char *const *argv)
+{
+	jw_arr(w);
+	for (int i = 0; i < argc; i++)
+		jw_str(w, argv[i] ? argv[i] : "");
+	jw_arr_end(w);
+}
+
+static void process(struct jw *w, const struct doc_proc *dp)
+{
+	const struct profile *p = dp->p;
+	jw_obj(w);
+	jw_key(w, "pid");
+	jw_int(w, p->pid);
+	jw_key(w, "parent");
+	if (dp->parent >= 0)
+		jw_int(w, dp->parent);
+	else
+		jw_null(w);
+	jw_key(w, "generation");
+	jw_int(w, p->generation);
+	jw_key(w, "command");
+	argv_array(w, p->argc, p->argv);
+	jw_key(w, "python");
+	jw_str(w, p->python_version[0] ? p->python_version : NULL);
+	jw_key(w, "peak_tracked_bytes");
+	jw_int(w, p->peak_bytes);
+	jw_key(w, "peak_time_s");
+	jw_num(w, p->peak_time_s, 3);
+	jw_key(w, "peak_rss_bytes");
+	if (p->max_rss_bytes > 0)
+		jw_int(w, p->max_rss_bytes);
+	else
+		jw_null(w);
+	jw_key(w, "duration_s");
+	jw_num(w, p->duration_s, 3);
+	jw_key(w, "dir");
+	jw_str(w, dp->dir);
+	jw_key(w, "exited_cleanly");
+	jw_bool(w, p->exited_cleanly);
+	jw_key(w, "exit_code");
+	if (p->exited_cleanly && p->exit_code >= 0) /* -1: exit path ran, code unknown */
+		jw_int(w, p->exit_code);
+	else
+		jw_null(w);
+	jw_key(w, "incomplete");
+	const char *why[SUMMARY_MAX_INCOMPLETE];
+	size_t nwhy = summary_incomplete(p, why, SUMMARY_MAX_INCOMPLETE);
+	jw_arr(w);
+	for (size_t i = 0; i < nwhy; i++)
+		jw_str(w, why[i]);
+	jw_arr_end(w);
+	jw_obj_end(w);
+}
+
+void summary_json(struct buf *b, const struct doc *d, int pretty, unsigned esc_flags)
+{
+	struct jw w;
+	jw_init(&w, b, pretty, esc_flags);
+	const struct profile *mp = d->main ? d->main->p : NULL;
+	char verdict[160];
+	summary_verdict(verdict, sizeof(verdict), d);
+
+	jw_obj(&w);
+	jw_key(&w, "command");
+	argv_array(&w, d->argc, d->argv);
+	jw_key(&w, "python");
+	jw_str(&w, d->python && d->python[0] ? d->python : NULL);
+	jw_key(&w, "exit_code");
+	if (d->has_exit_code && !d->signal)
+		jw_int(&w, d->exit_code);
+	else
+		jw_null(&w);
+	jw_key(&w, "signal");
+	if (d->signal)
+		jw_int(&w, d->signal);
+	else
+		jw_null(&w);
+	jw_key(&w, "verdict");
+	jw_str(&w, d->verdict ? d->verdict : "");
+	jw_key(&w, "verdict_text");
+	jw_str(&w, verdict);
+	jw_key(&w, "duration_s");
+	jw_num(&w, d->duration_s, 3);
+	jw_key(&w, "peak_tracked_bytes");
+	if (mp)
+		jw_int(&w, mp->peak_bytes);
+	else
+		jw_null(&w);
+	jw_key(&w, "peak_time_s");
+	if (mp)
+		jw_num(&w, mp->peak_time_s, 3);
+	else
+		jw_null(&w);
+	jw_key(&w, "peak_rss_bytes");
+	if (d->peak_rss_bytes > 0)
+		jw_int(&w, d->peak_rss_bytes);
+	else
+		jw_null(&w);
+	jw_key(&w, "sample_rate_bytes");
+	if (d->sample_rate)
+		jw_int(&w, (int64_t)d->sample_rate);
+	else
+		jw_null(&w);
+	jw_key(&w, "exact");
+	jw_bool(&w, d->exact);
+	jw_key(&w, "processes");
+	jw_arr(&w);
+	for (size_t i = 0; i < d->nprocs; i++)
+		process(&w, &d->procs[i]);
+	jw_arr_end(&w);
+	jw_key(&w, "top");
+	jw_arr(&w);
+	const struct view *v = d->main ? d->main->view : NULL;
+	for (size_t i = 0; v && i < v->ntop; i++) {
+		const struct view_top *t = &v->top[i];
+		jw_obj(&w);
+		jw_key(&w, "file");
+		jw_str(&w, t->file);
+		jw_key(&w, "line");
+		jw_int(&w, t->line);
+		jw_key(&w, "function");
+		jw_str(&w, t->func);
+		jw_key(&w, "bytes");
+		jw_int(&w, t->bytes);
+		jw_key(&w, "share");
+		jw_num(&w, t->share, 6);
+		jw_key(&w, "source");
+		jw_str(&w, t->source);
+		jw_key(&w, "synthetic");
+		jw_bool(&w, t->synthetic);
+		jw_obj_end(&w);
+	}
+	jw_arr_end(&w);
+	jw_key(&w, "errors");
+	jw_arr(&w);
+	for (size_t i = 0; i < d->nerrors; i++) {
+		jw_obj(&w);
+		jw_key(&w, "file");
+		jw_str(&w, d->errors[i].file);
+		jw_key(&w, "message");
+		jw_str(&w, d->errors[i].message);
+		jw_obj_end(&w);
+	}
+	jw_arr_end(&w);
+	jw_key(&w, "warnings");
+	jw_arr(&w);
+	for (size_t i = 0; i < d->nwarnings; i++)
+		jw_str(&w, d->warnings[i]);
+	jw_arr_end(&w);
+	jw_key(&w, "report");
+	jw_str(&w, "index.html");
+	jw_obj_end(&w);
+}
+
+/* One line to the terminal: "oomph: " and the text with control characters
+ * neutralised (the program's names must not drive the terminal). */
+static void term_line(FILE *f, struct buf *line)
+{
+	struct buf safe;
+	buf_init(&safe);
+	esc_term(&safe, buf_str(line));
+	fprintf(f, "oomph: %s\n", buf_str(&safe));
+	buf_free(&safe);
+	buf_reset(line);
+}
+
+void summary_terminal(FILE *f, const struct doc *d, const char *report_path)
+{
+	if (!f)
+		return;
+	struct buf l;
+	buf_init(&l);
+	char verdict[160], a[32], b2[32], c[32];
+	summary_verdict(verdict, sizeof(verdict), d);
+	text_shell_words(&l, d->argc, d->argv);
+	buf_printf(&l, "%s%s after %.1f s", d->argc ? " " : "", verdict, d->duration_s);
+	term_line(f, &l);
+
+	for (size_t i = 0; i < d->nerrors; i++) {
+		buf_printf(&l, "cannot read %s: %s", d->errors[i].file, d->errors[i].message);
+		term_line(f, &l);
+	}
+	for (size_t i = 0; i < d->nwarnings; i++) {
+		buf_puts(&l, d->warnings[i]);
+		term_line(f, &l);
+	}
+	if (d->main) {
+		const struct profile *p = d->main->p;
+		text_bytes(a, sizeof(a), p->peak_bytes);
+		buf_printf(&l, "peak tracked memory %s at %.1f s; ", a, p->peak_time_s);
+		if (d->peak_rss_bytes > 0) {
+			text_bytes(b2, sizeof(b2), d->peak_rss_bytes);
+			buf_printf(&l, "peak RSS %s; ", b2);
+		} else {
+			buf_puts(&l, "peak RSS unknown; ");
+		}
+		if (d->exact || d->sample_rate == 1) {
+			buf_puts(&l, "every allocation recorded (exact)");
+		} else {
+			text_bytes(c, sizeof(c), (int64_t)d->sample_rate);
+			buf_printf(&l, "sampling every %s", c);
+		}
+		term_line(f, &l);
+		const struct view *v = d->main->view;
+		if (v && v->ntop) {
+			buf_puts(&l, "top lines at the peak:");
+			term_line(f, &l);
+			for (size_t i = 0; i < v->ntop && i < SUMMARY_TERM_TOP; i++) {
+				const struct view_top *t = &v->top[i];
+				text_bytes(a, sizeof(a), t->bytes);
+				buf_printf(&l, "%7.1f%%  %10s  ", 100.0 * t->share, a);
+				if (t->synthetic)
+					buf_puts(&l, t->file);
+				else
+					buf_printf(&l, "%s:%u (%s)", t->file, (unsigned)t->line, t->func);
+				if (t->source[0])
+					buf_printf(&l, "  %s", t->source);
+				term_line(f, &l);
+			}
+		}
+	}
+	if (d->nprocs > 1) {
+		buf_printf(&l, "%zu processes profiled (see the report)", d->nprocs);
+		term_line(f, &l);
+	}
+	buf_printf(&l, "report: %s", report_path);
+	term_line(f, &l);
+	buf_free(&l);
+}

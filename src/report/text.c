@@ -1,0 +1,122 @@
+/* report/text.c — human-readable numbers and sentences (text.h). */
+#include "report/text.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void text_bytes(char *out, size_t n, int64_t bytes)
+{
+	static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+	const char *sign = bytes < 0 ? "-" : "";
+	/* Through double: exact enough for one decimal, and |INT64_MIN| fits. */
+	double v = bytes < 0 ? -(double)bytes : (double)bytes;
+	if (v < 1024) {
+		snprintf(out, n, "%s%.0f B", sign, v);
+		return;
+	}
+	int u = -1;
+	do {
+		v /= 1024;
+		u++;
+	} while (v >= 1024 && u < 5);
+	/* 1023.96 KiB would print as "1024.0 KiB": say "1.0 MiB" instead. */
+	if (v >= 1023.95 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(out, n, "%s%.1f %s", sign, v, units[u]);
+}
+
+const char *text_signal_name(int sig)
+{
+	static const char *const names[] = {
+		NULL, "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS",
+		"SIGFPE", "SIGKILL", "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM",
+		"SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP", "SIGTTIN",
+		"SIGTTOU", "SIGURG", "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH",
+		"SIGIO", "SIGPWR", "SIGSYS"};
+	if (sig <= 0 || (size_t)sig >= sizeof(names) / sizeof(names[0]))
+		return NULL;
+	return names[sig];
+}
+
+static void signal_words(char *out, size_t n, int sig)
+{
+	const char *name = text_signal_name(sig);
+	if (name)
+		snprintf(out, n, "signal %d (%s)", sig, name);
+	else
+		snprintf(out, n, "signal %d", sig);
+}
+
+void text_verdict(char *out, size_t n, const char *verdict, int has_code, int exit_code,
+		  int sig)
+{
+	char sw[64];
+	signal_words(sw, sizeof(sw), sig);
+	const char *v = verdict ? verdict : "";
+	/* The supervisor's verdict words that change the sentence; any other
+	 * word falls back on what the exit status says, never on a guess. */
+	if (strstr(v, "oom") && sig) {
+		const char *name = text_signal_name(sig);
+		if (name)
+			snprintf(out, n, "was killed by the kernel OOM killer (%s)", name);
+		else
+			snprintf(out, n, "was killed by the kernel OOM killer (%s)", sw);
+	} else if (!strcmp(v, "memory-error") || !strcmp(v, "memoryerror")) {
+		if (sig)
+			snprintf(out, n, "ran out of memory (failed allocation) and died of %s", sw);
+		else if (has_code)
+			snprintf(out, n, "ran out of memory (MemoryError) and exited with code %d",
+				 exit_code);
+		else
+			snprintf(out, n, "ran out of memory (MemoryError)");
+	} else if (!strcmp(v, "stopped")) {
+		if (sig)
+			snprintf(out, n, "was stopped by oomph under memory pressure (%s)", sw);
+		else
+			snprintf(out, n, "was stopped by oomph under memory pressure");
+	} else if (sig) {
+		snprintf(out, n, "was killed by %s", sw);
+	} else if (has_code) {
+		snprintf(out, n, "exited with code %d", exit_code);
+	} else if (v[0]) {
+		snprintf(out, n, "ended (%s)", v);
+	} else {
+		snprintf(out, n, "ended in an unknown way");
+	}
+}
+
+static int plain_word(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      strchr("_@%+=:,./-", c) || c >= 0x80))
+			return 0;
+	}
+	return 1;
+}
+
+void text_shell_words(struct buf *b, int argc, char *const *argv)
+{
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i] ? argv[i] : "";
+		if (i)
+			buf_putc(b, ' ');
+		if (plain_word(a)) {
+			buf_puts(b, a);
+			continue;
+		}
+		buf_putc(b, '\'');
+		for (; *a; a++) {
+			if (*a == '\'')
+				buf_puts(b, "'\\''");
+			else
+				buf_putc(b, *a);
+		}
+		buf_putc(b, '\'');
+	}
+}

@@ -1,0 +1,104 @@
+/* Unit tests of report/text.c: sizes in binary units, signal names, verdict
+ * sentences, shell quoting (checked by a real shell reading it back). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "report/buf.h"
+#include "report/text.h"
+
+static const char *bytes(int64_t n)
+{
+	static char s[8][32];
+	static int k;
+	k = (k + 1) % 8;
+	text_bytes(s[k], sizeof(s[k]), n);
+	return s[k];
+}
+
+static void test_bytes(void)
+{
+	CHECK_STR_EQ(bytes(0), "0 B");
+	CHECK_STR_EQ(bytes(1023), "1023 B");
+	CHECK_STR_EQ(bytes(1024), "1.0 KiB");
+	CHECK_STR_EQ(bytes(1536), "1.5 KiB");
+	CHECK_STR_EQ(bytes(262144), "256.0 KiB");
+	CHECK_STR_EQ(bytes((int64_t)(600.5 * 1048576)), "600.5 MiB");
+	CHECK_STR_EQ(bytes(612LL << 20), "612.0 MiB");
+	CHECK_STR_EQ(bytes(1048575), "1.0 MiB"); /* not "1024.0 KiB" */
+	CHECK_STR_EQ(bytes(1LL << 30), "1.0 GiB");
+	CHECK_STR_EQ(bytes(3LL << 40), "3.0 TiB");
+	CHECK_STR_EQ(bytes(-2048), "-2.0 KiB");
+	CHECK_STR_EQ(bytes(INT64_MAX), "8.0 EiB");
+}
+
+static void test_verdicts(void)
+{
+	char s[160];
+	text_verdict(s, sizeof(s), "exited", 1, 0, 0);
+	CHECK_STR_EQ(s, "exited with code 0");
+	text_verdict(s, sizeof(s), "exited", 1, 3, 0);
+	CHECK_STR_EQ(s, "exited with code 3");
+	text_verdict(s, sizeof(s), "killed", 0, 0, 9);
+	CHECK_STR_EQ(s, "was killed by signal 9 (SIGKILL)");
+	text_verdict(s, sizeof(s), "signal", 0, 0, 15);
+	CHECK_STR_EQ(s, "was killed by signal 15 (SIGTERM)");
+	text_verdict(s, sizeof(s), "signal", 0, 0, 64);
+	CHECK_STR_EQ(s, "was killed by signal 64");
+	text_verdict(s, sizeof(s), "oom-killer", 0, 0, 9);
+	CHECK_STR_EQ(s, "was killed by the kernel OOM killer (SIGKILL)");
+	text_verdict(s, sizeof(s), "memory-error", 1, 1, 0);
+	CHECK_STR_EQ(s, "ran out of memory (MemoryError) and exited with code 1");
+	text_verdict(s, sizeof(s), "", 0, 0, 0);
+	CHECK_STR_EQ(s, "ended in an unknown way");
+	CHECK_STR_EQ(text_signal_name(11), "SIGSEGV");
+	CHECK(text_signal_name(0) == NULL && text_signal_name(99) == NULL);
+}
+
+static void test_shell_words(void)
+{
+	char *const argv[] = {"python3", "a b", "it's", "", "x;y", "plain-word_1.py", "$HOME", "\xc3\xa9t\xc3\xa9"};
+	int argc = (int)(sizeof(argv) / sizeof(argv[0]));
+	struct buf b;
+	buf_init(&b);
+	text_shell_words(&b, argc, argv);
+	CHECK_STR_EQ(buf_str(&b),
+		     "python3 'a b' 'it'\\''s' '' 'x;y' plain-word_1.py '$HOME' \xc3\xa9t\xc3\xa9");
+	/* A POSIX shell reads the words back as they were. */
+	struct buf cmd;
+	buf_init(&cmd);
+	buf_puts(&cmd, "for w in ");
+	buf_puts(&cmd, buf_str(&b));
+	buf_puts(&cmd, "; do printf '[%s]' \"$w\"; done");
+	/* through a script file, so this test needs no quoting of its own */
+	char path[] = "/tmp/oomph-shell-XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	if (fd >= 0) {
+		FILE *s = fdopen(fd, "w");
+		fputs(buf_str(&cmd), s);
+		fclose(s);
+		char run[256], out[512] = "";
+		snprintf(run, sizeof(run), "sh %s", path);
+		FILE *p = popen(run, "r");
+		if (p) {
+			size_t n = fread(out, 1, sizeof(out) - 1, p);
+			out[n] = 0;
+			pclose(p);
+		}
+		CHECK_STR_EQ(out, "[python3][a b][it's][][x;y][plain-word_1.py][$HOME][\xc3\xa9t\xc3\xa9]");
+		unlink(path);
+	}
+	buf_free(&cmd);
+	buf_free(&b);
+}
+
+int main(void)
+{
+	test_bytes();
+	test_verdicts();
+	test_shell_words();
+	return check_summary();
+}

@@ -1,0 +1,162 @@
+/* Unit tests of report/view.c on the fixture profile (report_fixture.h):
+ * inclusive totals, child order, labels, file names relative to the cwd,
+ * top lines grouped by the innermost Python frame. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "report/view.h"
+#include "report_fixture.h"
+
+static void test_totals_and_order(void)
+{
+	struct profile p;
+	fx_profile(&p);
+	struct src_cache *src = src_new(FX_CWD);
+	struct view v;
+	CHECK_EQ_INT(view_build(&v, &p, FX_CWD, src), 0);
+	CHECK_EQ_INT(v.total, FX_PEAK);
+	CHECK_EQ_INT(v.peak_bytes, FX_PEAK);
+	CHECK_EQ_INT(v.self[0], 100); /* the unattributed remainder */
+	CHECK_EQ_INT(v.incl[0], FX_PEAK);
+	CHECK_EQ_INT(v.incl[FX_N1], 1000 + 3000 + 6000 + 7 + 11 + 50);
+	CHECK_EQ_INT(v.incl[FX_N2], 4000);
+	CHECK_EQ_INT(v.incl[FX_N4], 6050);
+	CHECK_EQ_INT(v.incl[FX_N7], 0);
+	CHECK_EQ_INT(v.depth[FX_N3], 3);
+	CHECK_EQ_INT(v.max_depth, 3);
+	/* children of n1 by label: load (n2), load again (n8), build, we;ird */
+	CHECK_EQ_INT(v.kids_start[FX_N1 + 1] - v.kids_start[FX_N1], 4);
+	const uint32_t *k = v.kids + v.kids_start[FX_N1];
+	CHECK_EQ_INT(k[0], FX_N2);
+	CHECK_EQ_INT(k[1], FX_N8);
+	CHECK_EQ_INT(k[2], FX_N4);
+	CHECK_EQ_INT(k[3], FX_N6);
+	/* root: app.py:10 (main) before [no Python stack]? '[' < 'a' */
+	CHECK_EQ_INT(v.kids[v.kids_start[0]], FX_N5);
+	CHECK_EQ_INT(v.kids[v.kids_start[0] + 1], FX_N1);
+
+	CHECK_STR_EQ(view_node_label(&v, 0), "all");
+	CHECK_STR_EQ(view_node_label(&v, FX_N2), "app.py:20 (load)");
+	CHECK_STR_EQ(view_node_label(&v, FX_N3), "/nonexistent/py/json/decoder.py:337 (decode)");
+	CHECK_STR_EQ(view_node_label(&v, FX_N5), "[no Python stack]");
+	CHECK_STR_EQ(view_node_label(&v, FX_N6), "we;ird\nname.py:5 (f;n)");
+	CHECK_STR_EQ(v.flabel[p.nodes[FX_N6].frame], "we:ird?name.py:5 (f:n)");
+	CHECK(v.flabel[p.nodes[FX_N2].frame] == v.label[p.nodes[FX_N2].frame]); /* shared */
+
+	/* top lines: a synthetic leaf ([C thread]) counts for its Python line;
+	 * two frames with one key are one line; synthetic-only stacks and the
+	 * unattributed bytes are their own entries */
+	CHECK_EQ_INT(v.nlines, 6);
+	CHECK_EQ_INT(v.ntop, 6);
+	struct {
+		const char *file, *func;
+		unsigned line;
+		int64_t bytes;
+		int syn;
+	} want[] = {
+		{"app.py", "build", 30, 6050, 0},
+		{"/nonexistent/py/json/decoder.py", "decode", 337, 3000, 0},
+		{"app.py", "load", 20, 1011, 0},
+		{"[no Python stack]", "", 0, 500, 1},
+		{"[unattributed]", "", 0, 100, 1},
+		{"we;ird\nname.py", "f;n", 5, 7, 0},
+	};
+	int64_t sum = 0;
+	for (size_t i = 0; i < 6; i++) {
+		CHECK_STR_EQ(v.top[i].file, want[i].file);
+		CHECK_STR_EQ(v.top[i].func, want[i].func);
+		CHECK_EQ_INT(v.top[i].line, want[i].line);
+		CHECK_EQ_INT(v.top[i].bytes, want[i].bytes);
+		CHECK_EQ_INT(v.top[i].synthetic, want[i].syn);
+		CHECK(v.top[i].share > (double)want[i].bytes / FX_PEAK - 1e-12 &&
+		      v.top[i].share < (double)want[i].bytes / FX_PEAK + 1e-12);
+		CHECK_STR_EQ(v.top[i].source, ""); /* no such files here */
+		sum += v.top[i].bytes;
+	}
+	CHECK_EQ_INT(sum, FX_PEAK);
+	view_free(&v);
+	src_free(src);
+	profile_free(&p);
+}
+
+static void test_cwd_spellings(void)
+{
+	struct profile p;
+	profile_init(&p);
+	uint32_t f[5];
+	profile_add_frame(&p, "/w/proj/a.py", "f", 1, 0, &f[0]);
+	profile_add_frame(&p, "/w/project/b.py", "f", 1, 0, &f[1]); /* prefix, not under */
+	profile_add_frame(&p, "rel/c.py", "f", 1, 0, &f[2]);
+	profile_add_frame(&p, "/w/proj", "f", 1, 0, &f[3]);
+	profile_add_frame(&p, "/w/proj/sub/d.py", "f", 1, 0, &f[4]);
+	for (int i = 0; i < 5; i++)
+		profile_add_node(&p, 0, f[i], 1, 0, NULL);
+	struct view v;
+	const char *cwds[] = {"/w/proj", "/w/proj/", "/w/proj//"};
+	for (int c = 0; c < 3; c++) {
+		CHECK_EQ_INT(view_build(&v, &p, cwds[c], NULL), 0);
+		CHECK_STR_EQ(v.file[f[0]], "a.py");
+		CHECK_STR_EQ(v.file[f[1]], "/w/project/b.py");
+		CHECK_STR_EQ(v.file[f[2]], "rel/c.py");
+		CHECK_STR_EQ(v.file[f[3]], "/w/proj");
+		CHECK_STR_EQ(v.file[f[4]], "sub/d.py");
+		view_free(&v);
+	}
+	CHECK_EQ_INT(view_build(&v, &p, "/", NULL), 0);
+	CHECK_STR_EQ(v.file[f[0]], "w/proj/a.py");
+	view_free(&v);
+	CHECK_EQ_INT(view_build(&v, &p, "", NULL), 0);
+	CHECK_STR_EQ(v.file[f[0]], "/w/proj/a.py");
+	view_free(&v);
+	profile_free(&p);
+}
+
+static void test_bad_trie_is_refused(void)
+{
+	struct profile p;
+	fx_profile(&p);
+	struct view v;
+	p.nodes[FX_N3].parent = FX_N5 + 1; /* a parent after its child */
+	CHECK_EQ_INT(view_build(&v, &p, FX_CWD, NULL), -EINVAL);
+	p.nodes[FX_N3].parent = FX_N2;
+	p.nodes[FX_N3].frame = p.nframes;
+	CHECK_EQ_INT(view_build(&v, &p, FX_CWD, NULL), -EINVAL);
+	p.nodes[FX_N3].frame = 0;
+	/* negative bytes (never written by the reader) read as zero */
+	p.peak_self[FX_N2] = -5000;
+	CHECK_EQ_INT(view_build(&v, &p, FX_CWD, NULL), 0);
+	CHECK_EQ_INT(v.self[FX_N2], 0);
+	CHECK_EQ_INT(v.incl[FX_N2], 3000);
+	view_free(&v);
+	profile_free(&p);
+}
+
+static void test_empty_profile(void)
+{
+	struct profile p;
+	profile_init(&p);
+	struct view v;
+	CHECK_EQ_INT(view_build(&v, &p, "", NULL), 0);
+	CHECK_EQ_INT(v.total, 0);
+	CHECK_EQ_INT(v.ntop, 0);
+	view_free(&v);
+	/* an exact peak with no sample at all: all of it is unattributed */
+	p.peak_bytes = 12345;
+	CHECK_EQ_INT(view_build(&v, &p, "", NULL), 0);
+	CHECK_EQ_INT(v.total, 12345);
+	CHECK_EQ_INT(v.ntop, 1);
+	CHECK_STR_EQ(v.top[0].file, "[unattributed]");
+	view_free(&v);
+	profile_free(&p);
+}
+
+int main(void)
+{
+	test_totals_and_order();
+	test_cwd_spellings();
+	test_bad_trie_is_refused();
+	test_empty_profile();
+	return check_summary();
+}
