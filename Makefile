@@ -3,6 +3,7 @@
 #   make            build build/oomph and build/liboomph.so
 #   make test       install missing dependencies, then run every test
 #   make demo       install missing dependencies, profile examples/demo.py
+#   make bench      overhead against the unprofiled run (bench/bench.py)
 #   make install PREFIX=/usr/local
 #
 # Layout: src/<module>/*.c.  src/tracker is preloaded into other programs:
@@ -30,7 +31,7 @@ UNIT_HELPERS := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-.PHONY: all test unit integration demo install clean deps asan clang-check
+.PHONY: all test unit cli integration demo bench bench-quick install clean deps asan clang-check
 all: build/oomph build/liboomph.so
 
 # --- preloaded tracker: -fPIC, hidden by default, initial-exec TLS --------
@@ -60,17 +61,30 @@ deps:
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; ASAN_OPTIONS=detect_leaks=1 $$t; done
 
+cli: all
+	bash tests/cli/test_cli.sh
+
 integration: all build/asan/oomph
 	$(PYTHON_FOR_TESTS) -m pytest -q -p no:cacheprovider tests/integration
 
 test: deps
 	$(MAKE) all
 	$(MAKE) unit
+	$(MAKE) cli
 	$(MAKE) integration
 
 demo: deps
 	$(MAKE) all
 	build/oomph run --python $(PYTHON_FOR_TESTS) -o build/demo-report examples/demo.py
+
+# Overhead against the unprofiled run, interleaved (see docs/performance.md).
+bench: deps
+	$(MAKE) all
+	$(PYTHON_FOR_TESTS) bench/bench.py --out build/bench-results.md
+
+bench-quick: deps
+	$(MAKE) all
+	$(PYTHON_FOR_TESTS) bench/bench.py --quick
 
 # Warnings must stay clean under clang too (not part of `make test`: CI has gcc).
 clang-check:

@@ -1,0 +1,363 @@
+/* cli/main.c — the command line of oomph: parse, dispatch, and map every
+ * failure to one line on stderr and an exit status (common/exitcodes.h).
+ * The work itself lives in supervisor/ (running) and report/ (rendering). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/exitcodes.h"
+#include "profile/profile.h"
+#include "profile/runmeta.h"
+#include "report/report.h"
+#include "state/format.h"
+#include "supervisor/args.h"
+#include "supervisor/pyprobe.h"
+#include "supervisor/supervise.h"
+
+#ifndef OOMPH_VERSION
+#define OOMPH_VERSION "0.0.0"
+#endif
+
+static const char help_main[] =
+	"oomph " OOMPH_VERSION " - memory profiler and out-of-memory doctor for Python\n"
+	"\n"
+	"Usage:\n"
+	"  oomph run [OPTIONS] script.py ARGS...    profile a script (like python script.py)\n"
+	"  oomph run [OPTIONS] -m module ARGS...    like python -m module\n"
+	"  oomph run [OPTIONS] -c CODE ARGS...      like python -c CODE\n"
+	"  oomph run [OPTIONS] -- COMMAND ARGS...   any command; every Python it starts is profiled\n"
+	"  oomph report DIR                         re-render the report of a run directory\n"
+	"  oomph --version | --help | run --help\n"
+	"\n"
+	"`oomph run` exits with the program's exit status (128+N if signal N ended it).\n"
+	"See `oomph run --help` for the options and oomph's own exit statuses.\n";
+
+/* A printf format: its one conversion is the default sample rate. */
+#define HELP_RUN \
+	"Usage: oomph run [OPTIONS] script.py ARGS...\n" \
+	"       oomph run [OPTIONS] -m module ARGS...\n" \
+	"       oomph run [OPTIONS] -c CODE ARGS...\n" \
+	"       oomph run [OPTIONS] -- COMMAND ARGS...\n" \
+	"\n" \
+	"Runs the program with oomph's tracker preloaded, then writes a report\n" \
+	"(index.html, peak.svg, peak.folded, summary.json) and prints a summary on\n" \
+	"stderr.  Options end at the script, -m, -c or --: what follows is the\n" \
+	"program's own (its -x flags, its --help).\n" \
+	"\n" \
+	"Options:\n" \
+	"  -o, --output DIR      report directory (created; an existing one must be\n" \
+	"                        empty); default oomph-report/<date>-<time>-<pid>/\n" \
+	"  --python PATH         interpreter to run (default: python3 on PATH); must be\n" \
+	"                        CPython 3.9 or newer; not used with -- COMMAND\n" \
+	"  --sample-rate SIZE    mean bytes between sampled allocations (default %llu);\n" \
+	"                        totals and the peak are exact whatever the rate\n" \
+	"  --exact               record every allocation (same as --sample-rate 1)\n" \
+	"  --no-pymalloc         run with PYTHONMALLOC=malloc so every Python object is\n" \
+	"                        a malloc of its own (slower, finer small-object picture)\n" \
+	"  -q, --quiet           no summary on the terminal (the report is still written)\n" \
+	"  --open                open index.html with xdg-open when the run is over\n" \
+	"  --version             print oomph's version\n" \
+	"  -h, --help            this help\n" \
+	"\n" \
+	"SIZE: a number with an optional unit: 4096, 64k, 1.5G, 2GiB, 512MB.\n" \
+	"  K, M, G, T alone and KiB, MiB, GiB, TiB are binary (1K = 1024 bytes);\n" \
+	"  KB, MB, GB, TB are decimal (1MB = 1000000 bytes).  Case does not matter.\n" \
+	"\n" \
+	"Exit status: the program's own (128+N if signal N ended it), or oomph's:\n" \
+	"   64  usage error (unknown option, bad size, missing argument)\n" \
+	"   65  corrupt, foreign or truncated profile (oomph report)\n" \
+	"   66  missing script or report directory\n" \
+	"   69  interpreter missing, not CPython, or older than 3.9\n" \
+	"   70  internal error\n" \
+	"   72  liboomph.so not found (set OOMPH_LIBRARY)\n" \
+	"   73  cannot create or write the report directory\n" \
+	"  126  command cannot be executed    127  command not found\n" \
+	"\n" \
+	"Environment: OOMPH_LIBRARY overrides where liboomph.so is found.\n"
+
+static const char help_report[] =
+	"Usage: oomph report DIR\n"
+	"\n"
+	"Re-renders the report of a run directory (one written by `oomph run`) from\n"
+	"its run.meta and state/ files, and prints the summary on stderr.\n"
+	"\n"
+	"Exit status: 0, or 65 if a profile is corrupt, foreign or truncated (the\n"
+	"report says which and why), 66 if DIR is not an oomph run directory,\n"
+	"73 if the report cannot be written, 64 for a usage error.\n";
+
+__attribute__((format(printf, 2, 3)))
+static int fail(int status, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("oomph: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
+}
+
+/* Step 2: a script must be there before anything is created.  "-" is
+ * stdin; a directory runs like python runs it (its __main__.py). */
+static int check_script(const char *script)
+{
+	if (strcmp(script, "-") == 0)
+		return 0;
+	int fd = open(script, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(OOMPH_EXIT_NOINPUT, "cannot open script '%s': %s", script, strerror(errno));
+	struct stat st;
+	int is_dir = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+	close(fd);
+	if (is_dir) {
+		char main_py[PATH_MAX];
+		snprintf(main_py, sizeof main_py, "%s/__main__.py", script);
+		if (access(main_py, R_OK) != 0)
+			return fail(OOMPH_EXIT_NOINPUT,
+				    "cannot open script '%s': it is a directory without a __main__.py", script);
+	}
+	return 0;
+}
+
+/* Step 1: the interpreter, found and probed. */
+static int find_python(const char *given, char *path, size_t pathlen, struct pyprobe_info *info)
+{
+	char err[512];
+	int rc = sup_which(given, path, pathlen);
+	if (rc == -ENOENT && strchr(given, '/') == NULL)
+		return fail(OOMPH_EXIT_UNAVAILABLE,
+			    "Python interpreter '%s' not found on PATH (install CPython 3.9+ or pass --python PATH)",
+			    given);
+	if (rc == -ENOENT)
+		return fail(OOMPH_EXIT_UNAVAILABLE, "Python interpreter '%s' not found (pass --python PATH)", given);
+	if (rc < 0)
+		return fail(OOMPH_EXIT_UNAVAILABLE, "Python interpreter '%s' cannot be executed: %s",
+			    given, strerror(-rc));
+	rc = pyprobe_probe(path, info, err, sizeof err);
+	if (rc == 0)
+		rc = pyprobe_check(path, info, err, sizeof err);
+	if (rc == -ENOMEM)
+		return fail(OOMPH_EXIT_SOFTWARE, "%s", err);
+	if (rc < 0)
+		return fail(OOMPH_EXIT_UNAVAILABLE, "%s", err);
+	return 0;
+}
+
+static int cmd_run(const struct args *a)
+{
+	char err[1024];
+	char exec_file[PATH_MAX] = "";
+	char python_path[PATH_MAX] = "";
+	struct pyprobe_info info;
+	const char *python_given = a->python != NULL ? a->python : "python3";
+	int status;
+
+	memset(&info, 0, sizeof info);
+	if (a->target == ARGS_TARGET_SCRIPT && (status = check_script(a->target_arg)) != 0)
+		return status;
+	if (a->target != ARGS_TARGET_COMMAND) {
+		if ((status = find_python(python_given, python_path, sizeof python_path, &info)) != 0)
+			return status;
+		snprintf(exec_file, sizeof exec_file, "%s", python_path);
+	} else {
+		int rc = sup_which(a->target_arg, exec_file, sizeof exec_file);
+		int on_path = strchr(a->target_arg, '/') == NULL;
+		if (rc == -ENOENT)
+			return fail(OOMPH_EXIT_NOTFOUND, "command '%s' not found%s", a->target_arg,
+				    on_path ? " on PATH" : "");
+		if (rc < 0)
+			return fail(OOMPH_EXIT_NOEXEC, "command '%s' cannot be executed: %s", a->target_arg,
+				    strerror(-rc));
+	}
+
+	char library[PATH_MAX];
+	if (sup_find_library(library, sizeof library, err, sizeof err) != 0)
+		return fail(OOMPH_EXIT_OSFILE, "%s", err);
+
+	char run_dir[PATH_MAX];
+	int created = 0;
+	if (sup_make_run_dir(a->output, run_dir, sizeof run_dir, &created, err, sizeof err) != 0)
+		return fail(OOMPH_EXIT_CANTCREAT, "%s", err);
+	char state_dir[PATH_MAX + 16];
+	snprintf(state_dir, sizeof state_dir, "%s/%s", run_dir, RUNMETA_STATE_DIR);
+
+	/* The command as the user would type it; it is also the child's argv. */
+	int n = 0;
+	char **argv = calloc((size_t)a->nrest + 4, sizeof *argv);
+	char **env = NULL;
+	if (argv == NULL || sup_child_env(library, state_dir, a->sample_rate, a->no_pymalloc, &env) != 0) {
+		free(argv);
+		if (created)
+			sup_remove_run_dir(run_dir);
+		return fail(OOMPH_EXIT_SOFTWARE, "out of memory");
+	}
+	switch (a->target) {
+	case ARGS_TARGET_SCRIPT:
+		argv[n++] = (char *)python_given;
+		break;
+	case ARGS_TARGET_MODULE:
+		argv[n++] = (char *)python_given;
+		argv[n++] = "-m";
+		break;
+	case ARGS_TARGET_CODE:
+		argv[n++] = (char *)python_given;
+		argv[n++] = "-c";
+		break;
+	case ARGS_TARGET_COMMAND:
+		break;
+	}
+	argv[n++] = (char *)a->target_arg;
+	for (int i = 0; i < a->nrest; i++)
+		argv[n++] = a->rest[i];
+	argv[n] = NULL;
+
+	struct sup_result res;
+	if (sup_run(exec_file, argv, env, &res, err, sizeof err) != 0) {
+		free(argv);
+		sup_free_env(env);
+		if (created)
+			sup_remove_run_dir(run_dir);
+		return fail(OOMPH_EXIT_SOFTWARE, "%s", err);
+	}
+	sup_free_env(env);
+
+	/* From here on oomph exits with the program's status, whatever happens
+	 * to the report. */
+	struct runmeta meta;
+	int rc = sup_meta_fill(&meta, n, argv, a->target == ARGS_TARGET_COMMAND ? "" : python_path,
+			       info.version, a->sample_rate, a->exact, &res);
+	free(argv);
+	if (rc != 0) {
+		fail(0, "out of memory; no report written to %s", run_dir);
+		return res.exit_status;
+	}
+	if (runmeta_save(run_dir, &meta, err, sizeof err) != 0)
+		fail(0, "cannot save the run's metadata: %s", err);
+	err[0] = '\0';
+	if (report_render(run_dir, &meta, a->quiet ? NULL : stderr, err, sizeof err) != 0)
+		fail(0, "the report in %s is incomplete: %s", run_dir, err[0] ? err : "unknown error");
+	if (a->open && sup_open_report(run_dir, err, sizeof err) != 0)
+		fail(0, "%s", err);
+	runmeta_free(&meta);
+	return res.exit_status;
+}
+
+/* After a render: -ENODATA if RUN_DIR/state/ holds state files and not one
+ * of them can be read (the report then only lists why), else 0.  Stops at
+ * the first readable file, so a healthy run costs one extra load. */
+static int check_some_profile_readable(const char *run_dir)
+{
+	char state[PATH_MAX];
+	snprintf(state, sizeof state, "%s/%s", run_dir, RUNMETA_STATE_DIR);
+	DIR *d = opendir(state);
+	if (d == NULL)
+		return 0;
+	int seen = 0, readable = 0;
+	struct dirent *e;
+	while (!readable && (e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name), sl = strlen(OOMPH_STATE_SUFFIX);
+		if (n <= sl || strcmp(e->d_name + n - sl, OOMPH_STATE_SUFFIX) != 0)
+			continue;
+		char path[PATH_MAX + 256], err[256];
+		snprintf(path, sizeof path, "%s/%s", state, e->d_name);
+		struct profile p;
+		memset(&p, 0, sizeof p);
+		seen = 1;
+		int rc = profile_load(path, &p, err, sizeof err);
+		if (rc == 0 || rc == OOMPH_PROFILE_ENOMEM)
+			readable = 1;
+		if (rc == 0)
+			profile_free(&p);
+	}
+	closedir(d);
+	return seen && !readable ? -ENODATA : 0;
+}
+
+static int cmd_report(const struct args *a)
+{
+	char err[1024];
+	const char *dir = a->report_dir;
+	struct stat st;
+	if (stat(dir, &st) != 0)
+		return fail(OOMPH_EXIT_NOINPUT, "cannot open report directory '%s': %s", dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return fail(OOMPH_EXIT_NOINPUT, "'%s' is not a directory (usage: oomph report DIR)", dir);
+	char meta_path[PATH_MAX + 16];
+	snprintf(meta_path, sizeof meta_path, "%s/%s", dir, RUNMETA_FILE);
+	if (access(meta_path, F_OK) != 0)
+		return fail(OOMPH_EXIT_NOINPUT, "'%s' is not an oomph run directory (it has no %s)",
+			    dir, RUNMETA_FILE);
+
+	struct runmeta meta;
+	memset(&meta, 0, sizeof meta);
+	err[0] = '\0';
+	int rc = runmeta_load(dir, &meta, err, sizeof err);
+	if (rc != 0) {
+		runmeta_free(&meta);
+		if (rc == -ENOMEM)
+			return fail(OOMPH_EXIT_SOFTWARE, "out of memory");
+		if (rc == -EACCES || rc == -EPERM)
+			return fail(OOMPH_EXIT_NOINPUT, "cannot read %s: %s", meta_path, strerror(-rc));
+		return fail(OOMPH_EXIT_DATAERR, "%s", err[0] ? err : "cannot read run.meta");
+	}
+	err[0] = '\0';
+	rc = report_render(dir, &meta, stderr, err, sizeof err);
+	runmeta_free(&meta);
+	if (rc == 0 && check_some_profile_readable(dir) != 0)
+		return fail(OOMPH_EXIT_DATAERR,
+			    "no profile in %s/%s could be read (each is corrupt, foreign or truncated: see above)",
+			    dir, RUNMETA_STATE_DIR);
+	if (rc == 0)
+		return OOMPH_EXIT_OK;
+	const char *why = err[0] ? err : strerror(-rc);
+	switch (rc) {
+	case -ENOMEM:
+		return fail(OOMPH_EXIT_SOFTWARE, "%s", why);
+	case -EACCES:
+	case -EPERM:
+	case -EROFS:
+	case -ENOSPC:
+	case -EDQUOT:
+		return fail(OOMPH_EXIT_CANTCREAT, "cannot write the report in %s: %s", dir, why);
+	default:
+		return fail(OOMPH_EXIT_DATAERR, "%s", why);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct args a;
+	char err[1024];
+	/* A SIGCHLD inherited as ignored would make the kernel reap our
+	 * children itself, and wait4 could not report how the program ended. */
+	signal(SIGCHLD, SIG_DFL);
+	if (args_parse(argc, argv, &a, err, sizeof err) != 0)
+		return fail(OOMPH_EXIT_USAGE, "%s", err);
+	switch (a.command) {
+	case ARGS_HELP:
+		fputs(help_main, stdout);
+		return OOMPH_EXIT_OK;
+	case ARGS_RUN_HELP:
+		printf(HELP_RUN, (unsigned long long)OOMPH_DEFAULT_SAMPLE_RATE);
+		return OOMPH_EXIT_OK;
+	case ARGS_REPORT_HELP:
+		fputs(help_report, stdout);
+		return OOMPH_EXIT_OK;
+	case ARGS_VERSION:
+		printf("oomph %s\n", OOMPH_VERSION);
+		return OOMPH_EXIT_OK;
+	case ARGS_RUN:
+		return cmd_run(&a);
+	case ARGS_REPORT:
+		return cmd_report(&a);
+	}
+	return fail(OOMPH_EXIT_SOFTWARE, "internal error: unknown command");
+}

@@ -1,0 +1,266 @@
+/* supervisor/args.c — see args.h. */
+#include "supervisor/args.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/size.h"
+#include "state/format.h"
+
+__attribute__((format(printf, 3, 4)))
+static int args_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (err != NULL && errlen > 0) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+/* Options of `run` that take a value. */
+enum args_opt {
+	OPT_NONE, OPT_OUTPUT, OPT_PYTHON, OPT_SAMPLE_RATE, OPT_MODULE, OPT_CODE
+};
+
+struct args_valued {
+	const char *long_name;  /* "--output", or NULL */
+	char short_name;        /* 'o', or 0 */
+	enum args_opt opt;
+	const char *what;       /* what the value is, for "needs a value" */
+};
+
+static const struct args_valued args_valued_opts[] = {
+	{"--output", 'o', OPT_OUTPUT, "a directory"},
+	{"--python", 0, OPT_PYTHON, "the path of a Python interpreter"},
+	{"--sample-rate", 0, OPT_SAMPLE_RATE, "a size in bytes, e.g. 64KiB"},
+	{NULL, 'm', OPT_MODULE, "a module name"},
+	{NULL, 'c', OPT_CODE, "Python code"},
+};
+
+/* Recognises a valued option in argv[*i], in the forms `--long VALUE`,
+ * `--long=VALUE`, `-s VALUE` and `-sVALUE`.  Returns the option (with
+ * *value set and *i advanced past the value), OPT_NONE if argv[*i] is not
+ * one, or -EINVAL with a message if the value is missing. */
+static int args_match_valued(int argc, char **argv, int *i, const char **name,
+			     const char **value, char *err, size_t errlen)
+{
+	const char *a = argv[*i];
+	for (size_t k = 0; k < sizeof args_valued_opts / sizeof args_valued_opts[0]; k++) {
+		const struct args_valued *o = &args_valued_opts[k];
+		const char *inline_value = NULL;
+		int matched = 0;
+		if (o->long_name != NULL) {
+			size_t n = strlen(o->long_name);
+			if (strncmp(a, o->long_name, n) == 0 && (a[n] == '\0' || a[n] == '=')) {
+				matched = 1;
+				if (a[n] == '=')
+					inline_value = a + n + 1;
+			}
+		}
+		if (!matched && o->short_name != 0 && a[0] == '-' && a[1] == o->short_name) {
+			matched = 1;
+			if (a[2] != '\0')
+				inline_value = a + 2;
+		}
+		if (!matched)
+			continue;
+		*name = o->long_name != NULL ? o->long_name
+			: o->short_name == 'm' ? "-m" : "-c";
+		if (inline_value != NULL) {
+			*value = inline_value;
+		} else if (*i + 1 < argc) {
+			*i += 1;
+			*value = argv[*i];
+		} else {
+			return args_fail(err, errlen, "option '%s' needs a value: %s (see oomph run --help)",
+					 *name, o->what);
+		}
+		return (int)o->opt;
+	}
+	return OPT_NONE;
+}
+
+static int args_parse_run(int argc, char **argv, int i, struct args *out,
+			  char *err, size_t errlen)
+{
+	uint64_t given_rate = 0;
+	int rate_option = 0;
+
+	out->command = ARGS_RUN;
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+		const char *name = NULL, *value = NULL;
+
+		if (strcmp(a, "--") == 0) {
+			if (i + 1 >= argc)
+				return args_fail(err, errlen,
+						 "missing command after '--' (usage: oomph run -- COMMAND ARGS...)");
+			out->target = ARGS_TARGET_COMMAND;
+			out->target_arg = argv[i + 1];
+			out->rest = argv + i + 2;
+			out->nrest = argc - (i + 2);
+			if (out->target_arg[0] == '\0')
+				return args_fail(err, errlen, "the command after '--' is empty");
+			break;
+		}
+		if (a[0] != '-' || strcmp(a, "-") == 0) {
+			/* The script ("-": read from stdin, as python does). */
+			out->target = ARGS_TARGET_SCRIPT;
+			out->target_arg = a;
+			out->rest = argv + i + 1;
+			out->nrest = argc - (i + 1);
+			break;
+		}
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			out->command = ARGS_RUN_HELP;
+			return 0;
+		}
+		if (strcmp(a, "--version") == 0) {
+			out->command = ARGS_VERSION;
+			return 0;
+		}
+		if (strcmp(a, "--exact") == 0) {
+			out->exact = 1;
+			continue;
+		}
+		if (strcmp(a, "--no-pymalloc") == 0) {
+			out->no_pymalloc = 1;
+			continue;
+		}
+		if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+			out->quiet = 1;
+			continue;
+		}
+		if (strcmp(a, "--open") == 0) {
+			out->open = 1;
+			continue;
+		}
+
+		int opt = args_match_valued(argc, argv, &i, &name, &value, err, errlen);
+		if (opt < 0)
+			return opt;
+		switch (opt) {
+		case OPT_OUTPUT:
+			if (value[0] == '\0')
+				return args_fail(err, errlen, "option '%s' needs a directory, not an empty string", name);
+			out->output = value;
+			continue;
+		case OPT_PYTHON:
+			if (value[0] == '\0')
+				return args_fail(err, errlen, "option '%s' needs an interpreter path, not an empty string", name);
+			out->python = value;
+			continue;
+		case OPT_SAMPLE_RATE: {
+			int rc = size_parse(value, &given_rate);
+			if (rc < 0)
+				return args_fail(err, errlen, "bad %s '%s': %s", name, value, size_strerror(rc));
+			if (given_rate < 1)
+				return args_fail(err, errlen,
+						 "bad %s '%s': it must be at least 1 byte (1 = record every allocation)",
+						 name, value);
+			rate_option = 1;
+			continue;
+		}
+		case OPT_MODULE:
+		case OPT_CODE:
+			if (opt == OPT_MODULE && value[0] == '\0')
+				return args_fail(err, errlen, "option '-m' needs a module name, not an empty string");
+			out->target = opt == OPT_MODULE ? ARGS_TARGET_MODULE : ARGS_TARGET_CODE;
+			out->target_arg = value;
+			out->rest = argv + i + 1;
+			out->nrest = argc - (i + 1);
+			i = argc; /* stop: the rest is the program's */
+			goto done;
+		default:
+			break;
+		}
+		return args_fail(err, errlen, "unknown option '%s' (see oomph run --help)", a);
+	}
+done:
+	if (out->target_arg == NULL)
+		return args_fail(err, errlen,
+				 "missing script (usage: oomph run [OPTIONS] script.py ARGS..., "
+				 "-m module, -c code, or -- COMMAND; see oomph run --help)");
+	if (out->exact && rate_option && given_rate != 1)
+		return args_fail(err, errlen,
+				 "--exact and --sample-rate %llu contradict each other (--exact means --sample-rate 1)",
+				 (unsigned long long)given_rate);
+	if (out->exact) {
+		out->sample_rate = 1;
+	} else if (rate_option) {
+		out->sample_rate = given_rate;
+		out->exact = given_rate == 1;
+	}
+	out->sample_rate_given = out->exact || rate_option;
+	return 0;
+}
+
+static int args_parse_report(int argc, char **argv, int i, struct args *out,
+			     char *err, size_t errlen)
+{
+	int dashdash = 0;
+	out->command = ARGS_REPORT;
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+		if (!dashdash && a[0] == '-' && a[1] != '\0') {
+			if (strcmp(a, "--") == 0) {
+				dashdash = 1;
+				continue;
+			}
+			if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+				out->command = ARGS_REPORT_HELP;
+				return 0;
+			}
+			if (strcmp(a, "--version") == 0) {
+				out->command = ARGS_VERSION;
+				return 0;
+			}
+			return args_fail(err, errlen, "unknown option '%s' (usage: oomph report DIR)", a);
+		}
+		if (out->report_dir != NULL)
+			return args_fail(err, errlen,
+					 "too many arguments: '%s' after '%s' (usage: oomph report DIR)",
+					 a, out->report_dir);
+		if (a[0] == '\0')
+			return args_fail(err, errlen, "the report directory is an empty string (usage: oomph report DIR)");
+		out->report_dir = a;
+	}
+	if (out->report_dir == NULL)
+		return args_fail(err, errlen, "missing directory (usage: oomph report DIR)");
+	return 0;
+}
+
+int args_parse(int argc, char **argv, struct args *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	out->sample_rate = OOMPH_DEFAULT_SAMPLE_RATE;
+	out->target = ARGS_TARGET_SCRIPT;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+
+	if (argc < 2)
+		return args_fail(err, errlen, "missing command (usage: oomph run script.py ARGS..., or see oomph --help)");
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "run") == 0)
+		return args_parse_run(argc, argv, 2, out, err, errlen);
+	if (strcmp(cmd, "report") == 0)
+		return args_parse_report(argc, argv, 2, out, err, errlen);
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		out->command = ARGS_HELP;
+		return 0;
+	}
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0 || strcmp(cmd, "version") == 0) {
+		out->command = ARGS_VERSION;
+		return 0;
+	}
+	if (cmd[0] == '-')
+		return args_fail(err, errlen, "unknown option '%s' (options go after the command: oomph run [OPTIONS] script.py; see oomph --help)", cmd);
+	size_t n = strlen(cmd);
+	if (n > 3 && strcmp(cmd + n - 3, ".py") == 0)
+		return args_fail(err, errlen, "unknown command '%s' (to profile a script: oomph run %s)", cmd, cmd);
+	return args_fail(err, errlen, "unknown command '%s' (commands: run, report; see oomph --help)", cmd);
+}

@@ -1,0 +1,60 @@
+/* supervisor/args.h — the command line of oomph, parsed into a plain struct.
+ *
+ * Contract
+ *   - args_parse() reads argv (argv[0] is the program name) and fills `out`;
+ *     it never prints, never exits and never allocates: every string in
+ *     `out` points into argv, which must outlive it.
+ *   - Options of `run` are read up to the first non-option word (the
+ *     script), `-m MODULE`, `-c CODE` or `--`; everything after that belongs
+ *     to the program untouched (its own `-x`, `--help`, `--` ...).
+ *   - Returns 0, or -EINVAL for a usage error with a one-line message in
+ *     `err` (without the "oomph: " prefix), meant for exit status
+ *     OOMPH_EXIT_USAGE.
+ */
+#ifndef OOMPH_ARGS_H
+#define OOMPH_ARGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum args_command {
+	ARGS_HELP,       /* oomph --help (or -h) */
+	ARGS_VERSION,    /* oomph --version, oomph run --version */
+	ARGS_RUN,        /* oomph run ... */
+	ARGS_RUN_HELP,   /* oomph run --help */
+	ARGS_REPORT,     /* oomph report DIR */
+	ARGS_REPORT_HELP /* oomph report --help */
+};
+
+enum args_target {
+	ARGS_TARGET_SCRIPT,  /* oomph run script.py ARGS */
+	ARGS_TARGET_MODULE,  /* oomph run -m module ARGS */
+	ARGS_TARGET_CODE,    /* oomph run -c code ARGS */
+	ARGS_TARGET_COMMAND  /* oomph run -- COMMAND ARGS */
+};
+
+struct args {
+	enum args_command command;
+
+	/* run */
+	const char *output;      /* -o DIR, or NULL for the default */
+	const char *python;      /* --python PATH, or NULL (python3 on PATH);
+				    not used with -- COMMAND */
+	uint64_t sample_rate;    /* bytes, >= 1 */
+	int sample_rate_given;   /* --sample-rate or --exact was given */
+	int exact;               /* --exact, or --sample-rate 1 */
+	int no_pymalloc;         /* --no-pymalloc */
+	int quiet;               /* --quiet */
+	int open;                /* --open */
+	enum args_target target;
+	const char *target_arg;  /* script path, module, code, or COMMAND */
+	int nrest;               /* words after the target */
+	char **rest;             /* argv + k: the program's own arguments */
+
+	/* report */
+	const char *report_dir;
+};
+
+int args_parse(int argc, char **argv, struct args *out, char *err, size_t errlen);
+
+#endif

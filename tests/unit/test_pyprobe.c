@@ -1,0 +1,191 @@
+/* Unit tests of supervisor/pyprobe.c: parsing the probe's line, judging the
+ * interpreter, and probing real and fake interpreters. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "supervisor/pyprobe.h"
+#include "supervisor/supervise.h"
+
+static char tmpdir[] = "/tmp/oomph-test-pyprobe-XXXXXX";
+static char err[1024];
+
+/* Writes an executable file `name` in tmpdir with `body`; returns its path. */
+static const char *make_file(const char *name, const char *body, mode_t mode)
+{
+	static char path[4][512];
+	static int k;
+	char *p = path[k++ % 4];
+	snprintf(p, 512, "%s/%s", tmpdir, name);
+	FILE *f = fopen(p, "w");
+	if (f == NULL) {
+		perror(p);
+		exit(2);
+	}
+	fputs(body, f);
+	fclose(f);
+	chmod(p, mode);
+	return p;
+}
+
+static void test_parse_reads_the_probe_line(void)
+{
+	struct pyprobe_info i;
+	CHECK_EQ_INT(pyprobe_parse("cpython 3 11 7\n", &i), 0);
+	CHECK_STR_EQ(i.implementation, "cpython");
+	CHECK_EQ_INT(i.major, 3);
+	CHECK_EQ_INT(i.minor, 11);
+	CHECK_EQ_INT(i.micro, 7);
+	CHECK_STR_EQ(i.version, "3.11.7");
+	CHECK_EQ_INT(pyprobe_parse("pypy 3 10 14", &i), 0);
+	CHECK_STR_EQ(i.implementation, "pypy");
+	CHECK_STR_EQ(i.version, "3.10.14");
+	CHECK_EQ_INT(pyprobe_parse("cpython 3 13 0\r\n", &i), 0);
+}
+
+static void test_parse_rejects_anything_else(void)
+{
+	struct pyprobe_info i;
+	memset(&i, 0x5a, sizeof i);
+	const char *bad[] = {
+		"", "\n", "cpython", "cpython 3 11", "cpython 3 11 7 extra", "cpython 3.11.7",
+		"CPython 3 11 7", "cpython  3 11 7", "cpython 3 x 7", "-I -S -c import sys",
+		"cpython 3 11 7\nmore", "cpython 3 11 99999999999",
+		"averyveryveryveryveryverylongimplementationname 3 11 7",
+	};
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		int rc = pyprobe_parse(bad[k], &i);
+		if (rc != -EINVAL)
+			fprintf(stderr, "pyprobe_parse(\"%s\") = %d\n", bad[k], rc);
+		CHECK_EQ_INT(rc, -EINVAL);
+	}
+	CHECK_EQ_INT((unsigned char)i.implementation[0], 0x5a); /* untouched */
+}
+
+static void test_check_wants_cpython_3_9_or_newer(void)
+{
+	struct pyprobe_info i;
+	pyprobe_parse("cpython 3 9 0", &i);
+	CHECK_EQ_INT(pyprobe_check("py", &i, err, sizeof err), 0);
+	pyprobe_parse("cpython 3 13 1", &i);
+	CHECK_EQ_INT(pyprobe_check("py", &i, err, sizeof err), 0);
+	pyprobe_parse("cpython 4 0 0", &i);
+	CHECK_EQ_INT(pyprobe_check("py", &i, err, sizeof err), 0);
+	pyprobe_parse("cpython 3 8 18", &i);
+	CHECK_EQ_INT(pyprobe_check("/x/python3.8", &i, err, sizeof err), -ENOTSUP);
+	CHECK_STR_EQ(err, "'/x/python3.8' is CPython 3.8.18, but oomph needs CPython 3.9 or newer (pass --python PATH)");
+	pyprobe_parse("cpython 2 7 18", &i);
+	CHECK_EQ_INT(pyprobe_check("py2", &i, err, sizeof err), -ENOTSUP);
+	pyprobe_parse("pypy 3 10 14", &i);
+	CHECK_EQ_INT(pyprobe_check("/x/pypy3", &i, err, sizeof err), -ENOTSUP);
+	CHECK_STR_EQ(err, "'/x/pypy3' is PyPy 3.10.14, but oomph profiles CPython 3.9 or newer (pass --python PATH)");
+}
+
+static void test_probe_of_the_real_python3(void)
+{
+	char path[4096];
+	if (sup_which("python3", path, sizeof path) != 0) {
+		printf("skipped: no python3 on PATH\n");
+		return;
+	}
+	struct pyprobe_info i;
+	int rc = pyprobe_probe(path, &i, err, sizeof err);
+	if (rc != 0)
+		fprintf(stderr, "probe of %s: %s\n", path, err);
+	CHECK_EQ_INT(rc, 0);
+	CHECK_STR_EQ(i.implementation, "cpython");
+	CHECK_EQ_INT(i.major, 3);
+}
+
+static void test_probe_of_fake_interpreters(void)
+{
+	struct pyprobe_info i;
+	const char *p = make_file("pypy", "#!/bin/sh\necho pypy 3 10 14\n", 0755);
+	CHECK_EQ_INT(pyprobe_probe(p, &i, err, sizeof err), 0);
+	CHECK_STR_EQ(i.implementation, "pypy");
+	CHECK_EQ_INT(pyprobe_check(p, &i, err, sizeof err), -ENOTSUP);
+
+	/* The probe passes exactly the documented flags. */
+	p = make_file("argv", "#!/bin/sh\n[ \"$1 $2 $3\" = '-I -S -c' ] && [ \"$4\" = \"$PYCODE\" ] && "
+			      "[ $# = 4 ] && echo cpython 3 12 1\n", 0755);
+	setenv("PYCODE", PYPROBE_CODE, 1);
+	CHECK_EQ_INT(pyprobe_probe(p, &i, err, sizeof err), 0);
+	CHECK_STR_EQ(i.version, "3.12.1");
+
+	p = make_file("py2", "#!/bin/sh\necho 'Unknown option: -I' >&2\necho 'usage: python2' >&2\nexit 2\n", 0755);
+	CHECK_EQ_INT(pyprobe_probe(p, &i, err, sizeof err), -ENOEXEC);
+	CHECK_STR_CONTAINS(err, "failed the version probe (exit status 2: Unknown option: -I)");
+	CHECK(strchr(err, '\n') == NULL);
+
+	p = make_file("silent", "#!/bin/sh\nexit 0\n", 0755);
+	CHECK_EQ_INT(pyprobe_probe(p, &i, err, sizeof err), -ENOEXEC);
+	CHECK_STR_CONTAINS(err, "does not look like a Python interpreter (the version probe printed nothing)");
+
+	p = make_file("echo", "#!/bin/sh\necho \"$@\"\n", 0755);
+	CHECK_EQ_INT(pyprobe_probe(p, &i, err, sizeof err), -ENOEXEC);
+	CHECK_STR_CONTAINS(err, "printed '-I -S -c import sys");
+
+	p = make_file("killed", "#!/bin/sh\nkill -SEGV $$\n", 0755);
+	CHECK_EQ_INT(pyprobe_probe(p, &i, err, sizeof err), -ENOEXEC);
+	CHECK_STR_CONTAINS(err, "killed by signal 11");
+
+	p = make_file("garbage", "\x01\x02\x03 not a program\n", 0755);
+	CHECK_EQ_INT(pyprobe_probe(p, &i, err, sizeof err), -ENOEXEC);
+	CHECK_STR_CONTAINS(err, "not a program this system can run");
+
+	p = make_file("noexec", "#!/bin/sh\necho cpython 3 11 7\n", 0644);
+	{ /* no x bit: even root cannot execute it */
+		CHECK_EQ_INT(pyprobe_probe(p, &i, err, sizeof err), -EACCES);
+		CHECK_STR_CONTAINS(err, "cannot be executed");
+	}
+
+	CHECK_EQ_INT(pyprobe_probe(tmpdir, &i, err, sizeof err), -EACCES);
+	CHECK_STR_CONTAINS(err, "is a directory");
+
+	char missing[600];
+	snprintf(missing, sizeof missing, "%s/no-such-python", tmpdir);
+	CHECK_EQ_INT(pyprobe_probe(missing, &i, err, sizeof err), -ENOENT);
+	CHECK_STR_CONTAINS(err, "not found");
+}
+
+static void test_probe_runs_without_oomph_in_its_environment(void)
+{
+	struct pyprobe_info i;
+	const char *p = make_file("env", "#!/bin/sh\n"
+				  "[ -z \"${OOMPH_STATE_DIR+x}\" ] && [ -z \"${OOMPH_SAMPLE_RATE+x}\" ] && "
+				  "[ \"$LD_PRELOAD\" = '' ] && [ \"$KEEP\" = kept ] && echo cpython 3 11 2\n", 0755);
+	setenv("OOMPH_STATE_DIR", "/tmp/nowhere", 1);
+	setenv("OOMPH_SAMPLE_RATE", "1", 1);
+	setenv("LD_PRELOAD", "/nonexistent/liboomph.so", 1);
+	setenv("KEEP", "kept", 1);
+	int rc = pyprobe_probe(p, &i, err, sizeof err);
+	if (rc != 0)
+		fprintf(stderr, "env probe: %s\n", err);
+	CHECK_EQ_INT(rc, 0);
+	unsetenv("OOMPH_STATE_DIR");
+	unsetenv("OOMPH_SAMPLE_RATE");
+	unsetenv("LD_PRELOAD");
+}
+
+int main(void)
+{
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return 2;
+	}
+	test_parse_reads_the_probe_line();
+	test_parse_rejects_anything_else();
+	test_check_wants_cpython_3_9_or_newer();
+	test_probe_of_the_real_python3();
+	test_probe_of_fake_interpreters();
+	test_probe_runs_without_oomph_in_its_environment();
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", tmpdir);
+	return check_summary();
+}
