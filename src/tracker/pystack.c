@@ -171,9 +171,10 @@ static void wrap_allocators(void)
  * back, so reading them is safe — but only by reading memory, because the C
  * API may allocate (3.11+ materialises frame objects).  The layouts below are
  * CPython's internal ones (offsets in bytes, from each version's headers).
- * They are trusted only after they agreed with the public API's walk on
- * several stacks taken with the GIL; one disagreement turns them off for
- * good, and such allocations go back to the thread's last captured stack. */
+ * They are trusted only once they agreed with the public API's walk on a
+ * stack taken with the GIL, and checked again on the next ones; one
+ * disagreement turns them off for good, and such allocations go back to the
+ * thread's last captured stack. */
 struct raw_layout {
 	int minor;
 	size_t ts_frame;     /* thread state -> frame (3.9/3.10, 3.13) or cframe */
@@ -192,7 +193,10 @@ static const struct raw_layout layouts[] = {
 	{13, 72, 0, 0, 0, 8, 56, 70, 200},
 };
 
-#define RAW_TRUST_AFTER 8
+/* Trusted after one agreement on a whole stack (code object and line of
+ * every frame), and still checked on the next stacks taken with the GIL. */
+#define RAW_TRUST_AFTER 1
+#define RAW_CHECKS 16
 static const struct raw_layout *raw;
 
 static void raw_choose(int minor)
@@ -253,17 +257,26 @@ static int raw_walk(PyObj *ts, struct stack_key *out, int max, int *flags)
 	return n;
 }
 
-/* With the GIL: does the raw walk agree with the public one? */
+/* With the GIL: does the raw walk agree with the public one?  (Compared on
+ * the innermost 64 frames; deep import stacks are common at start-up.)  The
+ * raw walk may hold one or two more innermost frames: frames still being set
+ * up, which the public API skips.  A wrong layout would not agree at all. */
 static void raw_validate(PyObj *ts, const struct stack_key *pub, int npub)
 {
-	struct stack_key mine[64];
+	struct stack_key mine[66];
 	int flags = 0;
-	if (npub > 64)
-		return;
-	int n = raw_walk(ts, mine, 64, &flags);
-	int same = n == npub;
-	for (int i = 0; same && i < n; i++)
-		same = mine[i].code == pub[i].code && mine[i].line == pub[i].line;
+	if (npub <= 0)
+		return; /* nothing to compare with */
+	int n = raw_walk(ts, mine, 66, &flags);
+	int want = npub < 64 ? npub : 64;
+	int same = 0;
+	for (int k = 0; k <= 2 && !same; k++) {
+		if (n - k < want)
+			break;
+		same = 1;
+		for (int i = 0; same && i < want; i++)
+			same = mine[i + k].code == pub[i].code && mine[i + k].line == pub[i].line;
+	}
 	if (same)
 		raw_agreed++;
 	else
@@ -322,7 +335,7 @@ static int py_capture(struct stack_key *out, int max, int *flags)
 	}
 	if (gc_was_on && py.GC_Enable)
 		py.GC_Enable();
-	if (raw && !raw_off && raw_agreed < RAW_TRUST_AFTER && !(*flags & STACK_TRUNCATED))
+	if (raw && !raw_off && raw_agreed < RAW_CHECKS && !(*flags & STACK_TRUNCATED))
 		raw_validate(ts, out, n);
 	return n;
 }
