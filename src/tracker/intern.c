@@ -155,16 +155,13 @@ void intern_code_add(struct intern *in, const void *code, uint32_t file, uint32_
 	kv2_put(&in->codemap, (uintptr_t)code, 0, in->ncodes++);
 }
 
-int intern_frame_lookup(struct intern *in, const void *code, uint32_t line, uint32_t *frame)
-{
-	return kv2_get(&in->framemap, (uintptr_t)code, line, frame);
-}
-
-uint32_t intern_frame(struct intern *in, const void *code, uint32_t line,
-		      uint32_t file, uint32_t func, uint32_t flags)
+uint32_t intern_frame(struct intern *in, uint32_t file, uint32_t func, uint32_t line,
+		      uint32_t flags)
 {
 	uint32_t f;
-	if (kv2_get(&in->framemap, (uintptr_t)code, line, &f))
+	uint64_t names = ((uint64_t)file << 32) | func;
+	uint64_t k2 = ((uint64_t)flags << 32) | line;
+	if (kv2_get(&in->framemap, names, k2, &f))
 		return f;
 	uint32_t n = atomic_load_explicit(&in->hdr->frames_used, memory_order_relaxed);
 	if (n >= in->hdr->frames_cap) {
@@ -177,7 +174,7 @@ uint32_t intern_frame(struct intern *in, const void *code, uint32_t line,
 	in->frames[n].line = line;
 	in->frames[n].flags = flags;
 	atomic_store_explicit(&in->hdr->frames_used, n + 1, memory_order_release);
-	kv2_put(&in->framemap, (uintptr_t)code, line, n);
+	kv2_put(&in->framemap, names, k2, n);
 	return n;
 }
 

@@ -41,7 +41,7 @@ struct intern {
 	struct oomph_state_node *nodes;
 	struct kv2 strmap;   /* (hash, len) -> string offset */
 	struct kv2 codemap;  /* (code, 0) -> index into code_file/code_func */
-	struct kv2 framemap; /* (code, line) -> frame */
+	struct kv2 framemap; /* (names of file and function, line) -> frame */
 	struct kv2 nodemap;  /* (parent, frame) -> node */
 	uint32_t *code_file, *code_func;
 	uint32_t ncodes, code_cap;
@@ -51,11 +51,11 @@ int intern_init(struct intern *in, struct oomph_state_header *hdr);
 uint32_t intern_string(struct intern *in, const char *s, size_t len);
 int intern_code_lookup(struct intern *in, const void *code, uint32_t *file, uint32_t *func);
 void intern_code_add(struct intern *in, const void *code, uint32_t file, uint32_t func);
-/* A frame for (code, line); code must have been added (or be a synthetic tag
- * with file/func given). */
-uint32_t intern_frame(struct intern *in, const void *code, uint32_t line,
-		      uint32_t file, uint32_t func, uint32_t flags);
-int intern_frame_lookup(struct intern *in, const void *code, uint32_t line, uint32_t *frame);
+/* The frame (file, func, line): identified by its names, not by a code
+ * object, so a frame named without the GIL (never pinned) is the same frame
+ * as one named through the C API. */
+uint32_t intern_frame(struct intern *in, uint32_t file, uint32_t func, uint32_t line,
+		      uint32_t flags);
 uint32_t intern_node(struct intern *in, uint32_t parent, uint32_t frame);
 
 #endif

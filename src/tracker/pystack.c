@@ -49,6 +49,7 @@ static struct {
 	void (*Mem_GetAllocator)(int, PyMemAllocatorEx *);
 	void (*Mem_SetAllocator)(int, PyMemAllocatorEx *);
 	int (*Code_Addr2Line)(PyObj *, int);
+	PyObj *CodeType, *UnicodeType;  /* &PyCode_Type, &PyUnicode_Type */
 	int has_qualname;         /* 3.11+: co_qualname names methods Class.meth */
 	int minor;
 	char version[32];
@@ -80,6 +81,8 @@ int pystack_init(void)
 	if (!RESOLVE(IsFinalizing, "Py_IsFinalizing")) /* 3.13 */
 		RESOLVE(IsFinalizing, "_Py_IsFinalizing"); /* 3.9-3.12 */
 	RESOLVE(Code_Addr2Line, "PyCode_Addr2Line");
+	py.CodeType = dlsym(RTLD_DEFAULT, "PyCode_Type");
+	py.UnicodeType = dlsym(RTLD_DEFAULT, "PyUnicode_Type");
 	RESOLVE(GC_Disable, "PyGC_Disable");
 	RESOLVE(GC_Enable, "PyGC_Enable");
 	/* Py_GetVersion() is a static string ("3.11.7 (main, ...)"), safe before
@@ -171,10 +174,9 @@ static void wrap_allocators(void)
  * back, so reading them is safe — but only by reading memory, because the C
  * API may allocate (3.11+ materialises frame objects).  The layouts below are
  * CPython's internal ones (offsets in bytes, from each version's headers).
- * They are trusted only once they agreed with the public API's walk on a
- * stack taken with the GIL, and checked again on the next ones; one
- * disagreement turns them off for good, and such allocations go back to the
- * thread's last captured stack. */
+ * They are checked against the public API's walk on the stacks taken with
+ * the GIL; one disagreement turns them off for good, and such allocations go
+ * back to the thread's last captured stack. */
 struct raw_layout {
 	int minor;
 	size_t ts_frame;     /* thread state -> frame (3.9/3.10, 3.13) or cframe */
@@ -182,20 +184,24 @@ struct raw_layout {
 	size_t cf_current;
 	size_t f_code, f_prev, f_instr, f_owner; /* 3.11+: _PyInterpreterFrame */
 	size_t code_units;   /* 3.11+: offsetof(PyCodeObject, co_code_adaptive) */
+	size_t co_filename, co_name; /* co_name: co_qualname from 3.11 */
+	size_t str_data;     /* sizeof(PyASCIIObject): compact ASCII data */
 };
 
 static const struct raw_layout layouts[] = {
 	/* 3.9/3.10: ts->frame is a PyFrameObject: f_back 24, f_code 32 */
-	{9, 24, 0, 0, 32, 24, 0, 0, 0},
-	{10, 24, 0, 0, 32, 24, 0, 0, 0},
-	{11, 56, 1, 8, 32, 48, 56, 69, 184},
-	{12, 56, 1, 0, 0, 8, 56, 70, 192},
-	{13, 72, 0, 0, 0, 8, 56, 70, 200},
+	{9, 24, 0, 0, 32, 24, 0, 0, 0, 104, 112, 48},
+	{10, 24, 0, 0, 32, 24, 0, 0, 0, 104, 112, 48},
+	{11, 56, 1, 8, 32, 48, 56, 69, 184, 112, 128, 48},
+	{12, 56, 1, 0, 0, 8, 56, 70, 192, 112, 128, 40},
+	{13, 72, 0, 0, 0, 8, 56, 70, 200, 112, 128, 40},
 };
 
-/* Trusted after one agreement on a whole stack (code object and line of
- * every frame), and still checked on the next stacks taken with the GIL. */
-#define RAW_TRUST_AFTER 1
+/* The table is CPython's own layout for each minor version (3.11.2 and
+ * 3.11.7 agree, for one), so it is used from the start; every stack taken
+ * with the GIL is also walked raw and compared (code object and line of
+ * every frame) until 16 agreed, and a single disagreement turns raw walks
+ * off for good. */
 #define RAW_CHECKS 16
 static const struct raw_layout *raw;
 
@@ -283,6 +289,59 @@ static void raw_validate(PyObj *ts, const struct stack_key *pub, int npub)
 		raw_off = 1;
 }
 
+/* Names read from memory: co_filename and co_qualname (co_name before
+ * 3.11), when they are compact ASCII strings (nearly always), after checking
+ * the objects' types.  Compared with the C API's names as they are made; a
+ * disagreement turns this off for good. */
+static int names_agreed, names_off;
+
+static int ascii_copy(const void *obj, char *dst, size_t cap)
+{
+	if (!obj || ptr_at(obj, 8) != py.UnicodeType)
+		return -1;
+	unsigned char state = ((const unsigned char *)obj)[32];
+	if ((state & 0x7c) != 0x64) /* kind 1, compact, ascii */
+		return -1;
+	ssize_t len;
+	memcpy(&len, (const char *)obj + 16, sizeof(len));
+	if (len < 0)
+		return -1;
+	size_t n = (size_t)len < cap - 1 ? (size_t)len : cap - 1;
+	memcpy(dst, (const char *)obj + raw->str_data, n);
+	dst[n] = 0;
+	return 0;
+}
+
+static int raw_describe(const void *code, char *file, size_t fc, char *func, size_t nc)
+{
+	if (!raw || !py.CodeType || !py.UnicodeType || ptr_at(code, 8) != py.CodeType)
+		return -1;
+	if (ascii_copy(ptr_at(code, raw->co_filename), file, fc) ||
+	    ascii_copy(ptr_at(code, raw->co_name), func, nc))
+		return -1;
+	return 0;
+}
+
+static int py_describe_nogil(const void *code, char *file, size_t fc, char *func, size_t nc)
+{
+	if (names_off || raw_off)
+		return -1;
+	return raw_describe(code, file, fc, func, nc);
+}
+
+static void names_validate(const void *code, const char *file, const char *func)
+{
+	char f[1024], n[512];
+	if (names_agreed >= RAW_CHECKS || names_off)
+		return;
+	if (raw_describe(code, f, sizeof(f), n, sizeof(n)) < 0)
+		return; /* not ASCII: nothing to compare */
+	if (!strcmp(f, file) && !strcmp(n, func))
+		names_agreed++;
+	else
+		names_off = 1;
+}
+
 static int py_capture(struct stack_key *out, int max, int *flags)
 {
 	if (in_pyalloc)
@@ -300,7 +359,7 @@ static int py_capture(struct stack_key *out, int max, int *flags)
 	PyObj *ts = py.CurrentState();
 	PyObj *mine = py.ThisThreadState();
 	if (!ts || ts != mine) {
-		if (!mine || !raw || raw_off || raw_agreed < RAW_TRUST_AFTER)
+		if (!mine || !raw || raw_off)
 			return -1;
 		*flags |= STACK_NOGIL;
 		return raw_walk(mine, out, max, flags);
@@ -370,10 +429,12 @@ static int py_describe(const void *code, char *file, size_t filecap, char *func,
 	py.Err_Clear();
 	py.Err_Restore(et, ev, tb);
 	py.IncRef(c); /* interned by address: never let the address be reused */
+	if (file[0])
+		names_validate(code, file, func);
 	return file[0] ? 0 : -1;
 }
 
-static const struct stack_source source = {py_capture, py_describe};
+static const struct stack_source source = {py_capture, py_describe, py_describe_nogil};
 
 const struct stack_source *pystack_source(void)
 {

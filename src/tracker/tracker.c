@@ -40,7 +40,6 @@
 /* Weights carry a flag: recorded exactly (size >= rate) or estimated. */
 #define W_EXACT (1ull << 63)
 #define W_BYTES(w) ((int64_t)((w) & ~W_EXACT))
-#define TAG_NOSTACK ((const void *)1)
 #define TAG_TRUNCATED ((const void *)2)
 
 int tracker_on;
@@ -67,6 +66,9 @@ struct scache {
 	struct stack_key pend[MAX_DEPTH + 1];
 	int npend;
 	int pend_flags;
+	/* Names of code objects named without the GIL, by position in order[]
+	 * (0 = not named that way). */
+	uint32_t raw_file[MAX_DEPTH + 1], raw_func[MAX_DEPTH + 1];
 };
 static __thread struct scache *TS __attribute__((tls_model("initial-exec")));
 
@@ -274,14 +276,13 @@ static void describe_missing(const struct stack_key *keys, int from, int n)
 	char file[1024], func[512];
 	for (int j = from; j < n; j++) {
 		const void *code = keys[j].code;
-		uint32_t fo, fu, fr;
+		uint32_t fo, fu;
 		if (code == TAG_TRUNCATED)
 			continue;
 		if (j > from && code == keys[j - 1].code)
 			continue; /* recursion: same code as the frame before */
 		spin_lock(&G.in.lock);
-		int known = intern_frame_lookup(&G.in, code, keys[j].line, &fr) ||
-			    intern_code_lookup(&G.in, code, &fo, &fu);
+		int known = intern_code_lookup(&G.in, code, &fo, &fu);
 		spin_unlock(&G.in.lock);
 		if (known)
 			continue;
@@ -298,20 +299,31 @@ static void describe_missing(const struct stack_key *keys, int from, int n)
 
 /* Turn a captured stack (innermost first in c->buf) into a trie node,
  * reusing the prefix it shares with this thread's previous stack. */
-/* Are all code objects among keys[from..n) named already? */
-static int all_named(const struct stack_key *keys, int from, int n)
+/* Without the GIL: name every code object among keys[from..n) that the
+ * intern tables do not know, by reading memory (c->raw_file/raw_func).
+ * Returns 0 if one cannot be named that way. */
+static int name_without_gil(struct scache *c, const struct stack_key *keys, int from, int n)
 {
-	int ok = 1;
-	spin_lock(&G.in.lock);
-	for (int j = from; j < n && ok; j++) {
-		uint32_t fo, fu, fr;
-		if (keys[j].code != TAG_TRUNCATED &&
-		    !intern_frame_lookup(&G.in, keys[j].code, keys[j].line, &fr) &&
-		    !intern_code_lookup(&G.in, keys[j].code, &fo, &fu))
-			ok = 0;
+	char file[1024], func[512];
+	for (int j = from; j < n; j++) {
+		uint32_t fo, fu;
+		c->raw_file[j] = c->raw_func[j] = 0;
+		if (keys[j].code == TAG_TRUNCATED)
+			continue;
+		spin_lock(&G.in.lock);
+		int known = intern_code_lookup(&G.in, keys[j].code, &fo, &fu);
+		spin_unlock(&G.in.lock);
+		if (known)
+			continue;
+		if (!G.src->describe_nogil ||
+		    G.src->describe_nogil(keys[j].code, file, sizeof(file), func, sizeof(func)) < 0)
+			return 0;
+		spin_lock(&G.in.lock);
+		c->raw_file[j] = intern_string(&G.in, file, strlen(file));
+		c->raw_func[j] = intern_string(&G.in, func, strlen(func));
+		spin_unlock(&G.in.lock);
 	}
-	spin_unlock(&G.in.lock);
-	return ok;
+	return 1;
 }
 
 /* resolve() that may not call describe (no GIL): returns UINT32_MAX if a
@@ -339,8 +351,9 @@ static uint32_t resolve_flags(struct scache *c, const struct stack_key *src, int
 	if (k == m && m == c->depth)
 		return c->nodes[m - 1];
 
-	if (flags & STACK_NOGIL) {
-		if (!all_named(keys, k, m))
+	int nogil = flags & STACK_NOGIL;
+	if (nogil) {
+		if (!name_without_gil(c, keys, k, m))
 			return NEEDS_NAMES;
 	} else {
 		describe_missing(keys, k, m);
@@ -353,9 +366,11 @@ static uint32_t resolve_flags(struct scache *c, const struct stack_key *src, int
 		if (keys[j].code == TAG_TRUNCATED) {
 			frame = G.truncated_frame;
 		} else {
-			intern_code_lookup(&G.in, keys[j].code, &fo, &fu);
-			frame = intern_frame(&G.in, keys[j].code, keys[j].line, fo, fu,
-					     OOMPH_FRAME_PYTHON);
+			if (!intern_code_lookup(&G.in, keys[j].code, &fo, &fu) && nogil) {
+				fo = c->raw_file[j];
+				fu = c->raw_func[j];
+			}
+			frame = intern_frame(&G.in, fo, fu, keys[j].line, OOMPH_FRAME_PYTHON);
 		}
 		parent = intern_node(&G.in, parent, frame);
 		c->keys[j] = keys[j];
@@ -525,10 +540,13 @@ void tracker_on_alloc(void *p, size_t size)
 {
 	if (!tracker_active() || !p)
 		return;
-	add_bytes((int64_t)size);
+	/* Charge the stack before raising the total: a free in another thread
+	 * that snapshots the peak in between must not see the bytes without
+	 * their owner (it would lose a big allocation from the peak picture). */
 	uint64_t w = sample_weight(size);
 	if (__builtin_expect(w != 0, 0))
 		record_sample(p, w);
+	add_bytes((int64_t)size);
 }
 
 static void forget_block(void *p)
@@ -575,6 +593,9 @@ void tracker_realloc_end(void *oldp, size_t oldsize, void *newp, size_t newsize,
 		}
 		return;
 	}
+	uint64_t w = sample_weight(newsize);
+	if (w) /* the new owner first, as in tracker_on_alloc */
+		record_sample(newp, w);
 	if (newsize < oldsize) {
 		before_decrease();
 		atomic_fetch_sub_explicit(&G.h->cur_bytes, (int64_t)(oldsize - newsize),
@@ -587,9 +608,6 @@ void tracker_realloc_end(void *oldp, size_t oldsize, void *newp, size_t newsize,
 		credit_locked(t->node, t->weight, -1);
 		spin_unlock(&G.sample_lock);
 	}
-	uint64_t w = sample_weight(newsize);
-	if (w)
-		record_sample(newp, w);
 }
 
 /* A piece of a mapping went away: called under sample_lock. */
@@ -615,12 +633,12 @@ void tracker_on_mmap(void *addr, size_t len)
 	/* Remove what a MAP_FIXED mapping replaced before counting the new one,
 	 * so the total never double-counts. */
 	ranges_remove(&G.rg, (uintptr_t)addr, len, unmapped_piece, NULL);
-	add_bytes((int64_t)len);
 	if (ranges_add(&G.rg, (uintptr_t)addr, len, node, w, unmapped_piece, NULL) == 0 && w) {
 		credit_locked(node, w, +1);
 		if (deferred)
 			defer_locked((uintptr_t)addr, node, 1, deferred);
 	}
+	add_bytes((int64_t)len); /* after the owner is charged (tracker_on_alloc) */
 	spin_unlock(&G.sample_lock);
 	if (w) {
 		atomic_fetch_add_explicit(&G.h->n_sampled, 1, memory_order_relaxed);
@@ -821,10 +839,10 @@ int tracker_init(const struct tracker_config *cfg)
 	static const char nostack[] = "[no Python stack]";
 	static const char omitted[] = "[outer frames omitted]";
 	uint32_t s1 = intern_string(&G.in, nostack, sizeof(nostack) - 1);
-	uint32_t f1 = intern_frame(&G.in, TAG_NOSTACK, 0, s1, 0, OOMPH_FRAME_SYNTHETIC);
+	uint32_t f1 = intern_frame(&G.in, s1, 0, 0, OOMPH_FRAME_SYNTHETIC);
 	G.nostack_node = intern_node(&G.in, 0, f1);
 	uint32_t s2 = intern_string(&G.in, omitted, sizeof(omitted) - 1);
-	G.truncated_frame = intern_frame(&G.in, TAG_TRUNCATED, 0, s2, 0, OOMPH_FRAME_TRUNCATED);
+	G.truncated_frame = intern_frame(&G.in, s2, 0, 0, OOMPH_FRAME_TRUNCATED);
 
 	atomic_store_explicit(&h->ready, 1, memory_order_release);
 	pthread_atfork(tracker_atfork_prepare, tracker_atfork_parent, tracker_atfork_child);

@@ -53,6 +53,11 @@ struct stack_source {
 	int (*capture)(struct stack_key *out, int max, int *flags);
 	int (*describe)(const void *code, char *file, size_t filecap,
 			char *func, size_t funccap);
+	/* Optional: name a code object without the GIL, by reading memory
+	 * (only valid while the code object is surely alive: its frame is on
+	 * the calling thread's stack).  -1 if it cannot. */
+	int (*describe_nogil)(const void *code, char *file, size_t filecap,
+			      char *func, size_t funccap);
 };
 
 struct tracker_config {

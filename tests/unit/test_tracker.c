@@ -58,7 +58,7 @@ static int fake_describe(const void *code, char *file, size_t fc, char *func, si
 	return 0;
 }
 
-static const struct stack_source fake_source = {fake_capture, fake_describe};
+static const struct stack_source fake_source = {fake_capture, fake_describe, NULL};
 
 /* ------------------------------------------------------------ plumbing --- */
 
