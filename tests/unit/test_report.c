@@ -111,13 +111,13 @@ static void test_no_state_files(void)
  * in the parent and line 7 in the child. */
 static uint32_t innermost_line = 3;
 
-static int cap(struct stack_key *out, int max, int *tr)
+static int cap(struct stack_key *out, int max, int *flags)
 {
 	const uint32_t lines[3] = {innermost_line, 2, 1};
 	int n = 0;
 	for (; n < 3 && n < max; n++)
 		out[n] = (struct stack_key){(const void *)(uintptr_t)(0x100 + n), lines[n], 0};
-	*tr = 0;
+	*flags = 0;
 	return n;
 }
 
@@ -128,7 +128,7 @@ static int desc(const void *code, char *file, size_t fc, char *func, size_t nc)
 	return 0;
 }
 
-static const struct stack_source src = {cap, desc};
+static const struct stack_source src = {cap, desc, NULL};
 
 /* Parent: 3 x 1 MiB at line 3, then fork; the child adds 2 x 1 MiB at
  * line 7 (it inherits the parent's 3 MiB).  Returns the parent's pid and
