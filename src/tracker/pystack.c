@@ -365,9 +365,11 @@ static int py_capture(struct stack_key *out, int max, int *flags)
 		return raw_walk(mine, out, max, flags);
 	}
 	if (!wrapped) {
-		/* We may be inside pymalloc right now, unmarked: not this time. */
+		/* We may be inside pymalloc right now, unmarked: not this time.
+		 * Deferred, the sample gets the stack of the thread's next
+		 * allocation through Python's allocator, moments later. */
 		wrap_allocators();
-		return -1;
+		return STACK_DEFER;
 	}
 	int gc_was_on = py.GC_Disable ? py.GC_Disable() : 0;
 	int n = 0;
