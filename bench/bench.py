@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""oomph's overhead benchmark: wall-time ratio against the unprofiled run.
+
+Every workload in ../shared/workloads (or --workloads DIR) runs unprofiled and
+under each mode, interleaved in rounds (plain, mode A, mode B, ... with the
+order rotated every round) so that drift on a shared machine cancels.  The
+ratio of a round is mode time / plain time of the same round; the report gives
+the median and the spread (min-max) over rounds, the extra peak RSS, and for
+numpy_peak.py the reported peak and line shares against the known truth.
+
+    bench/bench.py                 # 5 rounds, every workload, writes a table
+    bench/bench.py --quick         # 3 rounds, for development
+    bench/bench.py --out docs/performance-results.md
+
+Run with Debian's python3 (numpy and pandas from apt).
+"""
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OOMPH = os.path.join(ROOT, "build", "oomph")
+MiB = 1 << 20
+
+
+def run_plain(py, script):
+    """Run and return (seconds, peak RSS bytes) of the python process itself."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen([py, script], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, ru = os.wait4(p.pid, 0)
+    dt = time.perf_counter() - t0
+    if status != 0:
+        raise SystemExit(f"bench: {script} failed unprofiled (status {status})")
+    return dt, ru.ru_maxrss * 1024, None
+
+
+def run_oomph(py, script, extra, outdir):
+    shutil.rmtree(outdir, ignore_errors=True)
+    cmd = [OOMPH, "run", "--quiet", "--python", py, "-o", outdir, *extra, script]
+    t0 = time.perf_counter()
+    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    dt = time.perf_counter() - t0
+    if r.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(cmd)} failed ({r.returncode}): {r.stderr[-500:]}")
+    with open(os.path.join(outdir, "summary.json")) as f:
+        summary = json.load(f)
+    return dt, summary.get("peak_rss_bytes", 0), summary
+
+
+MODES = {
+    "default": [],
+    "exact": ["--exact"],
+}
+
+
+def numpy_accuracy(summary):
+    """Peak and the three np.empty lines of numpy_peak.py against the truth."""
+    truth_lines = {21: 200 * MiB, 24: 200 * MiB, 27: 200 * MiB}
+    got = {t["line"]: t["bytes"] for t in summary["top"] if t["file"].endswith("numpy_peak.py")}
+    worst = max(abs(got.get(l, 0) - b) / b for l, b in truth_lines.items())
+    return summary["peak_tracked_bytes"], worst
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="3 rounds")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--python", default="/usr/bin/python3")
+    ap.add_argument("--workloads", default=os.path.join(os.path.dirname(ROOT), "shared", "workloads"))
+    ap.add_argument("--only", nargs="*", help="workload names (without .py)")
+    ap.add_argument("--out", help="write the markdown table here")
+    args = ap.parse_args()
+    rounds = 3 if args.quick else args.rounds
+    names = sorted(f[:-3] for f in os.listdir(args.workloads) if f.endswith(".py"))
+    if args.only:
+        names = [n for n in names if n in args.only]
+    tmp = tempfile.mkdtemp(prefix="oomph-bench-")
+    rows = []
+    modes = list(MODES)
+    for name in names:
+        script = os.path.join(args.workloads, name + ".py")
+        times = {m: [] for m in ["plain"] + modes}
+        rss = {m: [] for m in ["plain"] + modes}
+        accuracy = {}
+        for r in range(rounds):
+            order = ["plain"] + modes
+            order = order[r % len(order):] + order[:r % len(order)]
+            for m in order:
+                if m == "plain":
+                    dt, peak_rss, summary = run_plain(args.python, script)
+                else:
+                    dt, peak_rss, summary = run_oomph(args.python, script, MODES[m], os.path.join(tmp, m))
+                    if name == "numpy_peak":
+                        accuracy[m] = numpy_accuracy(summary)
+                times[m].append(dt)
+                rss[m].append(peak_rss)
+            print(f"  {name} round {r + 1}/{rounds}: " +
+                  ", ".join(f"{m} {times[m][-1]:.2f}s" for m in ["plain"] + modes), file=sys.stderr)
+        row = {"workload": name, "plain_s": statistics.median(times["plain"])}
+        for m in modes:
+            ratios = [a / b for a, b in zip(times[m], times["plain"])]
+            row[m] = (statistics.median(ratios), min(ratios), max(ratios))
+            row[m + "_rss"] = statistics.median(rss[m]) - statistics.median(rss["plain"])
+        row["plain_rss"] = statistics.median(rss["plain"])
+        row["accuracy"] = accuracy
+        rows.append(row)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+    def geo(vals):
+        return statistics.geometric_mean(vals)
+
+    lines = []
+    lines.append(f"Machine: {platform.node()} ({os.cpu_count()} cores), {platform.python_implementation()} "
+                 f"{subprocess.run([args.python, '-c', 'import sys;print(sys.version.split()[0])'], capture_output=True, text=True).stdout.strip()} "
+                 f"({args.python}), {rounds} interleaved rounds, {time.strftime('%Y-%m-%d')}.")
+    lines.append("")
+    lines.append("| workload | unprofiled (median s) | default: ratio (min-max) | default: extra RSS | --exact: ratio (min-max) | --exact: extra RSS |")
+    lines.append("|---|---|---|---|---|---|")
+    for row in rows:
+        cells = [row["workload"], f"{row['plain_s']:.2f}"]
+        for m in modes:
+            med, lo, hi = row[m]
+            cells.append(f"{med:.2f}× ({lo:.2f}-{hi:.2f})")
+            cells.append(f"{row[m + '_rss'] / MiB:+.1f} MiB ({row[m + '_rss'] / max(row['plain_rss'], 1) * 100:+.1f}%)")
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("| **geometric mean** | | " + " | | ".join(f"{geo([r[m][0] for r in rows]):.3f}×" for m in modes) + " | |")
+    for row in rows:
+        for m, (peak, worst) in row["accuracy"].items():
+            lines.append("")
+            lines.append(f"numpy_peak.py, {m}: reported peak {peak:,} bytes (array data 629,145,600 + baseline); "
+                         f"worst np.empty line off by {worst * 100:.3f}% from 200 MiB.")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(text)
+
+
+if __name__ == "__main__":
+    main()

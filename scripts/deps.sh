@@ -1,0 +1,65 @@
+#!/bin/sh
+# Install what oomph needs to build and test on Debian 12, when it is missing.
+#
+#   build:  gcc make libc6-dev
+#   tests:  python3-numpy python3-pandas python3-pytest (Debian's python3)
+#
+# Idempotent and silent when everything is present: it then touches neither
+# apt nor the network.  As root it runs `apt-get update` once and installs
+# only the missing packages; as another user it names them and exits 1.
+set -eu
+
+missing=""
+
+# has_pkg PKG: the Debian package is installed.
+has_pkg() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+# need_cmd CMD PKG: CMD on PATH, or PKG installed.
+need_cmd() {
+	if ! command -v "$1" >/dev/null 2>&1 && ! has_pkg "$2"; then
+		missing="$missing $2"
+	fi
+}
+
+# need_pkg PKG: the package is installed.
+need_pkg() {
+	if ! has_pkg "$1"; then
+		missing="$missing $1"
+	fi
+}
+
+# need_pymod MODULE PKG: Debian's python3 imports MODULE (from PKG).
+need_pymod() {
+	if ! has_pkg "$2" && ! /usr/bin/python3 -c "import $1" >/dev/null 2>&1; then
+		missing="$missing $2"
+	fi
+}
+
+need_cmd gcc gcc
+need_cmd make make
+need_pkg libc6-dev
+need_pymod numpy python3-numpy
+need_pymod pandas python3-pandas
+need_pymod pytest python3-pytest
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "oomph: missing packages:$missing" >&2
+	echo "oomph: install them as root:  apt-get update && apt-get install -y$missing" >&2
+	exit 1
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+	echo "oomph: missing packages:$missing (and no apt-get to install them)" >&2
+	exit 1
+fi
+
+echo "oomph: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086  # $missing is a list of words
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
+echo "oomph: installed$missing" >&2

@@ -1,0 +1,1 @@
+"""The interpreter's own baseline: a program that does nothing."""

@@ -1,0 +1,1 @@
+"""A package for `oomph run -m oomph_pkg.alloc`."""
