@@ -318,7 +318,13 @@ int profile_load(const char *path, struct profile *out, char *err, size_t errlen
 	char magic[8] = {0};
 	ssize_t got = pread(fd, magic, sizeof(magic), 0);
 	int rc;
-	if (got < (ssize_t)sizeof(magic) || memcmp(magic, OOMPH_STATE_MAGIC, 8) != 0) {
+	static const char zeros[8];
+	if (got == (ssize_t)sizeof(magic) && memcmp(magic, zeros, 8) == 0) {
+		/* created and sized, header not written yet: the writer died in
+		 * its first instants */
+		rc = fail(err, errlen, OOMPH_PROFILE_ENOTREADY,
+			  "%s: the process died before its profile was initialised", path);
+	} else if (got < (ssize_t)sizeof(magic) || memcmp(magic, OOMPH_STATE_MAGIC, 8) != 0) {
 		rc = got >= 0 && got < 8 && memcmp(magic, OOMPH_STATE_MAGIC, (size_t)got) == 0
 			     ? fail(err, errlen, OOMPH_PROFILE_ETRUNC,
 				    "%s: truncated: %lld bytes, too short for a header", path,

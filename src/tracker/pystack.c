@@ -344,8 +344,15 @@ static void names_validate(const void *code, const char *file, const char *func)
 
 static int py_capture(struct stack_key *out, int max, int *flags)
 {
-	if (in_pyalloc)
-		return STACK_DEFER;
+	if (in_pyalloc) {
+		/* Inside pymalloc: the C API could re-enter it, reading memory
+		 * cannot.  Without the raw walk, defer to the allocator's exit. */
+		PyObj *mine = py.ThisThreadState();
+		if (!mine || !raw || raw_off)
+			return STACK_DEFER;
+		*flags |= STACK_NOGIL;
+		return raw_walk(mine, out, max, flags);
+	}
 	if (!py.IsInitialized())
 		return -1;
 	if (py.IsFinalizing && py.IsFinalizing())
@@ -365,11 +372,14 @@ static int py_capture(struct stack_key *out, int max, int *flags)
 		return raw_walk(mine, out, max, flags);
 	}
 	if (!wrapped) {
-		/* We may be inside pymalloc right now, unmarked: not this time.
-		 * Deferred, the sample gets the stack of the thread's next
-		 * allocation through Python's allocator, moments later. */
+		/* We may be inside pymalloc right now, unmarked: no C API this
+		 * time.  Read the stack from memory, or defer the sample to the
+		 * thread's next allocation through Python's allocator. */
 		wrap_allocators();
-		return STACK_DEFER;
+		if (!raw || raw_off)
+			return STACK_DEFER;
+		*flags |= STACK_NOGIL;
+		return raw_walk(ts, out, max, flags);
 	}
 	int gc_was_on = py.GC_Disable ? py.GC_Disable() : 0;
 	int n = 0;

@@ -79,6 +79,7 @@ struct deferred {
 	uint32_t placeholder; /* node charged meanwhile */
 	uint16_t is_map;
 	uint16_t use_pend;    /* resolve to the thread's pending stack (NOGIL) */
+	uint64_t peak_seq;    /* peak snapshots taken before it was resolved */
 };
 static __thread struct deferred DEF[MAX_DEFERRED] __attribute__((tls_model("initial-exec")));
 __thread uint32_t tracker_deferred __attribute__((tls_model("initial-exec")));
@@ -429,8 +430,40 @@ static void defer_locked(uintptr_t addr, uint32_t placeholder, uint32_t is_map, 
 {
 	if (tracker_deferred >= MAX_DEFERRED)
 		return; /* stays with the placeholder: the thread's last stack */
-	DEF[tracker_deferred++] =
-		(struct deferred){addr, placeholder, (uint16_t)is_map, (uint16_t)(how == 2)};
+	DEF[tracker_deferred++] = (struct deferred){
+		addr, placeholder, (uint16_t)is_map, (uint16_t)(how == 2),
+		atomic_load_explicit(&G.h->peak_seq, memory_order_relaxed)};
+}
+
+/* Move a resolved sample from its placeholder to its stack: in live[], and
+ * in the peak picture too if a snapshot was taken while it was live (it was
+ * charged to the placeholder there).  Journaled like a snapshot.  Called
+ * under sample_lock. */
+static void move_locked(const struct deferred *d, uint32_t to, uint64_t w)
+{
+	credit_locked(d->placeholder, w, -1);
+	credit_locked(to, w, +1);
+	struct oomph_state_header *h = G.h;
+	uint64_t seq = atomic_load_explicit(&h->peak_seq, memory_order_relaxed);
+	if (seq == d->peak_seq)
+		return; /* no snapshot since: live[] is what the next one copies */
+	int64_t b = W_BYTES(w), ex = (w & W_EXACT) ? b : 0;
+	struct oomph_state_bytes from = G.peak[d->placeholder], dest = G.peak[to];
+	if (from.bytes < b)
+		return; /* not in that picture (allocated after it) */
+	from.bytes -= b;
+	from.exact -= ex;
+	dest.bytes += b;
+	dest.exact += ex;
+	G.journal[0] = (struct oomph_state_journal){d->placeholder, 0, from};
+	G.journal[1] = (struct oomph_state_journal){to, 0, dest};
+	h->journal_count = 2;
+	h->journal_bytes = h->peak_bytes;
+	h->journal_time_ns = h->peak_time_ns;
+	atomic_store_explicit(&h->peak_seq, seq | 1, memory_order_release);
+	G.peak[d->placeholder] = from;
+	G.peak[to] = dest;
+	atomic_store_explicit(&h->peak_seq, (seq | 1) + 1, memory_order_release);
 }
 
 /* The pending stack's code objects are alive if each is on the current
@@ -477,17 +510,15 @@ void tracker_resolve_deferred(void)
 		if (d->is_map) {
 			struct range *r = ranges_find(&G.rg, d->addr);
 			if (r && r->node == d->placeholder) {
-				credit_locked(r->node, r->weight, -1);
+				move_locked(d, target, r->weight);
 				r->node = target;
-				credit_locked(target, r->weight, +1);
 			}
 		} else {
 			uint32_t old;
 			uint64_t w;
 			if (addrtable_remove(&G.at, d->addr, &old, &w)) {
 				if (old == d->placeholder) {
-					credit_locked(old, w, -1);
-					credit_locked(target, w, +1);
+					move_locked(d, target, w);
 					old = target;
 				}
 				addrtable_insert(&G.at, d->addr, old, w);
