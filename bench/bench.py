@@ -31,14 +31,22 @@ MiB = 1 << 20
 
 
 def run_plain(py, script):
-    """Run and return (seconds, peak RSS bytes) of the python process itself."""
+    """Run and return (seconds, peak RSS bytes) of the python process itself.
+
+    ru_maxrss survives exec, so a child forked from this (large) Python would
+    report our RSS as its own: the program is started through /usr/bin/time,
+    a small process, as oomph starts it (from its own small process)."""
+    timer = "/usr/bin/time"
+    argv = [timer, "-f", "%M", py, script] if os.path.exists(timer) else [py, script]
     t0 = time.perf_counter()
-    p = subprocess.Popen([py, script], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, ru = os.wait4(p.pid, 0)
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    err = p.communicate()[1]
     dt = time.perf_counter() - t0
-    if status != 0:
-        raise SystemExit(f"bench: {script} failed unprofiled (status {status})")
-    return dt, ru.ru_maxrss * 1024, None
+    if p.returncode != 0:
+        raise SystemExit(f"bench: {script} failed unprofiled (status {p.returncode})")
+    if argv[0] == py:
+        return dt, 0, None
+    return dt, int(err.strip().splitlines()[-1]) * 1024, None
 
 
 def run_oomph(py, script, extra, outdir):
