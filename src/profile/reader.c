@@ -17,21 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/errmsg.h"
 #include "state/format.h"
-
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
 
 /* A region [off, off + n*elem) lies inside the file. */
 static int region_ok(uint64_t off, uint64_t n, uint64_t elem, uint64_t file_size)
@@ -137,18 +124,18 @@ static int load_mapped(const char *m, uint64_t size, struct profile *p, char *er
 	memcpy(&h, m, sizeof(h));
 	const char *path = p->path;
 	if (h.header_size != sizeof(h))
-		return fail(err, errlen, OOMPH_PROFILE_ECORRUPT,
+		return err_set(OOMPH_PROFILE_ECORRUPT, err, errlen,
 			    "%s: header size %u, expected %zu", path, h.header_size, sizeof(h));
 	if (size < h.file_size)
-		return fail(err, errlen, OOMPH_PROFILE_ETRUNC,
+		return err_set(OOMPH_PROFILE_ETRUNC, err, errlen,
 			    "%s: truncated: %llu bytes, its header says %llu", path,
 			    (unsigned long long)size, (unsigned long long)h.file_size);
 	if (size != h.file_size)
-		return fail(err, errlen, OOMPH_PROFILE_ECORRUPT,
+		return err_set(OOMPH_PROFILE_ECORRUPT, err, errlen,
 			    "%s: %llu bytes, its header says %llu", path,
 			    (unsigned long long)size, (unsigned long long)h.file_size);
 	if (atomic_load(&h.ready) != 1)
-		return fail(err, errlen, OOMPH_PROFILE_ENOTREADY,
+		return err_set(OOMPH_PROFILE_ENOTREADY, err, errlen,
 			    "%s: the process died before its profile was initialised", path);
 	if (!region_ok(h.strings_off, h.strings_cap, 1, size) ||
 	    !region_ok(h.frames_off, h.frames_cap, sizeof(struct oomph_state_frame), size) ||
@@ -157,14 +144,14 @@ static int load_mapped(const char *m, uint64_t size, struct profile *p, char *er
 	    !region_ok(h.peak_off, h.nodes_cap, sizeof(struct oomph_state_bytes), size) ||
 	    !region_ok(h.journal_off, h.nodes_cap, sizeof(struct oomph_state_journal), size) ||
 	    h.strings_off < sizeof(h))
-		return fail(err, errlen, OOMPH_PROFILE_ECORRUPT, "%s: a table lies outside the file",
+		return err_set(OOMPH_PROFILE_ECORRUPT, err, errlen, "%s: a table lies outside the file",
 			    path);
 	uint64_t su = atomic_load(&h.strings_used);
 	uint32_t nf = atomic_load(&h.frames_used);
 	uint32_t nn = atomic_load(&h.nodes_used);
 	if (su < 8 || su > h.strings_cap || nf > h.frames_cap || nn < 1 || nn > h.nodes_cap ||
 	    h.cmdline_len > sizeof(h.cmdline))
-		return fail(err, errlen, OOMPH_PROFILE_ECORRUPT,
+		return err_set(OOMPH_PROFILE_ECORRUPT, err, errlen,
 			    "%s: table counts out of range (strings %llu, frames %u, nodes %u)",
 			    path, (unsigned long long)su, nf, nn);
 
@@ -189,7 +176,7 @@ static int load_mapped(const char *m, uint64_t size, struct profile *p, char *er
 		const char *file = string_at(p->strings, su, sf[i].file);
 		const char *func = string_at(p->strings, su, sf[i].func);
 		if (!file || !func || sf[i].flags > OOMPH_FRAME_TRUNCATED)
-			return fail(err, errlen, OOMPH_PROFILE_ECORRUPT,
+			return err_set(OOMPH_PROFILE_ECORRUPT, err, errlen,
 				    "%s: frame %u refers to a missing string or has bad flags", path, i);
 		p->frames[i] = (struct profile_frame){file, func, sf[i].line, sf[i].flags};
 	}
@@ -208,7 +195,7 @@ static int load_mapped(const char *m, uint64_t size, struct profile *p, char *er
 	p->nodes[0].frame = UINT32_MAX;
 	for (uint32_t i = 1; i < nn; i++) {
 		if (sn[i].parent >= i || sn[i].frame >= nf)
-			return fail(err, errlen, OOMPH_PROFILE_ECORRUPT,
+			return err_set(OOMPH_PROFILE_ECORRUPT, err, errlen,
 				    "%s: stack node %u has parent %u, frame %u", path, i,
 				    sn[i].parent, sn[i].frame);
 		p->nodes[i].parent = sn[i].parent;
@@ -233,7 +220,7 @@ static int load_mapped(const char *m, uint64_t size, struct profile *p, char *er
 		if (h.journal_count > nn) {
 			free(live);
 			free(peak);
-			return fail(err, errlen, OOMPH_PROFILE_ECORRUPT,
+			return err_set(OOMPH_PROFILE_ECORRUPT, err, errlen,
 				    "%s: peak journal has %u records for %u nodes", path,
 				    h.journal_count, nn);
 		}
@@ -243,7 +230,7 @@ static int load_mapped(const char *m, uint64_t size, struct profile *p, char *er
 			if (j[i].node >= nn) {
 				free(live);
 				free(peak);
-				return fail(err, errlen, OOMPH_PROFILE_ECORRUPT,
+				return err_set(OOMPH_PROFILE_ECORRUPT, err, errlen,
 					    "%s: peak journal names node %u of %u", path,
 					    j[i].node, nn);
 			}
@@ -306,13 +293,13 @@ int profile_load(const char *path, struct profile *out, char *err, size_t errlen
 	if (fd < 0) {
 		int e = errno;
 		profile_free(out);
-		return fail(err, errlen, OOMPH_PROFILE_EIO, "%s: %s", path, strerror(e));
+		return err_set(OOMPH_PROFILE_EIO, err, errlen, "%s: %s", path, strerror(e));
 	}
 	struct stat st;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		profile_free(out);
-		return fail(err, errlen, OOMPH_PROFILE_EIO, "%s: not a regular file", path);
+		return err_set(OOMPH_PROFILE_EIO, err, errlen, "%s: not a regular file", path);
 	}
 	uint64_t size = (uint64_t)st.st_size;
 	char magic[8] = {0};
@@ -322,29 +309,29 @@ int profile_load(const char *path, struct profile *out, char *err, size_t errlen
 	if (got == (ssize_t)sizeof(magic) && memcmp(magic, zeros, 8) == 0) {
 		/* created and sized, header not written yet: the writer died in
 		 * its first instants */
-		rc = fail(err, errlen, OOMPH_PROFILE_ENOTREADY,
+		rc = err_set(OOMPH_PROFILE_ENOTREADY, err, errlen,
 			  "%s: the process died before its profile was initialised", path);
 	} else if (got < (ssize_t)sizeof(magic) || memcmp(magic, OOMPH_STATE_MAGIC, 8) != 0) {
 		rc = got >= 0 && got < 8 && memcmp(magic, OOMPH_STATE_MAGIC, (size_t)got) == 0
-			     ? fail(err, errlen, OOMPH_PROFILE_ETRUNC,
+			     ? err_set(OOMPH_PROFILE_ETRUNC, err, errlen,
 				    "%s: truncated: %lld bytes, too short for a header", path,
 				    (long long)size)
-			     : fail(err, errlen, OOMPH_PROFILE_EFOREIGN,
+			     : err_set(OOMPH_PROFILE_EFOREIGN, err, errlen,
 				    "%s: not an oomph profile (bad magic)", path);
 	} else if (size < sizeof(struct oomph_state_header)) {
-		rc = fail(err, errlen, OOMPH_PROFILE_ETRUNC,
+		rc = err_set(OOMPH_PROFILE_ETRUNC, err, errlen,
 			  "%s: truncated: %llu bytes, too short for a header", path,
 			  (unsigned long long)size);
 	} else {
 		uint32_t version = 0;
 		if (pread(fd, &version, 4, 8) != 4 || version != OOMPH_STATE_VERSION) {
-			rc = fail(err, errlen, OOMPH_PROFILE_EVERSION,
+			rc = err_set(OOMPH_PROFILE_EVERSION, err, errlen,
 				  "%s: profile format version %u, this oomph reads version %u",
 				  path, version, OOMPH_STATE_VERSION);
 		} else {
 			void *m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
 			if (m == MAP_FAILED) {
-				rc = fail(err, errlen, OOMPH_PROFILE_EIO, "%s: mmap: %s", path,
+				rc = err_set(OOMPH_PROFILE_EIO, err, errlen, "%s: mmap: %s", path,
 					  strerror(errno));
 			} else {
 				rc = load_mapped(m, size, out, err, errlen);
@@ -355,7 +342,7 @@ int profile_load(const char *path, struct profile *out, char *err, size_t errlen
 	close(fd);
 	if (rc) {
 		if (rc == OOMPH_PROFILE_ENOMEM)
-			fail(err, errlen, rc, "%s: out of memory", path);
+			err_set(rc, err, errlen, "%s: out of memory", path);
 		profile_free(out);
 		return rc;
 	}

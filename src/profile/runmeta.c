@@ -14,6 +14,8 @@
  */
 #include "profile/runmeta.h"
 
+#include "common/errmsg.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -24,20 +26,6 @@
 
 #define MARKER "# oomph run.meta "
 #define FORMAT_VERSION 1
-
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 static void put_escaped(FILE *f, const char *key, const char *v)
 {
@@ -55,16 +43,16 @@ static void put_escaped(FILE *f, const char *key, const char *v)
 int runmeta_save(const char *run_dir, const struct runmeta *m, char *err, size_t errlen)
 {
 	if (m->argc < 0 || m->argc > RUNMETA_MAX_ARGS || (m->argc && !m->argv))
-		return fail(err, errlen, -EINVAL, "cannot save run.meta: bad argument count %d",
+		return err_set(-EINVAL, err, errlen, "cannot save run.meta: bad argument count %d",
 			    m->argc);
 	char path[4200], tmp[4300];
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", run_dir, RUNMETA_FILE) >= sizeof(path))
-		return fail(err, errlen, -ENAMETOOLONG, "cannot save run.meta: path too long");
+		return err_set(-ENAMETOOLONG, err, errlen, "cannot save run.meta: path too long");
 	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp.%ld", run_dir, RUNMETA_FILE, (long)getpid());
 	FILE *f = fopen(tmp, "we");
 	if (!f) {
 		int e = errno;
-		return fail(err, errlen, -e, "cannot create %s: %s", tmp, strerror(e));
+		return err_set(-e, err, errlen, "cannot create %s: %s", tmp, strerror(e));
 	}
 	fprintf(f, "%s%d\n", MARKER, FORMAT_VERSION);
 	for (int i = 0; i < m->argc; i++)
@@ -90,7 +78,7 @@ int runmeta_save(const char *run_dir, const struct runmeta *m, char *err, size_t
 	}
 	if (bad) {
 		unlink(tmp);
-		return fail(err, errlen, -(e ? e : EIO), "cannot write %s: %s", tmp,
+		return err_set(-(e ? e : EIO), err, errlen, "cannot write %s: %s", tmp,
 			    strerror(e ? e : EIO));
 	}
 	/* Same directory, so rename() replaces run.meta in one step: a reader
@@ -98,7 +86,7 @@ int runmeta_save(const char *run_dir, const struct runmeta *m, char *err, size_t
 	if (rename(tmp, path) != 0) {
 		e = errno;
 		unlink(tmp);
-		return fail(err, errlen, -e, "cannot rename %s to %s: %s", tmp, path, strerror(e));
+		return err_set(-e, err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(e));
 	}
 	return 0;
 }
@@ -194,11 +182,11 @@ int runmeta_load(const char *run_dir, struct runmeta *m, char *err, size_t errle
 	memset(m, 0, sizeof(*m));
 	char path[4200];
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", run_dir, RUNMETA_FILE) >= sizeof(path))
-		return fail(err, errlen, -ENAMETOOLONG, "cannot read run.meta: path too long");
+		return err_set(-ENAMETOOLONG, err, errlen, "cannot read run.meta: path too long");
 	FILE *f = fopen(path, "re");
 	if (!f) {
 		int e = errno;
-		return fail(err, errlen, -e, "cannot open %s: %s", path, strerror(e));
+		return err_set(-e, err, errlen, "cannot open %s: %s", path, strerror(e));
 	}
 	char *line = NULL;
 	size_t cap = 0;
@@ -212,7 +200,7 @@ int runmeta_load(const char *run_dir, struct runmeta *m, char *err, size_t errle
 			line[--len] = 0;
 		if (lineno == 1) {
 			if (strncmp(line, MARKER, strlen(MARKER))) {
-				rc = fail(err, errlen, -EINVAL, "%s is not an oomph run.meta file", path);
+				rc = err_set(-EINVAL, err, errlen, "%s is not an oomph run.meta file", path);
 				break;
 			}
 			continue;
@@ -220,7 +208,7 @@ int runmeta_load(const char *run_dir, struct runmeta *m, char *err, size_t errle
 		if (line[0] == '#' || line[0] == 0)
 			continue;
 		if ((size_t)len != strlen(line)) {
-			rc = fail(err, errlen, -EINVAL, "%s:%ld: NUL byte in the line", path, lineno);
+			rc = err_set(-EINVAL, err, errlen, "%s:%ld: NUL byte in the line", path, lineno);
 			break;
 		}
 		char *key = line, *val = strchr(line, ' ');
@@ -229,14 +217,14 @@ int runmeta_load(const char *run_dir, struct runmeta *m, char *err, size_t errle
 		else
 			val = line + len;
 		if (unescape(val)) {
-			rc = fail(err, errlen, -EINVAL, "%s:%ld: bad %%-escape in `%s`", path, lineno, key);
+			rc = err_set(-EINVAL, err, errlen, "%s:%ld: bad %%-escape in `%s`", path, lineno, key);
 			break;
 		}
 		long long ll = 0;
 		int bad = 0;
 		if (!strcmp(key, "argv")) {
 			if (m->argc >= RUNMETA_MAX_ARGS) {
-				rc = fail(err, errlen, -E2BIG, "%s:%ld: more than %d arguments", path,
+				rc = err_set(-E2BIG, err, errlen, "%s:%ld: more than %d arguments", path,
 					  lineno, RUNMETA_MAX_ARGS);
 				break;
 			}
@@ -244,7 +232,7 @@ int runmeta_load(const char *run_dir, struct runmeta *m, char *err, size_t errle
 				int ncap = argv_cap ? argv_cap * 2 : 8;
 				char **q = realloc(m->argv, (size_t)ncap * sizeof(*q));
 				if (!q) {
-					rc = fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+					rc = err_set(-ENOMEM, err, errlen, "%s: out of memory", path);
 					break;
 				}
 				m->argv = q;
@@ -252,7 +240,7 @@ int runmeta_load(const char *run_dir, struct runmeta *m, char *err, size_t errle
 			}
 			m->argv[m->argc] = strdup(val);
 			if (!m->argv[m->argc]) {
-				rc = fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+				rc = err_set(-ENOMEM, err, errlen, "%s: out of memory", path);
 				break;
 			}
 			m->argv[++m->argc] = NULL;
@@ -291,14 +279,14 @@ int runmeta_load(const char *run_dir, struct runmeta *m, char *err, size_t errle
 		}
 		/* any other key: written by a newer oomph; ignored */
 		if (bad) {
-			rc = fail(err, errlen, -EINVAL, "%s:%ld: bad value for `%s`", path, lineno, key);
+			rc = err_set(-EINVAL, err, errlen, "%s:%ld: bad value for `%s`", path, lineno, key);
 			break;
 		}
 	}
 	if (!rc && ferror(f))
-		rc = fail(err, errlen, -EIO, "cannot read %s: %s", path, strerror(EIO));
+		rc = err_set(-EIO, err, errlen, "cannot read %s: %s", path, strerror(EIO));
 	if (!rc && lineno == 0)
-		rc = fail(err, errlen, -EINVAL, "%s is empty", path);
+		rc = err_set(-EINVAL, err, errlen, "%s is empty", path);
 	free(line);
 	fclose(f);
 	if (rc) {

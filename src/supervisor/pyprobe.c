@@ -14,21 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/errmsg.h"
 #include "state/format.h"
 
 #define PYPROBE_OUT_MAX 4096
-
-__attribute__((format(printf, 4, 5)))
-static int pyprobe_fail(int rc, char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err != NULL && errlen > 0) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 int pyprobe_parse(const char *line, struct pyprobe_info *out)
 {
@@ -82,13 +71,13 @@ static const char *pyprobe_impl_name(const char *impl)
 int pyprobe_check(const char *path, const struct pyprobe_info *info, char *err, size_t errlen)
 {
 	if (strcmp(info->implementation, "cpython") != 0)
-		return pyprobe_fail(-ENOTSUP, err, errlen,
+		return err_set(-ENOTSUP, err, errlen,
 				    "'%s' is %s %s, but oomph profiles CPython %d.%d or newer (pass --python PATH)",
 				    path, pyprobe_impl_name(info->implementation), info->version,
 				    PYPROBE_MIN_MAJOR, PYPROBE_MIN_MINOR);
 	if (info->major < PYPROBE_MIN_MAJOR ||
 	    (info->major == PYPROBE_MIN_MAJOR && info->minor < PYPROBE_MIN_MINOR))
-		return pyprobe_fail(-ENOTSUP, err, errlen,
+		return err_set(-ENOTSUP, err, errlen,
 				    "'%s' is CPython %s, but oomph needs CPython %d.%d or newer (pass --python PATH)",
 				    path, info->version, PYPROBE_MIN_MAJOR, PYPROBE_MIN_MINOR);
 	return 0;
@@ -178,32 +167,32 @@ int pyprobe_probe(const char *path, struct pyprobe_info *out, char *err, size_t 
 	struct stat st;
 	if (stat(path, &st) != 0) {
 		int e = errno;
-		return pyprobe_fail(e == ENOENT || e == ENOTDIR ? -ENOENT : -e, err, errlen,
+		return err_set(e == ENOENT || e == ENOTDIR ? -ENOENT : -e, err, errlen,
 				    "Python interpreter '%s' not found: %s (pass --python PATH)", path, strerror(e));
 	}
 	if (S_ISDIR(st.st_mode))
-		return pyprobe_fail(-EACCES, err, errlen,
+		return err_set(-EACCES, err, errlen,
 				    "Python interpreter '%s' is a directory, not a program (pass --python PATH)", path);
 	if (access(path, X_OK) != 0)
-		return pyprobe_fail(-EACCES, err, errlen,
+		return err_set(-EACCES, err, errlen,
 				    "Python interpreter '%s' cannot be executed: %s", path, strerror(errno));
 
 	char *owned = NULL;
 	char **env = pyprobe_env(&owned);
 	if (env == NULL)
-		return pyprobe_fail(-ENOMEM, err, errlen, "out of memory");
+		return err_set(-ENOMEM, err, errlen, "out of memory");
 
 	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, execp[2] = {-1, -1};
 	int rc = 0;
 	if (pipe2(outp, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0 || pipe2(execp, O_CLOEXEC) != 0) {
-		rc = pyprobe_fail(-errno, err, errlen, "cannot create a pipe: %s", strerror(errno));
+		rc = err_set(-errno, err, errlen, "cannot create a pipe: %s", strerror(errno));
 		goto out_close;
 	}
 
 	char *const argv[] = {(char *)path, "-I", "-S", "-c", PYPROBE_CODE, NULL};
 	pid_t pid = fork();
 	if (pid < 0) {
-		rc = pyprobe_fail(-errno, err, errlen, "cannot start '%s': fork: %s", path, strerror(errno));
+		rc = err_set(-errno, err, errlen, "cannot start '%s': fork: %s", path, strerror(errno));
 		goto out_close;
 	}
 	if (pid == 0) {
@@ -279,14 +268,14 @@ int pyprobe_probe(const char *path, struct pyprobe_info *out, char *err, size_t 
 
 	if (er == (ssize_t)sizeof exec_errno) {
 		if (exec_errno == ENOEXEC)
-			rc = pyprobe_fail(-ENOEXEC, err, errlen,
+			rc = err_set(-ENOEXEC, err, errlen,
 					  "'%s' is not a program this system can run (%s); oomph needs CPython %d.%d or newer",
 					  path, strerror(exec_errno), PYPROBE_MIN_MAJOR, PYPROBE_MIN_MINOR);
 		else
-			rc = pyprobe_fail(exec_errno == ENOENT ? -ENOENT : -EACCES, err, errlen,
+			rc = err_set(exec_errno == ENOENT ? -ENOENT : -EACCES, err, errlen,
 					  "cannot run Python interpreter '%s': %s", path, strerror(exec_errno));
 	} else if (timed_out) {
-		rc = pyprobe_fail(-ENOEXEC, err, errlen,
+		rc = err_set(-ENOEXEC, err, errlen,
 				  "'%s' did not answer the version probe within %d s; is it a Python interpreter?",
 				  path, PYPROBE_TIMEOUT_S);
 	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -297,13 +286,13 @@ int pyprobe_probe(const char *path, struct pyprobe_info *out, char *err, size_t 
 			snprintf(how, sizeof how, "exit status %d", WEXITSTATUS(status));
 		else
 			snprintf(how, sizeof how, "killed by signal %d", WTERMSIG(status));
-		rc = pyprobe_fail(-ENOEXEC, err, errlen,
+		rc = err_set(-ENOEXEC, err, errlen,
 				  "'%s' failed the version probe (%s%s%s); oomph needs CPython %d.%d or newer",
 				  path, how, line[0] ? ": " : "", line, PYPROBE_MIN_MAJOR, PYPROBE_MIN_MINOR);
 	} else if (pyprobe_parse(obuf, out) != 0) {
 		char line[160];
 		pyprobe_first_line(obuf, line, sizeof line);
-		rc = pyprobe_fail(-ENOEXEC, err, errlen,
+		rc = err_set(-ENOEXEC, err, errlen,
 				  "'%s' does not look like a Python interpreter (the version probe printed %s%s%s); "
 				  "oomph needs CPython %d.%d or newer",
 				  path, line[0] ? "'" : "nothing", line, line[0] ? "'" : "",

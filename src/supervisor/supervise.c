@@ -19,19 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/errmsg.h"
 #include "state/format.h"
-
-__attribute__((format(printf, 4, 5)))
-static int sup_fail(int rc, char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err != NULL && errlen > 0) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 /* ------------------------------------------------------------ sup_which */
 
@@ -101,7 +90,7 @@ static int sup_readable_file(const char *path)
 static int sup_library_path_ok(const char *path, char *err, size_t errlen)
 {
 	if (strpbrk(path, " :\t\n") != NULL)
-		return sup_fail(-EINVAL, err, errlen,
+		return err_set(-EINVAL, err, errlen,
 				"the path of %s contains a space or colon, which LD_PRELOAD cannot express: '%s' "
 				"(install oomph elsewhere, or set %s to a copy)",
 				SUP_LIBRARY_NAME, path, SUP_ENV_LIBRARY);
@@ -117,18 +106,18 @@ int sup_find_library(char *out, size_t outlen, char *err, size_t errlen)
 		if (rc == 0 && realpath(env, resolved) == NULL)
 			rc = -errno;
 		if (rc < 0)
-			return sup_fail(rc == -ENOENT ? -ENOENT : rc, err, errlen,
+			return err_set(rc == -ENOENT ? -ENOENT : rc, err, errlen,
 					"%s='%s' cannot be used: %s (unset it, or point it at liboomph.so)",
 					SUP_ENV_LIBRARY, env, rc == -EISDIR ? "not a regular file" : strerror(-rc));
 		if ((size_t)snprintf(out, outlen, "%s", resolved) >= outlen)
-			return sup_fail(-ENAMETOOLONG, err, errlen, "the path of %s is too long", SUP_LIBRARY_NAME);
+			return err_set(-ENAMETOOLONG, err, errlen, "the path of %s is too long", SUP_LIBRARY_NAME);
 		return sup_library_path_ok(out, err, errlen);
 	}
 
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	if (n <= 0)
-		return sup_fail(-ENOENT, err, errlen,
+		return err_set(-ENOENT, err, errlen,
 				"cannot find %s: /proc/self/exe is unreadable (%s); set %s=/path/to/%s",
 				SUP_LIBRARY_NAME, n < 0 ? strerror(errno) : "empty", SUP_ENV_LIBRARY, SUP_LIBRARY_NAME);
 	exe[n] = '\0';
@@ -141,10 +130,10 @@ int sup_find_library(char *out, size_t outlen, char *err, size_t errlen)
 		if (sup_readable_file(cand[k]) != 0 || realpath(cand[k], resolved) == NULL)
 			continue;
 		if ((size_t)snprintf(out, outlen, "%s", resolved) >= outlen)
-			return sup_fail(-ENAMETOOLONG, err, errlen, "the path of %s is too long", SUP_LIBRARY_NAME);
+			return err_set(-ENAMETOOLONG, err, errlen, "the path of %s is too long", SUP_LIBRARY_NAME);
 		return sup_library_path_ok(out, err, errlen);
 	}
-	return sup_fail(-ENOENT, err, errlen,
+	return err_set(-ENOENT, err, errlen,
 			"cannot find %s (looked in %s/ and %s/../lib/oomph/); build it with 'make' or set %s",
 			SUP_LIBRARY_NAME, dir, dir, SUP_ENV_LIBRARY);
 }
@@ -176,7 +165,7 @@ int sup_make_run_dir(const char *requested, char *abs_out, size_t outlen, int *c
 	*created = 0;
 	if (requested != NULL) {
 		if ((size_t)snprintf(path, sizeof path, "%s", requested) >= sizeof path)
-			return sup_fail(-ENAMETOOLONG, err, errlen, "output directory name is too long");
+			return err_set(-ENAMETOOLONG, err, errlen, "output directory name is too long");
 	} else {
 		time_t now = time(NULL);
 		struct tm tm;
@@ -199,7 +188,7 @@ int sup_make_run_dir(const char *requested, char *abs_out, size_t outlen, int *c
 		if (mkdir(path, 0777) != 0 && errno != EEXIST) {
 			int e = errno;
 			*s = '/';
-			return sup_fail(-e, err, errlen, "cannot create output directory '%s': %s",
+			return err_set(-e, err, errlen, "cannot create output directory '%s': %s",
 					path, strerror(e));
 		}
 		*s = '/';
@@ -209,20 +198,20 @@ int sup_make_run_dir(const char *requested, char *abs_out, size_t outlen, int *c
 	} else if (errno == EEXIST) {
 		struct stat st;
 		if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-			return sup_fail(-ENOTDIR, err, errlen,
+			return err_set(-ENOTDIR, err, errlen,
 					"output directory '%s' exists and is not a directory (choose another -o DIR)",
 					path);
 		int empty = sup_dir_is_empty(path);
 		if (empty < 0)
-			return sup_fail(empty, err, errlen, "cannot use output directory '%s': %s",
+			return err_set(empty, err, errlen, "cannot use output directory '%s': %s",
 					path, strerror(-empty));
 		if (!empty)
-			return sup_fail(-EEXIST, err, errlen,
+			return err_set(-EEXIST, err, errlen,
 					"output directory '%s' exists and is not empty (choose another -o DIR, or remove it)",
 					path);
 	} else {
 		int e = errno;
-		return sup_fail(-e, err, errlen, "cannot create output directory '%s': %s", path, strerror(e));
+		return err_set(-e, err, errlen, "cannot create output directory '%s': %s", path, strerror(e));
 	}
 
 	char resolved[PATH_MAX];
@@ -231,7 +220,7 @@ int sup_make_run_dir(const char *requested, char *abs_out, size_t outlen, int *c
 		if (*created)
 			rmdir(path);
 		*created = 0;
-		return sup_fail(-e, err, errlen, "cannot resolve output directory '%s': %s", path, strerror(e));
+		return err_set(-e, err, errlen, "cannot resolve output directory '%s': %s", path, strerror(e));
 	}
 	char state[PATH_MAX + 16];
 	snprintf(state, sizeof state, "%s/%s", resolved, RUNMETA_STATE_DIR);
@@ -240,11 +229,11 @@ int sup_make_run_dir(const char *requested, char *abs_out, size_t outlen, int *c
 		if (*created)
 			rmdir(resolved);
 		*created = 0;
-		return sup_fail(-e, err, errlen, "cannot create output directory '%s': %s", state, strerror(e));
+		return err_set(-e, err, errlen, "cannot create output directory '%s': %s", state, strerror(e));
 	}
 	if ((size_t)snprintf(abs_out, outlen, "%s", resolved) >= outlen) {
 		sup_remove_run_dir(resolved);
-		return sup_fail(-ENAMETOOLONG, err, errlen, "output directory name is too long");
+		return err_set(-ENAMETOOLONG, err, errlen, "output directory name is too long");
 	}
 	return 0;
 }
@@ -516,7 +505,7 @@ int sup_run(const char *file, char *const argv[], char *const envp[], struct sup
 	memset(res, 0, sizeof *res);
 	int execp[2];
 	if (pipe2(execp, O_CLOEXEC) != 0)
-		return sup_fail(-errno, err, errlen, "cannot create a pipe: %s", strerror(errno));
+		return err_set(-errno, err, errlen, "cannot create a pipe: %s", strerror(errno));
 
 	/* Block the forwarded signals until the handlers know the child. */
 	sigset_t block, oldmask;
@@ -563,7 +552,7 @@ int sup_run(const char *file, char *const argv[], char *const envp[], struct sup
 		sigprocmask(SIG_SETMASK, &oldmask, NULL);
 		close(execp[0]);
 		close(execp[1]);
-		return sup_fail(-e, err, errlen, "cannot start '%s': fork: %s", argv[0], strerror(e));
+		return err_set(-e, err, errlen, "cannot start '%s': fork: %s", argv[0], strerror(e));
 	}
 	if (pid == 0) {
 		close(execp[0]);
@@ -617,7 +606,7 @@ int sup_run(const char *file, char *const argv[], char *const envp[], struct sup
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 
 	if (w < 0) /* cannot happen unless someone else reaped our child */
-		return sup_fail(-wait_errno, err, errlen, "cannot wait for process %ld: %s",
+		return err_set(-wait_errno, err, errlen, "cannot wait for process %ld: %s",
 				(long)pid, strerror(wait_errno));
 
 	long maxrss_kib = ru.ru_maxrss;
@@ -682,14 +671,14 @@ int sup_open_report(const char *run_dir, char *err, size_t errlen)
 	char index[PATH_MAX + 32];
 	snprintf(index, sizeof index, "%s/index.html", run_dir);
 	if (access(index, R_OK) != 0)
-		return sup_fail(-ENOENT, err, errlen, "no report to open: %s was not written", index);
+		return err_set(-ENOENT, err, errlen, "no report to open: %s was not written", index);
 	char opener[PATH_MAX];
 	if (sup_which("xdg-open", opener, sizeof opener) != 0)
-		return sup_fail(-ENOENT, err, errlen, "xdg-open is not installed; open %s in a browser", index);
+		return err_set(-ENOENT, err, errlen, "xdg-open is not installed; open %s in a browser", index);
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0)
-		return sup_fail(-errno, err, errlen, "cannot start xdg-open (%s); open %s in a browser",
+		return err_set(-errno, err, errlen, "cannot start xdg-open (%s); open %s in a browser",
 				strerror(errno), index);
 	if (pid == 0) {
 		char *const argv[] = {"xdg-open", index, NULL};
@@ -699,11 +688,11 @@ int sup_open_report(const char *run_dir, char *err, size_t errlen)
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
-			return sup_fail(-errno, err, errlen, "xdg-open: %s; open %s in a browser",
+			return err_set(-errno, err, errlen, "xdg-open: %s; open %s in a browser",
 					strerror(errno), index);
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return sup_fail(-EIO, err, errlen, "xdg-open could not open the report; open %s in a browser",
+		return err_set(-EIO, err, errlen, "xdg-open could not open the report; open %s in a browser",
 				index);
 	return 0;
 }
