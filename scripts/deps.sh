@@ -39,6 +39,7 @@ need_pymod() {
 
 need_cmd gcc gcc
 need_cmd make make
+[ -x /usr/bin/time ] || missing="$missing time"   # bench: RSS of the unprofiled run
 need_pkg libc6-dev
 need_pymod numpy python3-numpy
 need_pymod pandas python3-pandas
