@@ -86,6 +86,7 @@ __thread uint32_t tracker_deferred __attribute__((tls_model("initial-exec")));
 
 static struct {
 	struct oomph_state_header *h;
+	int forked;   /* this process is a fork child of a profiled process */
 	char *base;
 	size_t map_size;
 	char path[4096];
@@ -957,6 +958,7 @@ void tracker_atfork_child(void)
 		return;
 	}
 	close(fd);
+	G.forked = 1;
 	/* The child's own life starts now: its peak is what it has now. */
 	set_identity(h, generation);
 	memcpy(G.peak, G.live, nn * sizeof(struct oomph_state_bytes));
@@ -1002,6 +1004,14 @@ void tracker_on_exec(void)
 	/* A vfork child shares our memory (and mapping): it must not mark us. */
 	if (!tracker_active() || G.h->pid != (int32_t)getpid())
 		return;
+	/* A fork child that execs before taking a single sample of its own
+	 * (subprocess on 3.9 forks, then execs) would leave a copy of its
+	 * parent's tables and a report that says nothing: drop its file.  (If
+	 * the exec then fails, this process goes unprofiled.) */
+	if (G.forked && atomic_load_explicit(&G.h->n_sampled, memory_order_relaxed) == 0) {
+		unlink(G.path);
+		return;
+	}
 	mark_end(OOMPH_END_EXEC, -1);
 }
 

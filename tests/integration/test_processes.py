@@ -67,3 +67,15 @@ def test_os_fork_child_and_grandchild_are_profiled(python):
                   what="parent's block", res=res)
     assert res.summary["peak_tracked_bytes"] <= 20 * MiB + baseline_bytes(python) + 16 * MiB, \
         res.describe()
+
+
+def test_fork_children_that_exec_at_once_leave_no_profile(python):
+    res = run_oomph("fork_exec.py", python=python)
+    assert res.status == 0, res.describe()
+    facts = json.loads(res.stdout)
+    procs = res.processes()
+    for pid in facts["quiet"]:
+        assert pid not in procs, "pid %d (exec'd at once) has a profile\n%s" % (pid, res.describe())
+    check_child(res, facts["busy"], facts["parent"], "fork_exec.py", "child_alloc", 16 * MiB)
+    assert_within(res.line_bytes("fork_exec.py", "parent_alloc"), 8 * MiB, rel=0.01,
+                  what="parent's block", res=res)
