@@ -120,14 +120,6 @@ int ranges_add(struct ranges *r, uintptr_t start, size_t len, uint32_t node,
 	return 0;
 }
 
-uint64_t ranges_total(const struct ranges *r)
-{
-	uint64_t t = 0;
-	for (size_t i = 0; i < r->n; i++)
-		t += r->v[i].end - r->v[i].start;
-	return t;
-}
-
 struct range *ranges_find(struct ranges *r, uintptr_t start)
 {
 	size_t i = first_after(r, start);

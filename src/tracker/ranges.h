@@ -39,7 +39,5 @@ int ranges_remove(struct ranges *r, uintptr_t start, size_t len, ranges_piece_cb
 		  void *ctx);
 /* The range starting exactly at start, or NULL. */
 struct range *ranges_find(struct ranges *r, uintptr_t start);
-/* Bytes currently covered (tests). */
-uint64_t ranges_total(const struct ranges *r);
 
 #endif

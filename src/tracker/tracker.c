@@ -244,11 +244,6 @@ static inline void add_bytes(int64_t size)
 	}
 }
 
-void tracker_flush_peak_for_test(void)
-{
-	before_decrease();
-}
-
 /* --------------------------------------------------------------- stacks --- */
 
 static void cache_destroy(void *p)
@@ -539,16 +534,6 @@ uint32_t tracker_current_node(void)
 void tracker_thread_adopt(uint32_t node)
 {
 	T.last_node = node;
-}
-
-void tracker_guard_enter(void)
-{
-	T.guard++;
-}
-
-void tracker_guard_leave(void)
-{
-	T.guard--;
 }
 
 /* ------------------------------------------------------------ the events --- */
@@ -880,16 +865,6 @@ int tracker_init(const struct tracker_config *cfg)
 	pthread_atfork(tracker_atfork_prepare, tracker_atfork_parent, tracker_atfork_child);
 	__atomic_store_n(&tracker_on, 1, __ATOMIC_RELEASE);
 	return 0;
-}
-
-struct oomph_state_header *tracker_state(void)
-{
-	return G.h;
-}
-
-const char *tracker_state_path(void)
-{
-	return G.path;
 }
 
 /* ------------------------------------------------------------------ fork --- */

@@ -78,8 +78,6 @@ static inline int tracker_active(void)
 {
 	return __atomic_load_n(&tracker_on, __ATOMIC_RELAXED);
 }
-struct oomph_state_header *tracker_state(void); /* for tests */
-const char *tracker_state_path(void);
 
 void tracker_on_alloc(void *p, size_t size);
 void tracker_on_free(void *p, size_t size);
@@ -114,17 +112,10 @@ void tracker_on_exit(int code);
 void tracker_on_exec(void);
 void tracker_on_exec_failed(void);
 
-/* Reentrancy guard: while > 0 on this thread, allocations are counted but
- * never sampled.  The hooks use it around work that calls back into libc. */
-void tracker_guard_enter(void);
-void tracker_guard_leave(void);
-
 /* Samples taken where no stack could be captured yet (STACK_DEFER) were
  * charged to the thread's last stack; this moves them to the current one. */
 extern __thread uint32_t tracker_deferred;
 void tracker_resolve_deferred(void);
 
-/* Tests: take the peak snapshot now, as a free at the peak would. */
-void tracker_flush_peak_for_test(void);
 
 #endif
