@@ -122,5 +122,7 @@ void profile_free(struct profile *p)
 	free(p->nodes);
 	free(p->peak_self);
 	free(p->live_self);
+	free(p->moment_self);
+	free(p->failures);
 	memset(p, 0, sizeof(*p));
 }

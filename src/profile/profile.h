@@ -16,6 +16,13 @@
  * sampled estimates are rescaled by the reader so that sum(peak_self) ==
  * peak_bytes and sum(live_self) == end_bytes exactly (the exact totals are
  * known; the split between stacks is the estimate).
+ *
+ * At death: a process that did not run its exit path (SIGKILL, SIGSEGV:
+ * exited_cleanly == 0) has live_self == what was live when it died.  The
+ * tracker also photographs live memory itself at the decisive moment it can
+ * see coming (near-OOM, a failed allocation): moment_self.  Which of the two
+ * is "the moment of death" is the report's choice, from the verdict
+ * (docs/report-format.md).
  */
 #ifndef OOMPH_PROFILE_H
 #define OOMPH_PROFILE_H
@@ -71,6 +78,43 @@ struct profile {
 	unsigned overflow;        /* tables that filled up (OOMPH_OVERFLOW_*) */
 	uint64_t n_allocs, n_frees, n_sampled;
 
+	/* Memory limit the process found in force at start (limits.h):
+	 * limit_bytes 0 = none found; limit_source names it, e.g.
+	 * "cgroup v1 memory.limit_in_bytes (/sys/fs/cgroup/memory/x)". */
+	int64_t limit_bytes;
+	char limit_kind[16];      /* "cgroup-v2", "cgroup-v1", "rlimit-as",
+				     "rlimit-data", "system", "" */
+	char limit_source[256];
+	int64_t oom_threshold;    /* near-OOM headroom threshold; 0 = off */
+
+	/* The decisive moment the tracker photographed itself (near-OOM, or a
+	 * failed allocation): moment_self is NULL when it never happened.
+	 * sum(moment_self) == moment_bytes. */
+	int64_t *moment_self;     /* nnodes entries, or NULL */
+	int64_t moment_bytes;     /* tracked bytes at that moment */
+	double moment_time_s;     /* since start */
+	char moment_reason[24];   /* "near-oom" or "failed-allocation" */
+	int64_t moment_headroom;  /* bytes left below the limit then; -1 unknown */
+	int stopped_near_oom;     /* the tracker stopped itself (--on-oom stop) */
+
+	/* Failed allocations: total count, and the most recent few (oldest
+	 * first).  node is the Python stack (index into nodes; 0 = none). */
+	uint64_t failures_total;
+	uint32_t nfailures;
+	struct profile_failure {
+		uint64_t size;      /* bytes asked for */
+		double time_s;      /* since start */
+		uint32_t node;
+		int err;            /* errno the allocator set (ENOMEM ...) */
+		char call[16];      /* "malloc", "calloc", "realloc", "mmap" ... */
+	} *failures;
+
+	/* A fatal signal the tracker's SIGSEGV/SIGBUS handler saw. */
+	int fault_signal;         /* 0 = none */
+	int fault_code;           /* si_code */
+	uint64_t fault_addr;
+	double fault_time_s;
+
 	uint32_t nframes;
 	struct profile_frame *frames;
 	uint32_t nnodes;
@@ -86,7 +130,9 @@ int profile_load(const char *path, struct profile *out, char *err, size_t errlen
 void profile_free(struct profile *p);
 
 /* Build a profile by hand (tests, report golden files): frames and nodes are
- * appended; node 0 (root) exists after profile_init. Strings are copied. */
+ * appended; node 0 (root) exists after profile_init. Strings are copied.
+ * moment_self and failures, when a test sets them, must come from malloc
+ * (profile_free frees them); moment_self needs nnodes entries. */
 int profile_init(struct profile *p);
 int profile_add_frame(struct profile *p, const char *file, const char *func,
 		      uint32_t line, uint32_t flags, uint32_t *out_index);

@@ -70,6 +70,19 @@ int runmeta_save(const char *run_dir, const struct runmeta *m, char *err, size_t
 	fprintf(f, "sample_rate %" PRIu64 "\n", m->sample_rate);
 	fprintf(f, "exact %d\n", m->exact);
 	put_escaped(f, "verdict", m->verdict);
+	for (int i = 0; i < m->nevidence; i++)
+		put_escaped(f, "evidence", m->evidence[i] ? m->evidence[i] : "");
+	fprintf(f, "limit_bytes %" PRId64 "\n", m->limit_bytes);
+	put_escaped(f, "limit_kind", m->limit_kind);
+	put_escaped(f, "limit_source", m->limit_source);
+	put_escaped(f, "limit_mode", m->limit_mode);
+	put_escaped(f, "on_oom", m->on_oom);
+	fprintf(f, "thrashing %d\n", m->thrashing);
+	fprintf(f, "stall_max_pct %.17g\n", m->stall_max_pct);
+	fprintf(f, "stall_total_s %.17g\n", m->stall_total_s);
+	fprintf(f, "thrash_seconds %.17g\n", m->thrash_seconds);
+	fprintf(f, "majflt_max_per_s %.17g\n", m->majflt_max_per_s);
+	fprintf(f, "stopped_for_stall %d\n", m->stopped_for_stall);
 	int bad = fflush(f) != 0 || ferror(f);
 	int e = errno;
 	if (fclose(f) != 0 && !bad) {
@@ -175,6 +188,39 @@ void runmeta_free(struct runmeta *m)
 	}
 	m->argv = NULL;
 	m->argc = 0;
+	for (int i = 0; i < m->nevidence; i++)
+		free(m->evidence[i]);
+	free(m->evidence);
+	m->evidence = NULL;
+	m->nevidence = 0;
+}
+
+static int add_evidence_str(struct runmeta *m, char *s)
+{
+	if (!s)
+		return -ENOMEM;
+	if (m->nevidence >= RUNMETA_MAX_ARGS) {
+		free(s);
+		return -E2BIG;
+	}
+	char **q = realloc(m->evidence, (size_t)(m->nevidence + 1) * sizeof(*q));
+	if (!q) {
+		free(s);
+		return -ENOMEM;
+	}
+	m->evidence = q;
+	m->evidence[m->nevidence++] = s;
+	return 0;
+}
+
+int runmeta_add_evidence(struct runmeta *m, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = NULL;
+	int n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return add_evidence_str(m, n < 0 ? NULL : s);
 }
 
 int runmeta_load(const char *run_dir, struct runmeta *m, char *err, size_t errlen)
@@ -252,6 +298,38 @@ int runmeta_load(const char *run_dir, struct runmeta *m, char *err, size_t errle
 			bad = set_str(m->python_version, sizeof(m->python_version), val);
 		} else if (!strcmp(key, "verdict")) {
 			bad = set_str(m->verdict, sizeof(m->verdict), val);
+		} else if (!strcmp(key, "evidence")) {
+			int e = add_evidence_str(m, strdup(val));
+			if (e) {
+				rc = err_set(e, err, errlen, "%s:%ld: cannot keep evidence: %s", path,
+					  lineno, strerror(-e));
+				break;
+			}
+		} else if (!strcmp(key, "limit_kind")) {
+			bad = set_str(m->limit_kind, sizeof(m->limit_kind), val);
+		} else if (!strcmp(key, "limit_source")) {
+			bad = set_str(m->limit_source, sizeof(m->limit_source), val);
+		} else if (!strcmp(key, "limit_mode")) {
+			bad = set_str(m->limit_mode, sizeof(m->limit_mode), val);
+		} else if (!strcmp(key, "on_oom")) {
+			bad = set_str(m->on_oom, sizeof(m->on_oom), val);
+		} else if (!strcmp(key, "limit_bytes")) {
+			bad = parse_ll(val, 0, INT64_MAX, &ll);
+			m->limit_bytes = ll;
+		} else if (!strcmp(key, "thrashing")) {
+			bad = parse_ll(val, 0, 1, &ll);
+			m->thrashing = (int)ll;
+		} else if (!strcmp(key, "stopped_for_stall")) {
+			bad = parse_ll(val, 0, 1, &ll);
+			m->stopped_for_stall = (int)ll;
+		} else if (!strcmp(key, "stall_max_pct")) {
+			bad = parse_double(val, &m->stall_max_pct);
+		} else if (!strcmp(key, "stall_total_s")) {
+			bad = parse_double(val, &m->stall_total_s);
+		} else if (!strcmp(key, "thrash_seconds")) {
+			bad = parse_double(val, &m->thrash_seconds);
+		} else if (!strcmp(key, "majflt_max_per_s")) {
+			bad = parse_double(val, &m->majflt_max_per_s);
 		} else if (!strcmp(key, "child_pid")) {
 			bad = parse_ll(val, 0, INT32_MAX, &ll);
 			m->child_pid = (int)ll;

@@ -38,11 +38,33 @@ struct runmeta {
 	int64_t peak_rss_bytes;  /* largest ru_maxrss among reaped processes */
 	uint64_t sample_rate;    /* bytes */
 	int exact;
-	char verdict[32];        /* "exited", "signal", "killed", ... */
+	char verdict[32];        /* "exited", "memory-error", "null-dereference",
+				    "oom-killed", "killed", "signal",
+				    "stopped-near-oom" */
+	int nevidence;
+	char **evidence;         /* sentences the verdict rests on */
+
+	/* The limit in force (smallest effective one, limits.h). */
+	int64_t limit_bytes;     /* 0 = none */
+	char limit_kind[16];     /* "cgroup-v2", "cgroup-v1", "rlimit-data", ... */
+	char limit_source[256];  /* human: what and where */
+	char limit_mode[16];     /* --limit: "cgroup-v2", "cgroup-v1",
+				    "rlimit-data"; "" without --limit */
+	char on_oom[8];          /* "report" (default), "stop", "off" */
+
+	/* Memory pressure seen while it ran (supervisor/pressure.h). */
+	int thrashing;           /* stalled on memory for a sustained period */
+	double stall_max_pct;    /* worst PSI "some" avg10 seen, percent */
+	double stall_total_s;    /* seconds spent stalled on memory (PSI some) */
+	double thrash_seconds;   /* how long the sustained stall lasted */
+	double majflt_max_per_s; /* worst major-fault rate of the program */
+	int stopped_for_stall;   /* --max-stall stopped it */
 };
 
 int runmeta_save(const char *run_dir, const struct runmeta *m, char *err, size_t errlen);
 int runmeta_load(const char *run_dir, struct runmeta *m, char *err, size_t errlen);
-void runmeta_free(struct runmeta *m); /* frees argv */
+void runmeta_free(struct runmeta *m); /* frees argv and evidence */
+int runmeta_add_evidence(struct runmeta *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3))); /* 0 or -ENOMEM */
 
 #endif

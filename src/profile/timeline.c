@@ -1,0 +1,168 @@
+/* profile/timeline.c — RUN_DIR/timeline.tsv (timeline.h). */
+#include "profile/timeline.h"
+
+#include "common/errmsg.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MARKER "# oomph timeline 1"
+
+int timeline_writer_open(struct timeline_writer *w, const char *run_dir, char *err,
+			 size_t errlen)
+{
+	char path[4200];
+	w->f = NULL;
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", run_dir, TIMELINE_FILE) >= sizeof path)
+		return err_set(-ENAMETOOLONG, err, errlen, "timeline: path too long");
+	FILE *f = fopen(path, "we");
+	if (!f) {
+		int e = errno;
+		return err_set(-e, err, errlen, "cannot create %s: %s", path, strerror(e));
+	}
+	fprintf(f, "%s\n# t_s tracked_bytes rss_bytes psi_some psi_full majflt_per_s\n", MARKER);
+	if (fflush(f) != 0) {
+		int e = errno;
+		fclose(f);
+		return err_set(-e, err, errlen, "cannot write %s: %s", path, strerror(e));
+	}
+	w->f = f;
+	return 0;
+}
+
+int timeline_writer_add(struct timeline_writer *w, const struct timeline_point *pt)
+{
+	if (!w->f)
+		return -EBADF;
+	fprintf(w->f, "%.3f %" PRId64 " %" PRId64 " %.2f %.2f %.1f\n", pt->t_s, pt->tracked_bytes,
+		pt->rss_bytes, pt->psi_some, pt->psi_full, pt->majflt_per_s);
+	return fflush(w->f) == 0 ? 0 : -errno;
+}
+
+void timeline_writer_close(struct timeline_writer *w)
+{
+	if (w->f)
+		fclose(w->f);
+	w->f = NULL;
+}
+
+void timeline_free(struct timeline *tl)
+{
+	free(tl->p);
+	tl->p = NULL;
+	tl->n = 0;
+}
+
+static int push(struct timeline *tl, size_t *cap, const struct timeline_point *pt)
+{
+	if (tl->n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 256;
+		struct timeline_point *q = realloc(tl->p, nc * sizeof *q);
+		if (!q)
+			return -ENOMEM;
+		tl->p = q;
+		*cap = nc;
+	}
+	tl->p[tl->n++] = *pt;
+	return 0;
+}
+
+int timeline_load(const char *run_dir, struct timeline *out, char *err, size_t errlen)
+{
+	char path[4200];
+	out->n = 0;
+	out->p = NULL;
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", run_dir, TIMELINE_FILE) >= sizeof path)
+		return err_set(-ENAMETOOLONG, err, errlen, "timeline: path too long");
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		if (errno == ENOENT)
+			return 0;
+		int e = errno;
+		return err_set(-e, err, errlen, "cannot open %s: %s", path, strerror(e));
+	}
+	char line[512];
+	size_t cap = 0;
+	long lineno = 0;
+	int rc = 0;
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		size_t len = strlen(line);
+		if (lineno == 1) {
+			if (strncmp(line, MARKER, strlen(MARKER)) != 0) {
+				rc = err_set(-EINVAL, err, errlen, "%s is not an oomph timeline", path);
+				break;
+			}
+			continue;
+		}
+		if (line[0] == '#')
+			continue;
+		if (len == 0 || line[len - 1] != '\n')
+			break; /* torn last line: the writer died while writing it */
+		struct timeline_point pt;
+		if (sscanf(line, "%lf %" SCNd64 " %" SCNd64 " %lf %lf %lf", &pt.t_s,
+			   &pt.tracked_bytes, &pt.rss_bytes, &pt.psi_some, &pt.psi_full,
+			   &pt.majflt_per_s) != 6 ||
+		    pt.t_s < 0 || (out->n && pt.t_s < out->p[out->n - 1].t_s)) {
+			rc = err_set(-EINVAL, err, errlen, "%s:%ld: malformed sample", path, lineno);
+			break;
+		}
+		if ((rc = push(out, &cap, &pt)) != 0) {
+			err_set(rc, err, errlen, "%s: out of memory", path);
+			break;
+		}
+	}
+	fclose(f);
+	if (rc)
+		timeline_free(out);
+	return rc;
+}
+
+static double dmax(double a, double b)
+{
+	return a > b ? a : b;
+}
+
+int timeline_downsample(const struct timeline *in, size_t max_points, struct timeline *out)
+{
+	out->n = 0;
+	out->p = NULL;
+	if (max_points < 2)
+		return -EINVAL;
+	size_t n = in->n <= max_points ? in->n : max_points;
+	if (n == 0)
+		return 0;
+	out->p = malloc(n * sizeof *out->p);
+	if (!out->p)
+		return -ENOMEM;
+	if (in->n <= max_points) {
+		memcpy(out->p, in->p, n * sizeof *out->p);
+		out->n = n;
+		return 0;
+	}
+	double t0 = in->p[0].t_s, span = in->p[in->n - 1].t_s - t0;
+	size_t k = 0;
+	for (size_t i = 0; i < in->n; i++) {
+		const struct timeline_point *s = &in->p[i];
+		size_t b = span > 0 ? (size_t)((s->t_s - t0) / span * (double)(n - 1)) : 0;
+		if (b >= n)
+			b = n - 1;
+		if (out->n == 0 || b != k) {
+			k = b;
+			out->p[out->n++] = *s;
+			continue;
+		}
+		struct timeline_point *d = &out->p[out->n - 1];
+		d->t_s = s->t_s;
+		if (s->tracked_bytes > d->tracked_bytes)
+			d->tracked_bytes = s->tracked_bytes;
+		if (s->rss_bytes > d->rss_bytes)
+			d->rss_bytes = s->rss_bytes;
+		d->psi_some = dmax(d->psi_some, s->psi_some);
+		d->psi_full = dmax(d->psi_full, s->psi_full);
+		d->majflt_per_s = dmax(d->majflt_per_s, s->majflt_per_s);
+	}
+	return 0;
+}
