@@ -21,8 +21,8 @@ BASE    := -std=c11 -D_GNU_SOURCE -Isrc $(WARN) -g
 OPT     := -O2
 SAN     := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 
-TRACKER_SRC := $(wildcard src/tracker/*.c)
-TRACKER_CORE_SRC := $(filter-out src/tracker/hooks.c,$(TRACKER_SRC))
+TRACKER_SRC := $(wildcard src/tracker/*.c) src/common/limits.c
+TRACKER_CORE_SRC := $(filter-out src/tracker/hooks.c src/common/%,$(TRACKER_SRC))
 LIB_SRC     := $(wildcard src/common/*.c src/profile/*.c src/report/*.c src/supervisor/*.c)
 CLI_SRC     := $(wildcard src/cli/*.c)
 HEADERS     := $(wildcard src/*/*.h)

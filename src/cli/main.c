@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,6 +22,8 @@
 #include "supervisor/args.h"
 #include "supervisor/pyprobe.h"
 #include "supervisor/supervise.h"
+#include "supervisor/verdict.h"
+#include "supervisor/watch.h"
 
 #ifndef OOMPH_VERSION
 #define OOMPH_VERSION "0.0.0"
@@ -151,6 +154,89 @@ static int find_python(const char *given, char *path, size_t pathlen, struct pyp
 	return 0;
 }
 
+/* What the supervisor hooks need while the child runs. */
+struct run_ctx {
+	const struct args *a;
+	struct watch watch;
+	int watching;
+	int rlimit_fallback;    /* --limit without a cgroup: RLIMIT_DATA */
+};
+
+static int run_in_child(void *vctx)
+{
+	struct run_ctx *c = vctx;
+	if (c->rlimit_fallback) {
+		struct rlimit rl = {(rlim_t)c->a->limit_bytes, (rlim_t)c->a->limit_bytes};
+		if (setrlimit(RLIMIT_DATA, &rl) != 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static int run_tick(void *vctx, pid_t pid, double t, int stopped)
+{
+	struct run_ctx *c = vctx;
+	return c->watching ? watch_tick(&c->watch, pid, t, stopped) : SUP_CONTINUE;
+}
+
+/* The child's own state file: <pid>.oomph, or its last exec'd image. */
+static int load_main_profile(const char *state_dir, int pid, struct profile *p)
+{
+	char path[PATH_MAX + 64], err[512];
+	int found = -1;
+	for (unsigned g = 0; g < 1000; g++) {
+		if (g)
+			snprintf(path, sizeof path, "%s/%d.%u%s", state_dir, pid, g, OOMPH_STATE_SUFFIX);
+		else
+			snprintf(path, sizeof path, "%s/%d%s", state_dir, pid, OOMPH_STATE_SUFFIX);
+		if (access(path, F_OK) != 0)
+			break;
+		found = (int)g;
+	}
+	if (found < 0)
+		return -ENOENT;
+	if (found)
+		snprintf(path, sizeof path, "%s/%d.%d%s", state_dir, pid, found, OOMPH_STATE_SUFFIX);
+	else
+		snprintf(path, sizeof path, "%s/%d%s", state_dir, pid, OOMPH_STATE_SUFFIX);
+	return profile_load(path, p, err, sizeof err) == 0 ? 0 : -EINVAL;
+}
+
+/* The verdict, its evidence and the limit, into meta. */
+static void decide(const struct args *a, const char *state_dir, const struct sup_result *res,
+		   struct run_ctx *ctx, struct runmeta *meta)
+{
+	struct profile main_p;
+	int have = load_main_profile(state_dir, (int)res->pid, &main_p) == 0;
+	if (have && main_p.limit_bytes > 0) {
+		meta->limit_bytes = main_p.limit_bytes;
+		snprintf(meta->limit_kind, sizeof meta->limit_kind, "%s", main_p.limit_kind);
+		snprintf(meta->limit_source, sizeof meta->limit_source, "%s", main_p.limit_source);
+	}
+	if (ctx->rlimit_fallback)
+		snprintf(meta->limit_mode, sizeof meta->limit_mode, "rlimit-data");
+	snprintf(meta->on_oom, sizeof meta->on_oom, "%s",
+		 a->on_oom == ARGS_ON_OOM_STOP ? "stop" : a->on_oom == ARGS_ON_OOM_OFF ? "off" : "report");
+	struct verdict_input in = {
+		.signal = res->signal,
+		.exit_code = res->exit_code,
+		.main = have ? &main_p : NULL,
+		.stopped_near_oom = ctx->watching && ctx->watch.stopped_near_oom,
+		.stopped_for_stall = ctx->watching && ctx->watch.stopped_for_stall,
+		.max_stall_pct = a->max_stall_pct,
+		.cgroup_oom_kills = -1,
+		.pid = (int)res->pid,
+	};
+	meta->verdict[0] = 0;
+	if (verdict_decide(&in, meta) != 0)
+		fail(0, "out of memory while writing the verdict's evidence");
+	if (ctx->rlimit_fallback)
+		runmeta_add_evidence(meta,
+			"--limit ran the program under RLIMIT_DATA (no memory cgroup could be made): the kernel's OOM killer does not act on it, allocations fail instead");
+	if (have)
+		profile_free(&main_p);
+}
+
 static int cmd_run(const struct args *a)
 {
 	char err[1024];
@@ -189,6 +275,17 @@ static int cmd_run(const struct args *a)
 	char state_dir[PATH_MAX + 16];
 	snprintf(state_dir, sizeof state_dir, "%s/%s", run_dir, RUNMETA_STATE_DIR);
 
+	/* The tracker's near-OOM settings travel in the environment. */
+	setenv(OOMPH_ENV_ON_OOM,
+	       a->on_oom == ARGS_ON_OOM_STOP ? "stop" : a->on_oom == ARGS_ON_OOM_OFF ? "off" : "report", 1);
+	if (a->oom_threshold > 0) {
+		char v[32];
+		snprintf(v, sizeof v, "%lld", (long long)a->oom_threshold);
+		setenv(OOMPH_ENV_OOM_THRESHOLD, v, 1);
+	} else {
+		unsetenv(OOMPH_ENV_OOM_THRESHOLD);
+	}
+
 	/* The command as the user would type it; it is also the child's argv. */
 	int n = 0;
 	char **argv = calloc((size_t)a->nrest + 4, sizeof *argv);
@@ -219,8 +316,26 @@ static int cmd_run(const struct args *a)
 		argv[n++] = a->rest[i];
 	argv[n] = NULL;
 
+	struct run_ctx ctx;
+	memset(&ctx, 0, sizeof ctx);
+	ctx.a = a;
+	if (a->limit_bytes > 0)
+		ctx.rlimit_fallback = 1;
+	struct watch_config wc = {
+		.run_dir = run_dir,
+		.psi_path = NULL,
+		.max_stall_pct = a->max_stall_pct,
+		.warn = stderr,
+	};
+	if (watch_start(&ctx.watch, &wc, err, sizeof err) == 0)
+		ctx.watching = 1;
+	else
+		fail(0, "no timeline for this run: %s", err);
+	struct sup_hooks hooks = {.ctx = &ctx, .in_child = run_in_child, .tick = run_tick};
 	struct sup_result res;
-	if (sup_run(exec_file, argv, env, &res, err, sizeof err) != 0) {
+	if (sup_run_hooked(exec_file, argv, env, &hooks, &res, err, sizeof err) != 0) {
+		if (ctx.watching)
+			watch_end(&ctx.watch, &(struct runmeta){0});
 		free(argv);
 		sup_free_env(env);
 		if (created)
@@ -239,6 +354,9 @@ static int cmd_run(const struct args *a)
 		fail(0, "out of memory; no report written to %s", run_dir);
 		return res.exit_status;
 	}
+	if (ctx.watching)
+		watch_end(&ctx.watch, &meta);
+	decide(a, state_dir, &res, &ctx, &meta);
 	if (runmeta_save(run_dir, &meta, err, sizeof err) != 0)
 		fail(0, "cannot save the run's metadata: %s", err);
 	err[0] = '\0';

@@ -114,6 +114,7 @@ struct profile {
 	int fault_code;           /* si_code */
 	uint64_t fault_addr;
 	double fault_time_s;
+	uint32_t fault_node;      /* the faulting thread's last Python stack */
 
 	uint32_t nframes;
 	struct profile_frame *frames;

@@ -84,7 +84,8 @@ static int64_t rescale(int64_t *out, const struct oomph_state_bytes *v, uint32_t
 
 /* Bytes no sample accounts for (a process that died before its first
  * sample) go to a synthetic "[unattributed]" root, so totals add up. */
-static void add_unattributed(struct profile *p, int64_t peak_left, int64_t live_left)
+static void add_unattributed(struct profile *p, int64_t peak_left, int64_t live_left,
+			     int64_t moment_left)
 {
 	uint32_t f = p->nframes++, n = p->nnodes++;
 	const char *name = p->strings + p->strings_len + 1;
@@ -92,6 +93,8 @@ static void add_unattributed(struct profile *p, int64_t peak_left, int64_t live_
 	p->nodes[n] = (struct profile_node){0, f};
 	p->peak_self[n] = peak_left;
 	p->live_self[n] = live_left;
+	if (p->moment_self)
+		p->moment_self[n] = moment_left;
 }
 
 static int split_cmdline(struct profile *p, const char *buf, uint32_t len)
@@ -116,6 +119,80 @@ static int split_cmdline(struct profile *p, const char *buf, uint32_t len)
 		}
 	}
 	return 0;
+}
+
+/* The decisive moment (moment[]), if one was taken and not torn. */
+static int load_moment(const char *m, const struct oomph_state_header *h, struct profile *p,
+		       uint32_t nn, int64_t *left, char *err, size_t errlen)
+{
+	uint64_t seq = atomic_load(&h->moment_seq);
+	if (seq == 0 || (seq & 1))
+		return 0; /* never taken, or the writer died taking it */
+	uint32_t mn = h->moment_nodes;
+	if (mn > nn || mn == 0 ||
+	    (h->moment_reason != OOMPH_MOMENT_NEAR_OOM &&
+	     h->moment_reason != OOMPH_MOMENT_FAILED_ALLOC))
+		return err_set(OOMPH_PROFILE_ECORRUPT, err, errlen,
+			    "%s: moment picture has %u nodes of %u, reason %u", p->path, mn, nn,
+			    h->moment_reason);
+	struct oomph_state_bytes *v = calloc(nn, sizeof(*v));
+	p->moment_self = calloc(nn + 1, sizeof(int64_t));
+	if (!v || !p->moment_self) {
+		free(v);
+		return OOMPH_PROFILE_ENOMEM;
+	}
+	memcpy(v, m + h->moment_off, mn * sizeof(*v));
+	p->moment_bytes = h->moment_bytes > 0 ? h->moment_bytes : 0;
+	*left = rescale(p->moment_self, v, nn, p->moment_bytes);
+	free(v);
+	p->moment_time_s = (double)h->moment_time_ns / 1e9;
+	p->moment_headroom = h->moment_headroom;
+	snprintf(p->moment_reason, sizeof(p->moment_reason), "%s",
+		 h->moment_reason == OOMPH_MOMENT_NEAR_OOM ? "near-oom" : "failed-allocation");
+	return 0;
+}
+
+/* The most recent failed allocations, oldest first; torn entries skipped. */
+static void load_failures(const struct oomph_state_header *h, struct profile *p, uint32_t nn)
+{
+	uint64_t total = atomic_load(&h->failures_total);
+	p->failures_total = total;
+	if (!total)
+		return;
+	uint64_t first = total > OOMPH_FAILURES_CAP ? total - OOMPH_FAILURES_CAP + 1 : 1;
+	p->failures = calloc(OOMPH_FAILURES_CAP, sizeof(*p->failures));
+	if (!p->failures)
+		return;
+	for (uint64_t n = first; n <= total; n++) {
+		const struct oomph_state_failure *f = &h->failures[(n - 1) % OOMPH_FAILURES_CAP];
+		if (atomic_load(&f->seq) != n)
+			continue;
+		struct profile_failure *o = &p->failures[p->nfailures++];
+		o->size = f->size;
+		o->time_s = (double)f->time_ns / 1e9;
+		o->node = f->node < nn ? f->node : 0;
+		o->err = f->err;
+		memcpy(o->call, f->call, sizeof(o->call));
+		o->call[sizeof(o->call) - 1] = 0;
+	}
+}
+
+static void load_limits(const struct oomph_state_header *h, struct profile *p)
+{
+	p->limit_bytes = h->limit_bytes > 0 ? h->limit_bytes : 0;
+	memcpy(p->limit_kind, h->limit_kind, sizeof(p->limit_kind));
+	p->limit_kind[sizeof(p->limit_kind) - 1] = 0;
+	memcpy(p->limit_source, h->limit_source, sizeof(p->limit_source));
+	p->limit_source[sizeof(p->limit_source) - 1] = 0;
+	p->oom_threshold = h->oom_threshold;
+	p->stopped_near_oom = atomic_load(&h->stopped) != 0;
+	p->fault_signal = (int)atomic_load(&h->fault_signal);
+	if (p->fault_signal) {
+		p->fault_code = h->fault_code;
+		p->fault_addr = h->fault_addr;
+		p->fault_time_s = (double)h->fault_time_ns / 1e9;
+		p->fault_node = h->fault_node < p->nnodes ? h->fault_node : 0;
+	}
 }
 
 static int load_mapped(const char *m, uint64_t size, struct profile *p, char *err, size_t errlen)
@@ -143,6 +220,7 @@ static int load_mapped(const char *m, uint64_t size, struct profile *p, char *er
 	    !region_ok(h.live_off, h.nodes_cap, sizeof(struct oomph_state_bytes), size) ||
 	    !region_ok(h.peak_off, h.nodes_cap, sizeof(struct oomph_state_bytes), size) ||
 	    !region_ok(h.journal_off, h.nodes_cap, sizeof(struct oomph_state_journal), size) ||
+	    !region_ok(h.moment_off, h.nodes_cap, sizeof(struct oomph_state_bytes), size) ||
 	    h.strings_off < sizeof(h))
 		return err_set(OOMPH_PROFILE_ECORRUPT, err, errlen, "%s: a table lies outside the file",
 			    path);
@@ -258,10 +336,16 @@ static int load_mapped(const char *m, uint64_t size, struct profile *p, char *er
 	p->peak_bytes = peak_bytes > p->end_bytes ? peak_bytes : p->end_bytes;
 	int64_t peak_left = rescale(p->peak_self, peak, nn, p->peak_bytes);
 	int64_t live_left = rescale(p->live_self, live, nn, p->end_bytes);
-	if (peak_left || live_left)
-		add_unattributed(p, peak_left, live_left);
 	free(live);
 	free(peak);
+	int64_t moment_left = 0;
+	int rc = load_moment(m, &h, p, nn, &moment_left, err, errlen);
+	if (rc)
+		return rc;
+	if (peak_left || live_left || moment_left)
+		add_unattributed(p, peak_left, live_left, moment_left);
+	load_failures(&h, p, nn);
+	load_limits(&h, p);
 
 	p->pid = h.pid;
 	p->ppid = h.ppid;

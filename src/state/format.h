@@ -17,8 +17,8 @@
  *   - All integers are native-endian (the file never leaves the machine).
  *
  * Layout: [header page(s)] [strings] [frames] [nodes] [live] [peak]
- *         [journal], each region aligned to 4096 bytes; offsets are in the
- *         header so the reader never guesses.
+ *         [journal] [moment], each region aligned to 4096 bytes; offsets are
+ *         in the header so the reader never guesses.
  */
 #ifndef OOMPH_STATE_FORMAT_H
 #define OOMPH_STATE_FORMAT_H
@@ -27,7 +27,7 @@
 #include <stdint.h>
 
 #define OOMPH_STATE_MAGIC "OOMPHST\0"
-#define OOMPH_STATE_VERSION 2u
+#define OOMPH_STATE_VERSION 3u
 #define OOMPH_STATE_SUFFIX ".oomph"
 
 /* Capacities chosen for the largest programs we expect (100,000s of distinct
@@ -78,6 +78,28 @@ struct oomph_state_journal {
 	struct oomph_state_bytes value;
 };
 
+/* One failed allocation (header.failures[], a ring).  `seq` is written
+ * last (release): the entry for the n-th failure (n from 1) is valid when
+ * seq == n. */
+#define OOMPH_FAILURES_CAP 16u
+struct oomph_state_failure {
+	_Atomic uint64_t seq;
+	uint64_t size;     /* bytes asked for */
+	uint64_t time_ns;  /* since start_mono_ns */
+	uint32_t node;     /* Python stack; 0 = none known */
+	int32_t err;       /* errno */
+	char call[16];     /* "malloc", "calloc", "realloc", "memalign", "mmap" ... */
+};
+
+/* Why the moment picture was taken (moment_reason). */
+#define OOMPH_MOMENT_NEAR_OOM 1u
+#define OOMPH_MOMENT_FAILED_ALLOC 2u
+
+/* What the tracker does near OOM (oom_mode). */
+#define OOMPH_OOM_REPORT 0u  /* photograph and let it go on */
+#define OOMPH_OOM_STOP 1u    /* photograph, then stop the process (SIGSTOP) */
+#define OOMPH_OOM_OFF 2u     /* no near-OOM checks (failures still recorded) */
+
 /* How the writer last left the process (end_state). */
 #define OOMPH_END_RUNNING 0u  /* still running, or died without warning */
 #define OOMPH_END_EXITED 1u   /* exit()/return from main ran our destructor,
@@ -95,6 +117,7 @@ struct oomph_state_header {
 	uint64_t nodes_off, nodes_cap;
 	uint64_t live_off, peak_off;  /* nodes_cap struct oomph_state_bytes each */
 	uint64_t journal_off;         /* nodes_cap struct oomph_state_journal */
+	uint64_t moment_off;          /* nodes_cap struct oomph_state_bytes */
 
 	int32_t pid;
 	int32_t ppid;           /* parent process id at creation */
@@ -107,8 +130,13 @@ struct oomph_state_header {
 	uint32_t cmdline_len;   /* bytes used in cmdline, NUL-separated argv */
 	uint32_t pad0;
 	char cmdline[OOMPH_CMDLINE_CAP];
+	/* memory limit in force at start (common/limits.h) */
+	int64_t limit_bytes;    /* 0 = none found */
+	char limit_kind[16];    /* limits_kind_name() */
+	char limit_source[256];
+	int64_t oom_threshold;  /* headroom below which it is "near OOM"; 0 = off */
+	uint32_t oom_mode;      /* OOMPH_OOM_* */
 	_Atomic uint32_t ready; /* 1 once everything above is written */
-	uint32_t pad1;
 
 	/* --- hot counters: updated on every allocation (own cache line) --- */
 	_Alignas(64) _Atomic int64_t cur_bytes; /* exact live bytes now */
@@ -149,6 +177,31 @@ struct oomph_state_header {
 	int32_t exit_code;       /* when end_state == OOMPH_END_EXITED, if known */
 	uint64_t end_time_ns;    /* since start_mono_ns */
 	uint64_t max_rss_kib;    /* getrusage at exit; 0 if unknown */
+
+	/* --- the decisive moment: moment[] holds what was live then ---------
+	 * moment_seq 0: never taken; odd: being written (a reader ignores
+	 * it); even > 0: moment[0 .. moment_nodes) and the fields below are
+	 * one picture. */
+	_Alignas(64) _Atomic uint64_t moment_seq;
+	int64_t moment_bytes;    /* exact tracked total then */
+	uint64_t moment_time_ns;
+	int64_t moment_headroom; /* limit - usage then; -1 unknown */
+	uint32_t moment_reason;  /* OOMPH_MOMENT_* */
+	uint32_t moment_nodes;
+	_Atomic uint32_t stopped; /* 1: stopped itself near OOM (OOMPH_OOM_STOP) */
+	uint32_t pad5;
+
+	/* --- failed allocations --- */
+	_Alignas(64) _Atomic uint64_t failures_total;
+	struct oomph_state_failure failures[OOMPH_FAILURES_CAP];
+
+	/* --- a fatal signal seen by the SIGSEGV/SIGBUS handler --- */
+	_Alignas(64) _Atomic uint32_t fault_signal; /* 0 = none */
+	int32_t fault_code;      /* si_code */
+	uint32_t fault_node;     /* last Python stack the faulting thread
+				    recorded (0 = none): where it was, roughly */
+	uint64_t fault_addr;
+	uint64_t fault_time_ns;
 };
 
 #define OOMPH_STATE_F_EXACT 1u     /* sample_rate == 1 */
@@ -169,5 +222,11 @@ struct oomph_state_header {
 /* Environment contract between supervisor and tracker. */
 #define OOMPH_ENV_STATE_DIR "OOMPH_STATE_DIR"     /* where <pid>.oomph go */
 #define OOMPH_ENV_SAMPLE_RATE "OOMPH_SAMPLE_RATE" /* bytes, decimal */
+#define OOMPH_ENV_ON_OOM "OOMPH_ON_OOM"           /* report | stop | off */
+#define OOMPH_ENV_OOM_THRESHOLD "OOMPH_OOM_THRESHOLD" /* bytes of headroom */
+
+/* Near-OOM threshold when none is given: max(100 MiB, 2% of the limit). */
+#define OOMPH_OOM_THRESHOLD_MIN (100ll << 20)
+#define OOMPH_OOM_THRESHOLD_PCT 2
 
 #endif

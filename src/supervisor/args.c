@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/size.h"
@@ -23,7 +24,8 @@ static int args_fail(char *err, size_t errlen, const char *fmt, ...)
 
 /* Options of `run` that take a value. */
 enum args_opt {
-	OPT_NONE, OPT_OUTPUT, OPT_PYTHON, OPT_SAMPLE_RATE, OPT_MODULE, OPT_CODE
+	OPT_NONE, OPT_OUTPUT, OPT_PYTHON, OPT_SAMPLE_RATE, OPT_MODULE, OPT_CODE,
+	OPT_LIMIT, OPT_ON_OOM, OPT_MAX_STALL, OPT_OOM_THRESHOLD
 };
 
 struct args_valued {
@@ -37,6 +39,10 @@ static const struct args_valued args_valued_opts[] = {
 	{"--output", 'o', OPT_OUTPUT, "a directory"},
 	{"--python", 0, OPT_PYTHON, "the path of a Python interpreter"},
 	{"--sample-rate", 0, OPT_SAMPLE_RATE, "a size in bytes, e.g. 64KiB"},
+	{"--limit", 0, OPT_LIMIT, "a size, e.g. 300MiB"},
+	{"--on-oom", 0, OPT_ON_OOM, "'report' or 'stop'"},
+	{"--max-stall", 0, OPT_MAX_STALL, "a percentage, e.g. 50"},
+	{"--oom-threshold", 0, OPT_OOM_THRESHOLD, "a size, e.g. 100MiB"},
 	{NULL, 'm', OPT_MODULE, "a module name"},
 	{NULL, 'c', OPT_CODE, "Python code"},
 };
@@ -139,6 +145,10 @@ static int args_parse_run(int argc, char **argv, int i, struct args *out,
 			out->open = 1;
 			continue;
 		}
+		if (strcmp(a, "--no-oom-detection") == 0) {
+			out->on_oom = ARGS_ON_OOM_OFF;
+			continue;
+		}
 
 		int opt = args_match_valued(argc, argv, &i, &name, &value, err, errlen);
 		if (opt < 0)
@@ -163,6 +173,42 @@ static int args_parse_run(int argc, char **argv, int i, struct args *out,
 						 "bad %s '%s': it must be at least 1 byte (1 = record every allocation)",
 						 name, value);
 			rate_option = 1;
+			continue;
+		}
+		case OPT_LIMIT:
+		case OPT_OOM_THRESHOLD: {
+			uint64_t v;
+			int rc = size_parse(value, &v);
+			if (rc < 0)
+				return args_fail(err, errlen, "bad %s '%s': %s", name, value, size_strerror(rc));
+			if (opt == OPT_LIMIT && v < (8u << 20))
+				return args_fail(err, errlen,
+						 "bad %s '%s': a limit below 8 MiB cannot even start Python", name, value);
+			if (v > (uint64_t)INT64_MAX || v == 0)
+				return args_fail(err, errlen, "bad %s '%s': out of range", name, value);
+			if (opt == OPT_LIMIT)
+				out->limit_bytes = (int64_t)v;
+			else
+				out->oom_threshold = (int64_t)v;
+			continue;
+		}
+		case OPT_ON_OOM:
+			if (strcmp(value, "report") == 0)
+				out->on_oom = ARGS_ON_OOM_REPORT;
+			else if (strcmp(value, "stop") == 0)
+				out->on_oom = ARGS_ON_OOM_STOP;
+			else
+				return args_fail(err, errlen, "bad %s '%s': say 'report' or 'stop'", name, value);
+			continue;
+		case OPT_MAX_STALL: {
+			char *end;
+			double v = strtod(value, &end);
+			if (end != value && *end == '%')
+				end++;
+			if (end == value || *end != '\0' || !(v > 0 && v <= 100))
+				return args_fail(err, errlen,
+						 "bad %s '%s': a percentage above 0 and at most 100", name, value);
+			out->max_stall_pct = v;
 			continue;
 		}
 		case OPT_MODULE:

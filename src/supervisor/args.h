@@ -46,6 +46,11 @@ struct args {
 	int no_pymalloc;         /* --no-pymalloc */
 	int quiet;               /* --quiet */
 	int open;                /* --open */
+	int64_t limit_bytes;     /* --limit SIZE; 0 = none */
+	enum { ARGS_ON_OOM_REPORT = 0, ARGS_ON_OOM_STOP, ARGS_ON_OOM_OFF } on_oom;
+				 /* --on-oom report|stop, --no-oom-detection */
+	int64_t oom_threshold;   /* --oom-threshold SIZE; 0 = the default */
+	double max_stall_pct;    /* --max-stall PERCENT; 0 = never */
 	enum args_target target;
 	const char *target_arg;  /* script path, module, code, or COMMAND */
 	int nrest;               /* words after the target */

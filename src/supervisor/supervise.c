@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
+#include <poll.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -499,8 +501,61 @@ static double sup_clock(clockid_t id)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Wait for the child to end.  With hooks: wake every SUP_TICK_MS (and at
+ * once when the child stops) to let the watcher look, and end the child
+ * if it asks.  A pidfd makes the exit itself wake us at once, so watching
+ * adds no delay to the end of a run. */
+static pid_t sup_wait(pid_t pid, int *status, struct rusage *ru, const struct sup_hooks *hooks,
+		      double t0)
+{
+	if (!hooks || !hooks->tick) {
+		pid_t w;
+		do
+			w = wait4(pid, status, 0, ru);
+		while (w < 0 && errno == EINTR);
+		return w;
+	}
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	for (;;) {
+		int st = 0;
+		pid_t w = wait4(pid, &st, WNOHANG | WUNTRACED, ru);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			break;
+		if (w == pid && !WIFSTOPPED(st)) {
+			*status = st;
+			if (pfd >= 0)
+				close(pfd);
+			return w;
+		}
+		int stopped = w == pid && WIFSTOPPED(st);
+		double t = sup_clock(CLOCK_MONOTONIC) - t0;
+		if (hooks->tick(hooks->ctx, pid, t, stopped) == SUP_KILL)
+			kill(pid, SIGKILL);
+		if (pfd >= 0) {
+			struct pollfd p = {.fd = pfd, .events = POLLIN};
+			poll(&p, 1, SUP_TICK_MS);
+		} else {
+			struct timespec ts = {0, 20 * 1000000L};
+			nanosleep(&ts, NULL);
+		}
+	}
+	int e = errno;
+	if (pfd >= 0)
+		close(pfd);
+	errno = e;
+	return -1;
+}
+
 int sup_run(const char *file, char *const argv[], char *const envp[], struct sup_result *res,
 	    char *err, size_t errlen)
+{
+	return sup_run_hooked(file, argv, envp, NULL, res, err, errlen);
+}
+
+int sup_run_hooked(const char *file, char *const argv[], char *const envp[],
+		   const struct sup_hooks *hooks, struct sup_result *res, char *err, size_t errlen)
 {
 	memset(res, 0, sizeof *res);
 	int execp[2];
@@ -560,8 +615,15 @@ int sup_run(const char *file, char *const argv[], char *const envp[], struct sup
 			if (installed[i])
 				sigaction(sup_forwarded[i], &oldact[i], NULL);
 		sigprocmask(SIG_SETMASK, &oldmask, NULL);
+		int e = 0;
+		if (hooks && hooks->in_child && (e = -hooks->in_child(hooks->ctx)) != 0) {
+			dprintf(STDERR_FILENO, "oomph: cannot prepare '%s': %s\n", argv[0], strerror(e));
+			ssize_t w = write(execp[1], &e, sizeof e);
+			(void)w;
+			_exit(126);
+		}
 		execvpe(file, argv, envp);
-		int e = errno;
+		e = errno;
 		dprintf(STDERR_FILENO, "oomph: cannot run '%s': %s\n", argv[0], strerror(e));
 		ssize_t w = write(execp[1], &e, sizeof e);
 		(void)w;
@@ -585,10 +647,7 @@ int sup_run(const char *file, char *const argv[], char *const envp[], struct sup
 	int status = 0;
 	struct rusage ru;
 	memset(&ru, 0, sizeof ru);
-	pid_t w;
-	do
-		w = wait4(pid, &status, 0, &ru);
-	while (w < 0 && errno == EINTR);
+	pid_t w = sup_wait(pid, &status, &ru, hooks, t0);
 	int wait_errno = w < 0 ? errno : 0;
 	double t1 = sup_clock(CLOCK_MONOTONIC);
 

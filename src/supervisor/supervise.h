@@ -90,6 +90,22 @@ void sup_free_env(char **env);
 int sup_run(const char *file, char *const argv[], char *const envp[], struct sup_result *res,
 	    char *err, size_t errlen);
 
+/* sup_run with a watcher: in_child runs in the child between fork and exec
+ * (join a cgroup, set an rlimit; -errno makes the child exit 126 with a
+ * message); tick runs every SUP_TICK_MS while the child lives, and at once
+ * when it stops (stopped = 1), with the time since the start; it returns
+ * SUP_KILL to have the child killed (SIGKILL), else SUP_CONTINUE. */
+#define SUP_TICK_MS 100
+enum { SUP_CONTINUE = 0, SUP_KILL = 1 };
+struct sup_hooks {
+	void *ctx;
+	int (*in_child)(void *ctx);
+	int (*tick)(void *ctx, pid_t pid, double t_s, int stopped);
+};
+int sup_run_hooked(const char *file, char *const argv[], char *const envp[],
+		   const struct sup_hooks *hooks, struct sup_result *res, char *err,
+		   size_t errlen);
+
 /* Fill `m` from the run: a copy of user_argv (the command as the user would
  * type it), python path and version ("" for -- COMMAND), the current
  * directory, the sample rate and the result.  runmeta_free() releases it.

@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -33,21 +34,30 @@ extern void *__libc_memalign(size_t, size_t);
 extern void *__libc_valloc(size_t);
 extern void *__libc_pvalloc(size_t);
 
-static inline void *note_alloc(void *p)
+/* A block from the real allocator: tracked, or (NULL for a non-zero
+ * request) recorded as a failed allocation. */
+static inline void *note_alloc(void *p, size_t asked, const char *call)
 {
-	if (p && tracker_active())
-		tracker_on_alloc(p, malloc_usable_size(p));
+	if (__builtin_expect(tracker_active(), 1)) {
+		if (p)
+			tracker_on_alloc(p, malloc_usable_size(p));
+		else if (asked)
+			tracker_on_failure(call, asked, errno);
+	}
 	return p;
 }
 
 EXPORT void *malloc(size_t n)
 {
-	return note_alloc(__libc_malloc(n));
+	return note_alloc(__libc_malloc(n), n, "malloc");
 }
 
 EXPORT void *calloc(size_t n, size_t m)
 {
-	return note_alloc(__libc_calloc(n, m));
+	size_t bytes;
+	if (__builtin_mul_overflow(n, m, &bytes))
+		bytes = SIZE_MAX;
+	return note_alloc(__libc_calloc(n, m), bytes, "calloc");
 }
 
 EXPORT void free(void *p)
@@ -73,6 +83,8 @@ EXPORT void *realloc(void *p, size_t n)
 		return NULL;
 	}
 	tracker_realloc_end(p, old, q, q ? malloc_usable_size(q) : 0, &t);
+	if (!q)
+		tracker_on_failure("realloc", n, errno);
 	return q;
 }
 
@@ -81,6 +93,8 @@ EXPORT void *reallocarray(void *p, size_t n, size_t m)
 	size_t bytes;
 	if (__builtin_mul_overflow(n, m, &bytes)) {
 		errno = ENOMEM;
+		if (tracker_active())
+			tracker_on_failure("reallocarray", SIZE_MAX, ENOMEM);
 		return NULL;
 	}
 	return realloc(p, bytes);
@@ -88,7 +102,7 @@ EXPORT void *reallocarray(void *p, size_t n, size_t m)
 
 EXPORT void *memalign(size_t align, size_t n)
 {
-	return note_alloc(__libc_memalign(align, n));
+	return note_alloc(__libc_memalign(align, n), n, "memalign");
 }
 
 EXPORT void *aligned_alloc(size_t align, size_t n)
@@ -97,7 +111,7 @@ EXPORT void *aligned_alloc(size_t align, size_t n)
 		errno = EINVAL;
 		return NULL;
 	}
-	return note_alloc(__libc_memalign(align, n));
+	return note_alloc(__libc_memalign(align, n), n, "aligned_alloc");
 }
 
 EXPORT int posix_memalign(void **out, size_t align, size_t n)
@@ -107,20 +121,23 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n)
 	int saved = errno;
 	void *p = __libc_memalign(align, n);
 	errno = saved;
-	if (!p)
+	if (!p) {
+		if (n && tracker_active())
+			tracker_on_failure("posix_memalign", n, ENOMEM);
 		return ENOMEM;
-	*out = note_alloc(p);
+	}
+	*out = note_alloc(p, n, "posix_memalign");
 	return 0;
 }
 
 EXPORT void *valloc(size_t n)
 {
-	return note_alloc(__libc_valloc(n));
+	return note_alloc(__libc_valloc(n), n, "valloc");
 }
 
 EXPORT void *pvalloc(size_t n)
 {
-	return note_alloc(__libc_pvalloc(n));
+	return note_alloc(__libc_pvalloc(n), n, "pvalloc");
 }
 
 /* ------------------------------------------------------------------ mmap --- */
@@ -140,6 +157,9 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 			tracker_on_mmap(r, len);
 		else if (flags & MAP_FIXED)
 			tracker_on_munmap(r, len);
+	} else if (r == MAP_FAILED && (flags & MAP_ANONYMOUS) && prot != PROT_NONE &&
+		   tracker_active()) {
+		tracker_on_failure("mmap", len, errno);
 	}
 	return r;
 }
@@ -170,6 +190,8 @@ EXPORT void *mremap(void *old, size_t oldlen, size_t newlen, int flags, ...)
 	void *r = (void *)syscall(SYS_mremap, old, oldlen, newlen, flags, want);
 	if (r != MAP_FAILED && tracker_active())
 		tracker_on_mremap(old, oldlen, r, newlen);
+	else if (r == MAP_FAILED && newlen > oldlen && tracker_active())
+		tracker_on_failure("mremap", newlen, errno);
 	return r;
 }
 
@@ -284,6 +306,14 @@ __attribute__((constructor)) static void oomph_start(void)
 		.python_version = pystack_version(),
 		.state_flags = 0,
 	};
+	const char *oom = getenv(OOMPH_ENV_ON_OOM);
+	if (oom && !strcmp(oom, "stop"))
+		cfg.oom_mode = OOMPH_OOM_STOP;
+	else if (oom && !strcmp(oom, "off"))
+		cfg.oom_mode = OOMPH_OOM_OFF;
+	const char *thr = getenv(OOMPH_ENV_OOM_THRESHOLD);
+	if (thr)
+		cfg.oom_threshold = (int64_t)strtoll(thr, NULL, 10);
 	const char *pm = getenv("PYTHONMALLOC");
 	if (pm && pm[0] == 'm')
 		cfg.state_flags |= OOMPH_STATE_F_PYMALLOC_OFF;

@@ -23,12 +23,14 @@
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "common/limits.h"
 #include "state/format.h"
 #include "tracker/addrtable.h"
 #include "tracker/intern.h"
@@ -107,6 +109,12 @@ static struct {
 	uint32_t truncated_frame;
 	uint64_t start_ns;  /* coarse monotonic */
 	pthread_key_t cache_key;
+	/* near-OOM watch (see oom_check) */
+	struct limits lim;
+	_Atomic int64_t oom_next;   /* check when cur_bytes reaches this */
+	_Atomic uint32_t oom_busy;  /* one thread checks at a time */
+	int64_t oom_threshold;
+	struct oomph_state_bytes *moment;
 } G;
 
 /* ---------------------------------------------------------------- time --- */
@@ -229,7 +237,8 @@ static inline void before_decrease(void)
 	}
 }
 
-static inline void add_bytes(int64_t size)
+/* Raise the exact total; returns the new total (for oom_due). */
+static inline int64_t add_bytes(int64_t size)
 {
 	struct oomph_state_header *h = G.h;
 	int64_t c = atomic_fetch_add_explicit(&h->cur_bytes, size, memory_order_relaxed) + size;
@@ -242,6 +251,17 @@ static inline void add_bytes(int64_t size)
 			break;
 		}
 	}
+	return c;
+}
+
+static void oom_check(int64_t cur);
+
+/* Near-OOM checks happen every so many bytes of growth, never on every
+ * allocation: the hot path pays one load and one compare. */
+static inline void oom_due(int64_t cur)
+{
+	if (__builtin_expect(cur >= atomic_load_explicit(&G.oom_next, memory_order_relaxed), 0))
+		oom_check(cur);
 }
 
 /* --------------------------------------------------------------- stacks --- */
@@ -419,6 +439,9 @@ static uint32_t current_node(void)
 	return capture_node(NULL);
 }
 
+/* A deferred entry whose addr is the number of a failed allocation. */
+#define DEFER_FAILURE 2u
+
 /* Remember a sample charged to a placeholder; called under sample_lock.
  * how: 1 = charge it to the stack current when resolved, 2 = to the
  * thread's pending stack (read without the GIL). */
@@ -503,7 +526,12 @@ void tracker_resolve_deferred(void)
 		uint32_t target = d->use_pend ? pend_node : node;
 		if (!target || d->placeholder == target)
 			continue;
-		if (d->is_map) {
+		if (d->is_map == DEFER_FAILURE) {
+			struct oomph_state_failure *f =
+				&G.h->failures[(d->addr - 1) % OOMPH_FAILURES_CAP];
+			if (atomic_load_explicit(&f->seq, memory_order_relaxed) == d->addr)
+				f->node = target;
+		} else if (d->is_map) {
 			struct range *r = ranges_find(&G.rg, d->addr);
 			if (r && r->node == d->placeholder) {
 				move_locked(d, target, r->weight);
@@ -563,7 +591,7 @@ void tracker_on_alloc(void *p, size_t size)
 	uint64_t w = sample_weight(size);
 	if (__builtin_expect(w != 0, 0))
 		record_sample(p, w);
-	add_bytes((int64_t)size);
+	oom_due(add_bytes((int64_t)size));
 }
 
 static void forget_block(void *p)
@@ -618,7 +646,7 @@ void tracker_realloc_end(void *oldp, size_t oldsize, void *newp, size_t newsize,
 		atomic_fetch_sub_explicit(&G.h->cur_bytes, (int64_t)(oldsize - newsize),
 					  memory_order_relaxed);
 	} else if (newsize > oldsize) {
-		add_bytes((int64_t)(newsize - oldsize));
+		oom_due(add_bytes((int64_t)(newsize - oldsize)));
 	}
 	if (t->found) {
 		spin_lock(&G.sample_lock);
@@ -655,12 +683,13 @@ void tracker_on_mmap(void *addr, size_t len)
 		if (deferred)
 			defer_locked((uintptr_t)addr, node, 1, deferred);
 	}
-	add_bytes((int64_t)len); /* after the owner is charged (tracker_on_alloc) */
+	int64_t cur = add_bytes((int64_t)len); /* after the owner is charged (tracker_on_alloc) */
 	spin_unlock(&G.sample_lock);
 	if (w) {
 		atomic_fetch_add_explicit(&G.h->n_sampled, 1, memory_order_relaxed);
 		atomic_store_explicit(&G.h->last_update_ns, since_start(), memory_order_relaxed);
 	}
+	oom_due(cur);
 }
 
 void tracker_on_munmap(void *addr, size_t len)
@@ -707,6 +736,197 @@ static void put_str(char *buf, size_t cap, size_t *pos, const char *s)
 	buf[*pos] = 0;
 }
 
+/* -------------------------------------------- near OOM, failures, faults --- */
+
+/* Photograph live[] into moment[] (seqlock: a reader ignores an odd
+ * moment_seq, so a death in the middle leaves no half picture). */
+static void take_moment(uint32_t reason, int64_t headroom)
+{
+	struct oomph_state_header *h = G.h;
+	spin_lock(&G.sample_lock);
+	uint64_t seq = atomic_load_explicit(&h->moment_seq, memory_order_relaxed);
+	atomic_store_explicit(&h->moment_seq, seq | 1, memory_order_release);
+	uint32_t nn = atomic_load_explicit(&h->nodes_used, memory_order_acquire);
+	memcpy(G.moment, G.live, nn * sizeof(*G.moment));
+	h->moment_nodes = nn;
+	h->moment_bytes = atomic_load_explicit(&h->cur_bytes, memory_order_relaxed);
+	h->moment_time_ns = since_start();
+	h->moment_headroom = headroom;
+	h->moment_reason = reason;
+	atomic_store_explicit(&h->moment_seq, (seq | 1) + 1, memory_order_release);
+	spin_unlock(&G.sample_lock);
+}
+
+/* Next check: sooner as the headroom shrinks (tracked growth is at most the
+ * usage growth it causes), never more often than every 4 MiB of growth. */
+static void oom_rearm_headroom(int64_t cur, int64_t headroom)
+{
+	int64_t gap = (headroom - G.oom_threshold) / 4;
+	if (gap < (4ll << 20))
+		gap = 4ll << 20;
+	if (gap > (1ll << 30))
+		gap = 1ll << 30;
+	atomic_store_explicit(&G.oom_next, cur + gap, memory_order_relaxed);
+}
+
+static void oom_rearm(int64_t cur)
+{
+	if (G.h->oom_mode == OOMPH_OOM_OFF || G.lim.limit_bytes <= 0) {
+		atomic_store_explicit(&G.oom_next, INT64_MAX, memory_order_relaxed);
+		return;
+	}
+	oom_rearm_headroom(cur, G.oom_threshold); /* check again within 4 MiB */
+}
+
+static void oom_check(int64_t cur)
+{
+	if (T.guard || G.h->oom_mode == OOMPH_OOM_OFF || G.lim.limit_bytes <= 0)
+		return;
+	uint32_t idle = 0;
+	if (!atomic_compare_exchange_strong(&G.oom_busy, &idle, 1))
+		return;
+	T.guard++;
+	int saved = errno;
+	int64_t usage;
+	struct oomph_state_header *h = G.h;
+	if (limits_usage(&G.lim, &usage) == 0) {
+		int64_t headroom = G.lim.limit_bytes - usage;
+		oom_rearm_headroom(cur, headroom);
+		if (headroom < G.oom_threshold) {
+			/* Near OOM: photograph once, and again each time the
+			 * headroom has shrunk by another quarter of the threshold
+			 * (closer to the end is more telling). */
+			uint64_t seq = atomic_load_explicit(&h->moment_seq, memory_order_acquire);
+			if (!seq || h->moment_reason != OOMPH_MOMENT_NEAR_OOM ||
+			    headroom < h->moment_headroom - G.oom_threshold / 4)
+				take_moment(OOMPH_MOMENT_NEAR_OOM, headroom);
+			if (h->oom_mode == OOMPH_OOM_STOP) {
+				/* The supervisor sees the stop (or this flag), reports
+				 * and ends the process. */
+				atomic_store_explicit(&h->stopped, 1, memory_order_release);
+				kill(getpid(), SIGSTOP);
+			}
+		}
+	} else {
+		atomic_store_explicit(&G.oom_next, cur + (64ll << 20), memory_order_relaxed);
+	}
+	errno = saved;
+	T.guard--;
+	atomic_store_explicit(&G.oom_busy, 0, memory_order_release);
+}
+
+static void oom_setup(struct oomph_state_header *h, const struct tracker_config *cfg)
+{
+	h->limit_bytes = G.lim.limit_bytes;
+	const char *kind = limits_kind_name(G.lim.kind);
+	size_t pos = 0;
+	put_str(h->limit_kind, sizeof(h->limit_kind), &pos, kind);
+	pos = 0;
+	put_str(h->limit_source, sizeof(h->limit_source), &pos, G.lim.source);
+	h->oom_mode = cfg->oom_mode <= OOMPH_OOM_OFF ? cfg->oom_mode : OOMPH_OOM_REPORT;
+	int64_t t = cfg->oom_threshold;
+	if (t <= 0) {
+		t = G.lim.limit_bytes / 100 * OOMPH_OOM_THRESHOLD_PCT;
+		if (t < OOMPH_OOM_THRESHOLD_MIN)
+			t = OOMPH_OOM_THRESHOLD_MIN;
+	}
+	G.oom_threshold = t;
+	h->oom_threshold = h->oom_mode == OOMPH_OOM_OFF ? 0 : t;
+	oom_rearm(0);
+}
+
+void tracker_on_failure(const char *call, size_t size, int err)
+{
+	if (!tracker_active())
+		return;
+	int saved = errno;
+	struct oomph_state_header *h = G.h;
+	uint64_t n = atomic_fetch_add_explicit(&h->failures_total, 1, memory_order_relaxed) + 1;
+	struct oomph_state_failure *f = &h->failures[(n - 1) % OOMPH_FAILURES_CAP];
+	atomic_store_explicit(&f->seq, 0, memory_order_relaxed);
+	int deferred = 0;
+	uint32_t node = capture_node(&deferred);
+	f->size = size;
+	f->time_ns = since_start();
+	f->node = node;
+	f->err = err;
+	size_t pos = 0;
+	put_str(f->call, sizeof(f->call), &pos, call);
+	atomic_store_explicit(&f->seq, n, memory_order_release);
+	if (deferred) {
+		spin_lock(&G.sample_lock);
+		defer_locked((uintptr_t)n, node, DEFER_FAILURE, deferred);
+		spin_unlock(&G.sample_lock);
+	}
+	/* The picture at the first failure, refreshed at most once a second
+	 * (a program that catches MemoryError in a loop must not pay a copy of
+	 * live[] per attempt). */
+	uint64_t seq = atomic_load_explicit(&h->moment_seq, memory_order_acquire);
+	if (!seq || h->moment_reason != OOMPH_MOMENT_FAILED_ALLOC ||
+	    f->time_ns > h->moment_time_ns + 1000000000ull)
+		take_moment(OOMPH_MOMENT_FAILED_ALLOC, -1);
+	errno = saved;
+}
+
+/* SIGSEGV/SIGBUS: note the fault in the state, then let the death happen
+ * as it would have: the displaced handler runs, or the default action. */
+static struct sigaction fault_old[2];
+static const int fault_signals[2] = {SIGSEGV, SIGBUS};
+
+static void fault_handler(int sig, siginfo_t *si, void *uc)
+{
+	int k = sig == SIGBUS;
+	struct oomph_state_header *h = G.h;
+	uint32_t none = 0;
+	if (h && tracker_active() &&
+	    atomic_compare_exchange_strong(&h->fault_signal, &none, (uint32_t)sig)) {
+		h->fault_code = si ? si->si_code : 0;
+		h->fault_addr = si ? (uint64_t)(uintptr_t)si->si_addr : 0;
+		h->fault_time_ns = since_start();
+		h->fault_node = T.last_node;
+	}
+	const struct sigaction *old = &fault_old[k];
+	if ((old->sa_flags & SA_SIGINFO) && old->sa_sigaction) {
+		sigaction(sig, old, NULL);
+		old->sa_sigaction(sig, si, uc);
+		return;
+	}
+	if (old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN) {
+		sigaction(sig, old, NULL);
+		old->sa_handler(sig);
+		return;
+	}
+	signal(sig, SIG_DFL);
+	/* A real fault re-executes the instruction and dies of the default
+	 * action; a sent signal must be raised again (it is blocked until we
+	 * return). */
+	if (!si || si->si_code <= 0)
+		raise(sig);
+}
+
+static void fault_install(void)
+{
+	/* An alternate stack for this (the main) thread, so that a stack
+	 * overflow's SIGSEGV still reaches the handler. */
+	stack_t cur;
+	if (sigaltstack(NULL, &cur) == 0 && (cur.ss_flags & SS_DISABLE)) {
+		size_t sz = 64 * 1024;
+		void *mem = raw_alloc(sz);
+		if (mem) {
+			stack_t ss = {.ss_sp = mem, .ss_size = sz, .ss_flags = 0};
+			sigaltstack(&ss, NULL);
+		}
+	}
+	for (int k = 0; k < 2; k++) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = fault_handler;
+		sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+		sigemptyset(&sa.sa_mask);
+		sigaction(fault_signals[k], &sa, &fault_old[k]);
+	}
+}
+
 /* Create <dir>/<pid>.oomph, or <pid>.<g>.oomph if this pid already has one
  * (an exec'd image).  Returns the fd or -errno. */
 static int create_state_file(uint32_t *generation)
@@ -751,6 +971,8 @@ static void layout(struct oomph_state_header *h)
 	off = align_up(off + h->nodes_cap * sizeof(struct oomph_state_bytes));
 	h->journal_off = off;
 	off = align_up(off + h->nodes_cap * sizeof(struct oomph_state_journal));
+	h->moment_off = off;
+	off = align_up(off + h->nodes_cap * sizeof(struct oomph_state_bytes));
 	h->file_size = off;
 }
 
@@ -782,6 +1004,7 @@ static void map_tables(void)
 	G.live = (struct oomph_state_bytes *)(void *)(G.base + h->live_off);
 	G.peak = (struct oomph_state_bytes *)(void *)(G.base + h->peak_off);
 	G.journal = (struct oomph_state_journal *)(void *)(G.base + h->journal_off);
+	G.moment = (struct oomph_state_bytes *)(void *)(G.base + h->moment_off);
 }
 
 int tracker_init(const struct tracker_config *cfg)
@@ -800,6 +1023,7 @@ int tracker_init(const struct tracker_config *cfg)
 	struct oomph_state_header tmp;
 	memset(&tmp, 0, sizeof(tmp));
 	layout(&tmp);
+	limits_detect(cfg->limits_root ? cfg->limits_root : "", NULL, NULL, &G.lim);
 	uint32_t generation;
 	int fd = create_state_file(&generation);
 	if (fd < 0)
@@ -837,6 +1061,7 @@ int tracker_init(const struct tracker_config *cfg)
 	}
 	set_identity(h, generation);
 	read_cmdline(h);
+	oom_setup(h, cfg);
 	/* the empty string lives at offset 0 */
 	atomic_store_explicit(&h->strings_used, 8, memory_order_relaxed);
 	/* node 0: the root */
@@ -861,6 +1086,7 @@ int tracker_init(const struct tracker_config *cfg)
 	uint32_t s2 = intern_string(&G.in, omitted, sizeof(omitted) - 1);
 	G.truncated_frame = intern_frame(&G.in, s2, 0, 0, OOMPH_FRAME_TRUNCATED);
 
+	fault_install();
 	atomic_store_explicit(&h->ready, 1, memory_order_release);
 	pthread_atfork(tracker_atfork_prepare, tracker_atfork_parent, tracker_atfork_child);
 	__atomic_store_n(&tracker_on, 1, __ATOMIC_RELEASE);
@@ -951,6 +1177,15 @@ void tracker_atfork_child(void)
 	atomic_store_explicit(&h->end_state, OOMPH_END_RUNNING, memory_order_relaxed);
 	h->end_time_ns = 0;
 	h->max_rss_kib = 0;
+	/* the parent's moment, failures and fault are the parent's */
+	atomic_store_explicit(&h->moment_seq, 0, memory_order_relaxed);
+	atomic_store_explicit(&h->stopped, 0, memory_order_relaxed);
+	atomic_store_explicit(&h->failures_total, 0, memory_order_relaxed);
+	for (uint32_t i = 0; i < OOMPH_FAILURES_CAP; i++)
+		atomic_store_explicit(&h->failures[i].seq, 0, memory_order_relaxed);
+	atomic_store_explicit(&h->fault_signal, 0, memory_order_relaxed);
+	atomic_store_explicit(&G.oom_busy, 0, memory_order_relaxed);
+	oom_rearm(cur);
 }
 
 /* ------------------------------------------------------------------ end --- */

@@ -66,6 +66,9 @@ struct tracker_config {
 	const struct stack_source *source; /* NULL: no Python stacks */
 	const char *python_version;        /* may be NULL */
 	uint32_t state_flags;     /* OOMPH_STATE_F_* */
+	uint32_t oom_mode;        /* OOMPH_OOM_* */
+	int64_t oom_threshold;    /* headroom bytes; 0 = the default */
+	const char *limits_root;  /* "" (the machine), or a test fixture */
 };
 
 /* 0, or a negative errno (state file could not be made: tracking stays off). */
@@ -91,6 +94,11 @@ struct tracker_realloc_ticket {
 void tracker_realloc_begin(void *oldp, struct tracker_realloc_ticket *t);
 void tracker_realloc_end(void *oldp, size_t oldsize, void *newp, size_t newsize,
 			 const struct tracker_realloc_ticket *t);
+
+/* An allocation that failed (the real call returned NULL / MAP_FAILED):
+ * recorded with the Python stack, and the moment photographed.  Keeps
+ * errno.  `call` is a string literal ("malloc", "mmap", ...). */
+void tracker_on_failure(const char *call, size_t size, int err);
 
 void tracker_on_mmap(void *addr, size_t len);
 void tracker_on_munmap(void *addr, size_t len);

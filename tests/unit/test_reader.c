@@ -42,7 +42,7 @@ static void make_good_file(void)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
-		struct tracker_config cfg = {dir, 1, &src, "3.12.1", 0};
+		struct tracker_config cfg = {.state_dir = dir, .sample_rate = 1, .source = &src, .python_version = "3.12.1"};
 		if (tracker_init(&cfg))
 			_exit(1);
 		for (uintptr_t i = 1; i <= 100; i++)

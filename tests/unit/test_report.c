@@ -141,7 +141,7 @@ static pid_t make_states(const char *state_dir, pid_t *child)
 	pid_t a = fork();
 	if (a == 0) {
 		close(pfd[0]);
-		struct tracker_config cfg = {state_dir, 1, &src, "3.12.1", 0};
+		struct tracker_config cfg = {.state_dir = state_dir, .sample_rate = 1, .source = &src, .python_version = "3.12.1"};
 		if (tracker_init(&cfg))
 			_exit(1);
 		for (uintptr_t i = 1; i <= 3; i++)

@@ -66,7 +66,7 @@ static char dir[256];
 
 static void start(uint64_t rate)
 {
-	struct tracker_config cfg = {dir, rate, &fake_source, "3.99.0", 0};
+	struct tracker_config cfg = {.state_dir = dir, .sample_rate = rate, .source = &fake_source, .python_version = "3.99.0"};
 	if (tracker_init(&cfg) != 0) {
 		fprintf(stderr, "tracker_init failed\n");
 		_exit(99);

@@ -1,0 +1,196 @@
+/* supervisor/verdict.c — the verdict and its evidence (verdict.h). */
+#include "supervisor/verdict.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report/text.h"
+
+void verdict_node_label(const struct profile *p, uint32_t node, char *out, size_t cap)
+{
+	out[0] = 0;
+	if (!p || node == 0 || node >= p->nnodes)
+		return;
+	const struct profile_frame *f = &p->frames[p->nodes[node].frame];
+	if (f->flags == PROFILE_FRAME_PYTHON)
+		snprintf(out, cap, "%s:%u (%s)", f->file, f->line, f->func);
+	else
+		snprintf(out, cap, "%s", f->file);
+}
+
+static const struct profile_failure *last_failure(const struct profile *p)
+{
+	return p && p->nfailures ? &p->failures[p->nfailures - 1] : NULL;
+}
+
+/* "a failed malloc of 9.1 TiB at memerr.py:4 (grow), ENOMEM, 0.2 s in" */
+static void describe_failure(const struct profile *p, const struct profile_failure *f,
+			     char *out, size_t cap)
+{
+	char size[32], where[1200];
+	text_bytes(size, sizeof size, (int64_t)(f->size > INT64_MAX ? INT64_MAX : f->size));
+	verdict_node_label(p, f->node, where, sizeof where);
+	snprintf(out, cap, "%s of %s (%" PRIu64 " bytes)%s%s failed with %s at %.2f s", f->call,
+		 size, f->size, where[0] ? " asked by " : "", where,
+		 f->err == ENOMEM ? "ENOMEM" : strerror(f->err), f->time_s);
+}
+
+static int add_failures(const struct verdict_input *in, struct runmeta *m)
+{
+	const struct profile *p = in->main;
+	const struct profile_failure *f = last_failure(p);
+	if (!f)
+		return 0;
+	char d[1600];
+	describe_failure(p, f, d, sizeof d);
+	if (p->failures_total == 1)
+		return runmeta_add_evidence(m, "1 allocation failed: %s", d);
+	return runmeta_add_evidence(m, "%" PRIu64 " allocations failed; the last: %s",
+				    p->failures_total, d);
+}
+
+static int add_limit(const struct verdict_input *in, struct runmeta *m)
+{
+	if (m->limit_bytes <= 0)
+		return 0;
+	char lim[32];
+	text_bytes(lim, sizeof lim, m->limit_bytes);
+	(void)in;
+	return runmeta_add_evidence(m, "memory limit in force: %s (%s)", lim, m->limit_source);
+}
+
+static void set(struct runmeta *m, const char *v)
+{
+	snprintf(m->verdict, sizeof m->verdict, "%s", v);
+}
+
+int verdict_decide(const struct verdict_input *in, struct runmeta *m)
+{
+	const struct profile *p = in->main;
+	int rc = 0;
+	char buf[1600];
+
+	if (in->stopped_near_oom || (p && p->stopped_near_oom)) {
+		set(m, "stopped-near-oom");
+		if (p && p->moment_self && !strcmp(p->moment_reason, "near-oom")) {
+			char head[32], thr[32], tracked[32];
+			text_bytes(head, sizeof head, p->moment_headroom);
+			text_bytes(thr, sizeof thr, p->oom_threshold);
+			text_bytes(tracked, sizeof tracked, p->moment_bytes);
+			rc |= runmeta_add_evidence(m,
+				"only %s left below the limit at %.2f s (threshold %s); oomph stopped the program (--on-oom stop) with %s tracked",
+				head, p->moment_time_s, thr, tracked);
+		} else {
+			rc |= runmeta_add_evidence(m, "oomph stopped the program near the memory limit (--on-oom stop)");
+		}
+		rc |= add_limit(in, m);
+		return rc ? -ENOMEM : 0;
+	}
+	if (in->stopped_for_stall) {
+		set(m, "stopped-near-oom");
+		rc |= runmeta_add_evidence(m,
+			"stalled on memory more than %.0f%% of the time for a sustained period; oomph stopped it (--max-stall)",
+			in->max_stall_pct);
+		rc |= add_limit(in, m);
+		return rc ? -ENOMEM : 0;
+	}
+
+	if (in->signal == SIGKILL) {
+		int hard = 0;
+		if (in->kmsg_line) {
+			hard = 1;
+			rc |= runmeta_add_evidence(m, "the kernel log names process %d: \"%s\"", in->pid,
+						   in->kmsg_line);
+		}
+		if (in->cgroup_oom_kills > 0 && in->cgroup_private) {
+			hard = 1;
+			rc |= runmeta_add_evidence(m,
+				"the oom_kill counter of oomph's own memory cgroup %s rose by %lld",
+				in->cgroup_dir ? in->cgroup_dir : "", in->cgroup_oom_kills);
+		} else if (in->cgroup_oom_kills > 0) {
+			rc |= runmeta_add_evidence(m,
+				"the oom_kill counter of the memory cgroup %s rose by %lld during the run (shared with other processes, so not proof on its own)",
+				in->cgroup_dir ? in->cgroup_dir : "", in->cgroup_oom_kills);
+		}
+		if (hard) {
+			set(m, "oom-killed");
+		} else {
+			set(m, "killed");
+			rc |= runmeta_add_evidence(m,
+				"SIGKILL with no sign of the kernel's OOM killer: %s%s",
+				in->kmsg_readable ? "the kernel log does not name the process"
+						  : "the kernel log could not be read",
+				in->cgroup_oom_kills == 0 ? ", and the memory cgroup's oom_kill counter did not move"
+							  : "");
+		}
+		if (p && p->moment_self && !strcmp(p->moment_reason, "near-oom")) {
+			char head[32];
+			text_bytes(head, sizeof head, p->moment_headroom);
+			rc |= runmeta_add_evidence(m, "it had come within %s of the limit at %.2f s",
+						   head, p->moment_time_s);
+		}
+		rc |= add_failures(in, m);
+		rc |= add_limit(in, m);
+		return rc ? -ENOMEM : 0;
+	}
+
+	if (in->signal == SIGSEGV || in->signal == SIGBUS) {
+		int faulted = p && p->fault_signal;
+		int near_null = faulted && p->fault_addr < VERDICT_NEAR_NULL;
+		if (faulted) {
+			char where[1200];
+			verdict_node_label(p, p->fault_node, where, sizeof where);
+			snprintf(buf, sizeof buf, "%s at address 0x%" PRIx64 " (%s)%s%s",
+				 p->fault_signal == SIGBUS ? "SIGBUS" : "SIGSEGV", p->fault_addr,
+				 near_null ? "near NULL" : "not near NULL",
+				 where[0] ? "; last Python line seen on that thread: " : "", where);
+			rc |= runmeta_add_evidence(m, "%s", buf);
+		}
+		if (near_null && p->failures_total > 0) {
+			set(m, "null-dereference");
+			rc |= add_failures(in, m);
+			rc |= runmeta_add_evidence(m,
+				"the crash followed a failed allocation: C code used the NULL it returned");
+		} else {
+			set(m, "signal");
+			if (p && p->failures_total == 0)
+				rc |= runmeta_add_evidence(m, "no allocation had failed: not a memory death");
+			else
+				rc |= add_failures(in, m);
+		}
+		return rc ? -ENOMEM : 0;
+	}
+	if (in->signal) {
+		set(m, "signal");
+		const char *name = text_signal_name(in->signal);
+		rc |= runmeta_add_evidence(m, "ended by signal %d%s%s%s", in->signal,
+					   name ? " (" : "", name ? name : "", name ? ")" : "");
+		rc |= add_failures(in, m);
+		return rc ? -ENOMEM : 0;
+	}
+
+	const struct profile_failure *f = last_failure(p);
+	if (f && in->exit_code != 0) {
+		set(m, "memory-error");
+		rc |= add_failures(in, m);
+		rc |= runmeta_add_evidence(m, "it then exited with code %d", in->exit_code);
+	} else {
+		set(m, "exited");
+		if (f) {
+			rc |= add_failures(in, m);
+			rc |= runmeta_add_evidence(m, "it survived (exit code %d)", in->exit_code);
+		}
+	}
+	if (p && p->moment_self && !strcmp(p->moment_reason, "near-oom")) {
+		char head[32];
+		text_bytes(head, sizeof head, p->moment_headroom);
+		rc |= runmeta_add_evidence(m, "it came within %s of the memory limit at %.2f s",
+					   head, p->moment_time_s);
+	}
+	if (f || (p && p->moment_self))
+		rc |= add_limit(in, m);
+	return rc ? -ENOMEM : 0;
+}

@@ -1,0 +1,148 @@
+/* supervisor/watch.c — the live view of a run (watch.h). */
+#include "supervisor/watch.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/errmsg.h"
+#include "state/format.h"
+
+#define HEADER_MAP ((sizeof(struct oomph_state_header) + 4095) & ~(size_t)4095)
+#define RESCAN_S 0.5
+
+int watch_start(struct watch *w, const struct watch_config *cfg, char *err, size_t errlen)
+{
+	memset(w, 0, sizeof *w);
+	w->cfg = *cfg;
+	snprintf(w->state_dir, sizeof w->state_dir, "%s/state", cfg->run_dir);
+	w->last_scan = -1;
+	w->last_t = -1;
+	return timeline_writer_open(&w->tl, cfg->run_dir, err, errlen);
+}
+
+static const struct oomph_state_header *hdr(const struct watch_file *f)
+{
+	return (const struct oomph_state_header *)f->map;
+}
+
+/* Map the header of every state file not mapped yet. */
+static void scan(struct watch *w)
+{
+	DIR *d = opendir(w->state_dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL && w->nfiles < WATCH_MAX_FILES) {
+		size_t n = strlen(e->d_name);
+		if (n < 7 || n >= sizeof w->files[0].name ||
+		    strcmp(e->d_name + n - strlen(OOMPH_STATE_SUFFIX), OOMPH_STATE_SUFFIX))
+			continue;
+		int known = 0;
+		for (int i = 0; i < w->nfiles && !known; i++)
+			known = !strcmp(w->files[i].name, e->d_name);
+		if (known)
+			continue;
+		int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		struct stat st;
+		void *m = MAP_FAILED;
+		if (fstat(fd, &st) == 0 && (size_t)st.st_size >= HEADER_MAP)
+			m = mmap(NULL, HEADER_MAP, PROT_READ, MAP_SHARED, fd, 0);
+		close(fd);
+		if (m == MAP_FAILED)
+			continue; /* not sized yet: next scan */
+		struct watch_file *f = &w->files[w->nfiles++];
+		memcpy(f->name, e->d_name, n + 1);
+		f->map = m;
+		f->len = HEADER_MAP;
+	}
+	closedir(d);
+}
+
+static int read_small(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, cap - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	return 0;
+}
+
+static int64_t rss_of(pid_t pid)
+{
+	char path[64], buf[256];
+	snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
+	if (read_small(path, buf, sizeof buf))
+		return 0;
+	long long size, res;
+	if (sscanf(buf, "%lld %lld", &size, &res) != 2)
+		return 0;
+	return (int64_t)res * sysconf(_SC_PAGESIZE);
+}
+
+int watch_tick(struct watch *w, pid_t main_pid, double t, int stopped)
+{
+	(void)main_pid;
+	if (w->last_scan < 0 || t - w->last_scan >= RESCAN_S || stopped) {
+		scan(w);
+		w->last_scan = t;
+	}
+	int64_t tracked = 0, rss = 0;
+	int kill_it = 0;
+	for (int i = 0; i < w->nfiles; i++) {
+		const struct oomph_state_header *h = hdr(&w->files[i]);
+		if (atomic_load_explicit(&h->ready, memory_order_acquire) != 1 ||
+		    atomic_load_explicit(&h->end_state, memory_order_relaxed) != OOMPH_END_RUNNING)
+			continue;
+		if (kill(h->pid, 0) != 0)
+			continue; /* gone without a word (SIGKILL) */
+		tracked += atomic_load_explicit(&h->cur_bytes, memory_order_relaxed);
+		rss += rss_of(h->pid);
+		if (atomic_load_explicit(&h->stopped, memory_order_acquire)) {
+			/* Stopped itself near OOM: end it (whole process: a stopped
+			 * process holds its memory). */
+			if (!w->stopped_near_oom && w->cfg.warn)
+				fprintf(w->cfg.warn,
+					"oomph: process %d came within its near-OOM threshold of the memory limit: stopping it (--on-oom stop)\n",
+					(int)h->pid);
+			w->stopped_near_oom = 1;
+			if (h->pid == main_pid)
+				kill_it = 1;
+			else
+				kill(h->pid, SIGKILL);
+		}
+	}
+	if (tracked > w->max_tracked)
+		w->max_tracked = tracked;
+	struct timeline_point pt = {
+		.t_s = t, .tracked_bytes = tracked, .rss_bytes = rss,
+		.psi_some = -1, .psi_full = -1, .majflt_per_s = 0,
+	};
+	timeline_writer_add(&w->tl, &pt);
+	w->last_t = t;
+	return kill_it ? 1 : 0;
+}
+
+void watch_end(struct watch *w, struct runmeta *m)
+{
+	timeline_writer_close(&w->tl);
+	for (int i = 0; i < w->nfiles; i++)
+		munmap(w->files[i].map, w->files[i].len);
+	w->nfiles = 0;
+	m->stopped_for_stall = w->stopped_for_stall;
+	m->majflt_max_per_s = w->majflt_max;
+}
