@@ -30,7 +30,7 @@ static void cat(char *dst, size_t cap, const char *a)
 static int64_t parse_i64(const char *s)
 {
 	int64_t v = 0;
-	while (*s == ' ')
+	while (*s == ' ' || *s == '\t')
 		s++;
 	if (*s < '0' || *s > '9')
 		return -1;

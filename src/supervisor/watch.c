@@ -97,7 +97,7 @@ static int64_t rss_of(pid_t pid)
 int watch_tick(struct watch *w, pid_t main_pid, double t, int stopped)
 {
 	(void)main_pid;
-	if (w->last_scan < 0 || t - w->last_scan >= RESCAN_S || stopped) {
+	if (w->nfiles == 0 || t - w->last_scan >= RESCAN_S || stopped) {
 		scan(w);
 		w->last_scan = t;
 	}

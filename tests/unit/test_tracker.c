@@ -64,9 +64,14 @@ static const struct stack_source fake_source = {fake_capture, fake_describe, NUL
 
 static char dir[256];
 
+static const char *limits_root; /* NULL: the machine's; else a fixture */
+static uint32_t oom_mode;
+
 static void start(uint64_t rate)
 {
-	struct tracker_config cfg = {.state_dir = dir, .sample_rate = rate, .source = &fake_source, .python_version = "3.99.0"};
+	struct tracker_config cfg = {.state_dir = dir, .sample_rate = rate, .source = &fake_source,
+				     .python_version = "3.99.0", .oom_mode = oom_mode,
+				     .limits_root = limits_root};
 	if (tracker_init(&cfg) != 0) {
 		fprintf(stderr, "tracker_init failed\n");
 		_exit(99);
@@ -463,6 +468,206 @@ static void test_sigkill_at_any_instant_leaves_a_readable_file(void)
 	}
 }
 
+/* ------------------------------------------------ failures and deaths --- */
+
+static void scenario_failures(void)
+{
+	start(1);
+	at(1, 10);
+	tracker_on_alloc(A(1), 5000);
+	for (int i = 0; i < 20; i++) {
+		at(2, 100 + i);
+		errno = 0;
+		tracker_on_failure(i % 2 ? "mmap" : "malloc", (size_t)1000000 + (size_t)i, ENOMEM);
+		if (errno != 0)
+			_exit(3); /* the caller's errno must be kept */
+	}
+	tracker_on_alloc(A(2), 7000); /* after the picture: not in it */
+}
+
+static void test_failed_allocations_are_recorded(void)
+{
+	struct profile p;
+	if (run_child(scenario_failures, &p) != 0) {
+		CHECK(0);
+		return;
+	}
+	CHECK_EQ_INT(p.failures_total, 20);
+	CHECK_EQ_INT(p.nfailures, OOMPH_FAILURES_CAP);
+	const struct profile_failure *last = &p.failures[p.nfailures - 1];
+	CHECK_EQ_INT(last->size, 1000019);
+	CHECK_STR_EQ(last->call, "mmap");
+	CHECK_EQ_INT(last->err, ENOMEM);
+	CHECK_EQ_INT(p.failures[0].size, 1000004); /* oldest kept: the 5th */
+	const struct profile_frame *f = &p.frames[p.nodes[last->node].frame];
+	CHECK_STR_EQ(f->func, "f2");
+	CHECK_EQ_INT(f->line, 119);
+	/* the picture at the first failure: what was live then */
+	CHECK(p.moment_self != NULL);
+	CHECK_STR_EQ(p.moment_reason, "failed-allocation");
+	CHECK_EQ_INT(p.moment_bytes, 5000);
+	if (p.moment_self)
+		CHECK_EQ_INT(bytes_at(&p, p.moment_self, 1, 10), 5000);
+	CHECK_EQ_INT(p.end_bytes, 12000);
+	profile_free(&p);
+}
+
+/* A cgroup v1 fixture: limit 300 MiB, usage written by the test. */
+static char fixture[300];
+
+static void put(const char *rel, const char *body)
+{
+	char path[600];
+	snprintf(path, sizeof path, "%s/%s", fixture, rel);
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		perror(path);
+		return;
+	}
+	fputs(body, f);
+	fclose(f);
+}
+
+static void make_fixture(void)
+{
+	snprintf(fixture, sizeof fixture, "%s/root", dir);
+	const char *dirs[] = {"", "/proc", "/proc/self", "/sys", "/sys/fs", "/sys/fs/cgroup",
+			      "/sys/fs/cgroup/memory", "/sys/fs/cgroup/memory/job"};
+	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+		char path[600];
+		snprintf(path, sizeof path, "%s%s", fixture, dirs[i]);
+		mkdir(path, 0755);
+	}
+	put("proc/self/cgroup", "4:memory:/job\n1:cpu:/\n");
+	put("proc/self/mountinfo",
+	    "30 25 0:26 / /sys/fs/cgroup/memory rw,nosuid - cgroup cgroup rw,memory\n");
+	put("proc/meminfo", "MemTotal:       24000000 kB\nMemAvailable:   20000000 kB\n");
+	put("sys/fs/cgroup/memory/job/memory.limit_in_bytes", "314572800\n");
+	put("sys/fs/cgroup/memory/job/memory.usage_in_bytes", "52428800\n");
+	put("sys/fs/cgroup/memory/job/memory.stat",
+	    "cache 0\nhierarchical_memory_limit 314572800\ntotal_inactive_file 0\n");
+}
+
+static void scenario_near_oom(void)
+{
+	start(1);
+	at(3, 30);
+	tracker_on_alloc(A(1), 8 << 20); /* usage 50 of 300 MiB: nothing */
+	put("sys/fs/cgroup/memory/job/memory.usage_in_bytes", "262144000\n"); /* 250 MiB */
+	at(4, 40);
+	for (int i = 0; i < 16; i++) /* 64 MiB more: the next check comes */
+		tracker_on_alloc(A(10 + i), 4 << 20);
+}
+
+static void test_near_oom_takes_the_picture(void)
+{
+	make_fixture();
+	limits_root = fixture;
+	struct profile p;
+	int rc = run_child(scenario_near_oom, &p);
+	limits_root = NULL;
+	if (rc != 0) {
+		CHECK(0);
+		return;
+	}
+	CHECK_EQ_INT(p.limit_bytes, 314572800);
+	CHECK_STR_EQ(p.limit_kind, "cgroup-v1");
+	CHECK_EQ_INT(p.oom_threshold, 100 << 20); /* max(100 MiB, 2%) */
+	CHECK(p.moment_self != NULL);
+	CHECK_STR_EQ(p.moment_reason, "near-oom");
+	CHECK_EQ_INT(p.moment_headroom, 50 << 20);
+	CHECK(p.moment_bytes > (8 << 20) && p.moment_bytes <= (72 << 20));
+	if (p.moment_self) {
+		CHECK_EQ_INT(bytes_at(&p, p.moment_self, 3, 30), 8 << 20);
+		CHECK_EQ_INT(bytes_at(&p, p.moment_self, 4, 40), p.moment_bytes - (8 << 20));
+	}
+	CHECK_EQ_INT(p.stopped_near_oom, 0);
+	profile_free(&p);
+}
+
+static void test_on_oom_stop_stops_the_process(void)
+{
+	make_fixture();
+	limits_root = fixture;
+	oom_mode = OOMPH_OOM_STOP;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		scenario_near_oom();
+		_exit(0);
+	}
+	limits_root = NULL;
+	oom_mode = OOMPH_OOM_REPORT;
+	int st;
+	waitpid(pid, &st, WUNTRACED);
+	CHECK(WIFSTOPPED(st));
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	char path[512], err[512];
+	snprintf(path, sizeof(path), "%s/%d.oomph", dir, (int)pid);
+	struct profile p;
+	CHECK_EQ_INT(profile_load(path, &p, err, sizeof(err)), 0);
+	CHECK_EQ_INT(p.stopped_near_oom, 1);
+	CHECK_STR_EQ(p.moment_reason, "near-oom");
+	profile_free(&p);
+	unlink(path);
+}
+
+static void chained(int sig)
+{
+	_exit(40 + sig % 10);
+}
+
+/* A fault is recorded, then the death goes on as it would have: the
+ * displaced handler runs (chained), or the default action kills. */
+static void test_fault_is_recorded_and_chained(void)
+{
+	for (int with_handler = 0; with_handler < 2; with_handler++) {
+		fflush(NULL);
+		pid_t pid = fork();
+		if (pid == 0) {
+			signal(SIGSEGV, with_handler ? chained : SIG_DFL); /* not ASan's */
+			start(1);
+			at(5, 50);
+			tracker_on_alloc(A(1), 100);
+			*(volatile int *)(uintptr_t)24 = 1; /* near NULL */
+			_exit(0);
+		}
+		int st;
+		waitpid(pid, &st, 0);
+		if (with_handler)
+			CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 41);
+		else
+			CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
+		char path[512], err[512];
+		snprintf(path, sizeof(path), "%s/%d.oomph", dir, (int)pid);
+		struct profile p;
+		CHECK_EQ_INT(profile_load(path, &p, err, sizeof(err)), 0);
+		CHECK_EQ_INT(p.fault_signal, SIGSEGV);
+		CHECK_EQ_INT(p.fault_addr, 24);
+		CHECK_EQ_INT(p.exited_cleanly, 0);
+		const struct profile_frame *f = &p.frames[p.nodes[p.fault_node].frame];
+		CHECK_STR_EQ(f->func, "f5");
+		profile_free(&p);
+		unlink(path);
+	}
+}
+
+static void rm_fixture(void)
+{
+	const char *files[] = {"proc/self/cgroup", "proc/self/mountinfo", "proc/meminfo",
+			       "sys/fs/cgroup/memory/job/memory.limit_in_bytes",
+			       "sys/fs/cgroup/memory/job/memory.usage_in_bytes",
+			       "sys/fs/cgroup/memory/job/memory.stat",
+			       "sys/fs/cgroup/memory/job", "sys/fs/cgroup/memory",
+			       "sys/fs/cgroup", "sys/fs", "sys", "proc/self", "proc", ""};
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		char path[600];
+		snprintf(path, sizeof path, "%s/%s", fixture, files[i]);
+		remove(path);
+	}
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/oomph-test-tracker-%d", (int)getpid());
@@ -478,6 +683,11 @@ int main(void)
 	test_threads_keep_totals_exact();
 	test_stack_trie_keeps_every_frame();
 	test_sigkill_at_any_instant_leaves_a_readable_file();
+	test_failed_allocations_are_recorded();
+	test_near_oom_takes_the_picture();
+	test_on_oom_stop_stops_the_process();
+	test_fault_is_recorded_and_chained();
+	rm_fixture();
 	rmdir(dir);
 	return check_summary();
 }
