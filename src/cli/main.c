@@ -21,6 +21,7 @@
 #include "state/format.h"
 #include "supervisor/args.h"
 #include "supervisor/pyprobe.h"
+#include "supervisor/statedir.h"
 #include "supervisor/supervise.h"
 #include "supervisor/verdict.h"
 #include "supervisor/watch.h"
@@ -274,6 +275,8 @@ static int cmd_run(const struct args *a)
 		return fail(OOMPH_EXIT_CANTCREAT, "%s", err);
 	char state_dir[PATH_MAX + 16];
 	snprintf(state_dir, sizeof state_dir, "%s/%s", run_dir, RUNMETA_STATE_DIR);
+	char why[512];
+	int on_tmpfs = statedir_use_tmpfs(run_dir, why, sizeof why);
 
 	/* The tracker's near-OOM settings travel in the environment. */
 	setenv(OOMPH_ENV_ON_OOM,
@@ -292,6 +295,8 @@ static int cmd_run(const struct args *a)
 	char **env = NULL;
 	if (argv == NULL || sup_child_env(library, state_dir, a->sample_rate, a->no_pymalloc, &env) != 0) {
 		free(argv);
+		if (on_tmpfs)
+			statedir_discard(run_dir);
 		if (created)
 			sup_remove_run_dir(run_dir);
 		return fail(OOMPH_EXIT_SOFTWARE, "out of memory");
@@ -338,6 +343,8 @@ static int cmd_run(const struct args *a)
 			watch_end(&ctx.watch, &(struct runmeta){0});
 		free(argv);
 		sup_free_env(env);
+		if (on_tmpfs)
+			statedir_discard(run_dir);
 		if (created)
 			sup_remove_run_dir(run_dir);
 		return fail(OOMPH_EXIT_SOFTWARE, "%s", err);
@@ -356,6 +363,8 @@ static int cmd_run(const struct args *a)
 	}
 	if (ctx.watching)
 		watch_end(&ctx.watch, &meta);
+	if (on_tmpfs && statedir_materialize(run_dir, err, sizeof err) != 0)
+		fail(0, "the state files stay on tmpfs (linked from %s): %s", state_dir, err);
 	decide(a, state_dir, &res, &ctx, &meta);
 	if (runmeta_save(run_dir, &meta, err, sizeof err) != 0)
 		fail(0, "cannot save the run's metadata: %s", err);

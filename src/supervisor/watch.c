@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/errmsg.h"
+#include "report/text.h"
 #include "state/format.h"
 
 #define HEADER_MAP ((sizeof(struct oomph_state_header) + 4095) & ~(size_t)4095)
@@ -112,6 +113,17 @@ int watch_tick(struct watch *w, pid_t main_pid, double t, int stopped)
 			continue; /* gone without a word (SIGKILL) */
 		tracked += atomic_load_explicit(&h->cur_bytes, memory_order_relaxed);
 		rss += rss_of(h->pid);
+		uint64_t mseq = atomic_load_explicit(&h->moment_seq, memory_order_acquire);
+		if (mseq && !(mseq & 1) && h->moment_reason == OOMPH_MOMENT_NEAR_OOM &&
+		    !w->files[i].warned_near_oom && w->cfg.warn) {
+			char head[32], lim[32];
+			text_bytes(head, sizeof head, h->moment_headroom);
+			text_bytes(lim, sizeof lim, h->limit_bytes);
+			fprintf(w->cfg.warn,
+				"oomph: warning: process %d is near out of memory: %s left below its limit of %s (%s)\n",
+				(int)h->pid, head, lim, h->limit_source);
+			w->files[i].warned_near_oom = 1;
+		}
 		if (atomic_load_explicit(&h->stopped, memory_order_acquire)) {
 			/* Stopped itself near OOM: end it (whole process: a stopped
 			 * process holds its memory). */

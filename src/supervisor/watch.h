@@ -11,6 +11,8 @@
  *     and decides whether the program must be stopped:
  *       - a tracker that stopped itself near OOM (--on-oom stop): SUP_KILL;
  *       - a stall beyond --max-stall sustained: SUP_KILL.
+ *     and warns once per process that comes near its limit (the tracker
+ *     photographed a near-OOM moment).
  *   - watch_end() puts what was seen into the run's metadata (thrashing,
  *     stall figures, who stopped the program) and unmaps everything.
  *   - Never used inside the profiled process; single-threaded.
@@ -39,6 +41,7 @@ struct watch_file {
 	char name[64];
 	void *map;
 	size_t len;
+	int warned_near_oom;
 };
 
 struct watch {
