@@ -66,6 +66,18 @@ static const char help_main[] =
 	"  --exact               record every allocation (same as --sample-rate 1)\n" \
 	"  --no-pymalloc         run with PYTHONMALLOC=malloc so every Python object is\n" \
 	"                        a malloc of its own (slower, finer small-object picture)\n" \
+	"  --limit SIZE          run the program under a memory limit of SIZE: a private\n" \
+	"                        memory cgroup (v2, or a v1 child; swap limited too), so\n" \
+	"                        the kernel's OOM killer acts as in production; without\n" \
+	"                        a cgroup, RLIMIT_DATA (the summary says which)\n" \
+	"  --on-oom MODE         near the limit (headroom below the threshold): 'report'\n" \
+	"                        (default) photographs what is live and lets it go on;\n" \
+	"                        'stop' photographs it, stops the program and reports\n" \
+	"  --oom-threshold SIZE  headroom that counts as near OOM (default: the larger of\n" \
+	"                        100 MiB and 2%% of the limit)\n" \
+	"  --no-oom-detection    no near-OOM checks (failed allocations still recorded)\n" \
+	"  --max-stall PERCENT   stop a program stalled on memory (PSI) more than PERCENT\n" \
+	"                        of the time for a sustained period (thrashing)\n" \
 	"  -q, --quiet           no summary on the terminal (the report is still written)\n" \
 	"  --open                open index.html with xdg-open when the run is over\n" \
 	"  --version             print oomph's version\n" \
@@ -85,7 +97,9 @@ static const char help_main[] =
 	"   73  cannot create or write the report directory\n" \
 	"  126  command cannot be executed    127  command not found\n" \
 	"\n" \
-	"Environment: OOMPH_LIBRARY overrides where liboomph.so is found.\n"
+	"Environment: OOMPH_LIBRARY overrides where liboomph.so is found;\n" \
+	"  OOMPH_TMPFS=DIR keeps state files on that tmpfs while the program runs\n" \
+	"  (default /dev/shm), OOMPH_TMPFS=off on disk in the report directory.\n"
 
 static const char help_report[] =
 	"Usage: oomph report DIR\n"

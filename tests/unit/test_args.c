@@ -272,8 +272,36 @@ static void test_every_message_is_one_line(void)
 	}
 }
 
+static void test_memory_limit_options(void)
+{
+	CHECK_EQ_INT(PARSE("run", "--limit", "300MiB", "--on-oom", "stop", "--oom-threshold=50M",
+			   "--max-stall", "40%", "s.py"), 0);
+	CHECK_EQ_INT(a.limit_bytes, 300ll << 20);
+	CHECK_EQ_INT(a.on_oom, ARGS_ON_OOM_STOP);
+	CHECK_EQ_INT(a.oom_threshold, 50ll << 20);
+	CHECK(a.max_stall_pct == 40.0);
+	CHECK_EQ_INT(PARSE("run", "--no-oom-detection", "s.py"), 0);
+	CHECK_EQ_INT(a.on_oom, ARGS_ON_OOM_OFF);
+	CHECK_EQ_INT(a.limit_bytes, 0);
+	CHECK_EQ_INT(PARSE("run", "s.py"), 0);
+	CHECK_EQ_INT(a.on_oom, ARGS_ON_OOM_REPORT);
+	CHECK_EQ_INT(PARSE("run", "--on-oom", "panic", "s.py"), -EINVAL);
+	CHECK_STR_CONTAINS(err, "bad --on-oom 'panic': say 'report' or 'stop'");
+	CHECK_EQ_INT(PARSE("run", "--limit", "1M", "s.py"), -EINVAL);
+	CHECK_STR_CONTAINS(err, "below 8 MiB");
+	CHECK_EQ_INT(PARSE("run", "--limit", "lots", "s.py"), -EINVAL);
+	CHECK_STR_CONTAINS(err, "bad --limit 'lots'");
+	CHECK_EQ_INT(PARSE("run", "--max-stall", "0", "s.py"), -EINVAL);
+	CHECK_EQ_INT(PARSE("run", "--max-stall", "101", "s.py"), -EINVAL);
+	CHECK_EQ_INT(PARSE("run", "--max-stall", "x", "s.py"), -EINVAL);
+	CHECK_STR_CONTAINS(err, "a percentage above 0 and at most 100");
+	CHECK_EQ_INT(PARSE("run", "--limit"), -EINVAL);
+	CHECK_STR_CONTAINS(err, "a size, e.g. 300MiB");
+}
+
 int main(void)
 {
+	test_memory_limit_options();
 	test_a_script_with_its_own_flags_is_left_alone();
 	test_options_before_the_script_are_oomphs();
 	test_values_can_be_attached();
