@@ -21,7 +21,7 @@ BASE    := -std=c11 -D_GNU_SOURCE -Isrc $(WARN) -g
 OPT     := -O2
 SAN     := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 
-TRACKER_SRC := $(wildcard src/tracker/*.c) src/common/limits.c
+TRACKER_SRC := $(wildcard src/tracker/*.c) src/common/limits.c src/common/readfile.c
 TRACKER_CORE_SRC := $(filter-out src/tracker/hooks.c src/common/%,$(TRACKER_SRC))
 LIB_SRC     := $(wildcard src/common/*.c src/profile/*.c src/report/*.c src/supervisor/*.c)
 CLI_SRC     := $(wildcard src/cli/*.c)

@@ -21,6 +21,8 @@
 #include "state/format.h"
 #include "supervisor/args.h"
 #include "supervisor/pyprobe.h"
+#include "supervisor/cgroup.h"
+#include "supervisor/kmsg.h"
 #include "supervisor/statedir.h"
 #include "supervisor/supervise.h"
 #include "supervisor/verdict.h"
@@ -175,11 +177,22 @@ struct run_ctx {
 	struct watch watch;
 	int watching;
 	int rlimit_fallback;    /* --limit without a cgroup: RLIMIT_DATA */
+	struct ocgroup cg;      /* --limit: the private cgroup */
+	int have_cg;
+	char cg_why[600];       /* why there is none */
+	uint64_t oom_kills0;    /* its oom_kill counter at the start */
+	long long oom_kills_rise; /* ... and how much it rose; -1 unknown */
+	int kmsg_fd;            /* the kernel log, or -errno */
 };
 
 static int run_in_child(void *vctx)
 {
 	struct run_ctx *c = vctx;
+	if (c->have_cg) {
+		int rc = cgroup_attach_self(&c->cg);
+		if (rc)
+			return rc;
+	}
 	if (c->rlimit_fallback) {
 		struct rlimit rl = {(rlim_t)c->a->limit_bytes, (rlim_t)c->a->limit_bytes};
 		if (setrlimit(RLIMIT_DATA, &rl) != 0)
@@ -230,6 +243,17 @@ static void decide(const struct args *a, const char *state_dir, const struct sup
 	}
 	if (ctx->rlimit_fallback)
 		snprintf(meta->limit_mode, sizeof meta->limit_mode, "rlimit-data");
+	else if (ctx->have_cg)
+		snprintf(meta->limit_mode, sizeof meta->limit_mode, "%s", ctx->cg.mode);
+	long long kills_rise = ctx->oom_kills_rise;
+	char kline[512] = "";
+	pid_t who = 0;
+	int kfound = 0;
+	if (ctx->kmsg_fd >= 0 && res->signal == SIGKILL) {
+		pid_t pids[1] = {res->pid};
+		/* the kernel writes the record as it kills: it is there now */
+		kfound = kmsg_find_oom_kill(ctx->kmsg_fd, pids, 1, &who, kline, sizeof kline) == 1;
+	}
 	snprintf(meta->on_oom, sizeof meta->on_oom, "%s",
 		 a->on_oom == ARGS_ON_OOM_STOP ? "stop" : a->on_oom == ARGS_ON_OOM_OFF ? "off" : "report");
 	struct verdict_input in = {
@@ -239,7 +263,11 @@ static void decide(const struct args *a, const char *state_dir, const struct sup
 		.stopped_near_oom = ctx->watching && ctx->watch.stopped_near_oom,
 		.stopped_for_stall = ctx->watching && ctx->watch.stopped_for_stall,
 		.max_stall_pct = a->max_stall_pct,
-		.cgroup_oom_kills = -1,
+		.cgroup_oom_kills = kills_rise,
+		.cgroup_private = ctx->have_cg,
+		.cgroup_dir = ctx->have_cg ? ctx->cg.mem_dir : NULL,
+		.kmsg_readable = ctx->kmsg_fd >= 0,
+		.kmsg_line = kfound ? kline : NULL,
 		.pid = (int)res->pid,
 	};
 	meta->verdict[0] = 0;
@@ -247,7 +275,18 @@ static void decide(const struct args *a, const char *state_dir, const struct sup
 		fail(0, "out of memory while writing the verdict's evidence");
 	if (ctx->rlimit_fallback)
 		runmeta_add_evidence(meta,
-			"--limit ran the program under RLIMIT_DATA (no memory cgroup could be made): the kernel's OOM killer does not act on it, allocations fail instead");
+			"--limit ran the program under RLIMIT_DATA because %s: the kernel's OOM killer does not act on it, allocations fail instead",
+			ctx->cg_why);
+	else if (ctx->have_cg)
+		runmeta_add_evidence(meta, "--limit ran the program in its own memory cgroup (%s, %s)%s",
+				     ctx->cg.mode, ctx->cg.mem_dir,
+				     ctx->cg.swap_limited ? ", swap included in the limit" : "");
+	if (meta->thrashing)
+		runmeta_add_evidence(meta,
+			"it thrashed for %.1f s on end: stalled on memory up to %.0f%% of the time (%.1f s stalled in all, PSI), up to %.0f pages/s of its working set read back from disk, up to %.0f major faults/s",
+			meta->thrash_seconds, meta->stall_max_pct, meta->stall_total_s,
+			meta->refault_max_per_s > 0 ? meta->refault_max_per_s : 0.0,
+			meta->majflt_max_per_s);
 	if (have)
 		profile_free(&main_p);
 }
@@ -338,11 +377,24 @@ static int cmd_run(const struct args *a)
 	struct run_ctx ctx;
 	memset(&ctx, 0, sizeof ctx);
 	ctx.a = a;
-	if (a->limit_bytes > 0)
-		ctx.rlimit_fallback = 1;
+	ctx.kmsg_fd = kmsg_open();
+	char psi_path[PATH_MAX + 32] = "", stat_path[PATH_MAX + 32] = "";
+	if (a->limit_bytes > 0) {
+		if (cgroup_create(&ctx.cg, a->limit_bytes, ctx.cg_why, sizeof ctx.cg_why) == 0) {
+			ctx.have_cg = 1;
+			cgroup_oom_kills(&ctx.cg, &ctx.oom_kills0);
+			cgroup_pressure_path(&ctx.cg, psi_path, sizeof psi_path);
+			snprintf(stat_path, sizeof stat_path, "%s/memory.stat", ctx.cg.mem_dir);
+		} else {
+			ctx.rlimit_fallback = 1;
+			if (!a->quiet)
+				fail(0, "warning: %s; limiting the program with RLIMIT_DATA instead", ctx.cg_why);
+		}
+	}
 	struct watch_config wc = {
 		.run_dir = run_dir,
-		.psi_path = NULL,
+		.psi_path = psi_path[0] ? psi_path : NULL,
+		.stat_path = stat_path[0] ? stat_path : NULL,
 		.max_stall_pct = a->max_stall_pct,
 		.warn = stderr,
 	};
@@ -352,7 +404,18 @@ static int cmd_run(const struct args *a)
 		fail(0, "no timeline for this run: %s", err);
 	struct sup_hooks hooks = {.ctx = &ctx, .in_child = run_in_child, .tick = run_tick};
 	struct sup_result res;
-	if (sup_run_hooked(exec_file, argv, env, &hooks, &res, err, sizeof err) != 0) {
+	int run_rc = sup_run_hooked(exec_file, argv, env, &hooks, &res, err, sizeof err);
+	/* The cgroup goes now, whatever happens next; its counter first. */
+	ctx.oom_kills_rise = -1;
+	if (ctx.have_cg) {
+		uint64_t kills;
+		if (cgroup_oom_kills(&ctx.cg, &kills) == 0)
+			ctx.oom_kills_rise = (long long)(kills - ctx.oom_kills0);
+		cgroup_destroy(&ctx.cg);
+	}
+	if (run_rc != 0) {
+		if (ctx.kmsg_fd >= 0)
+			close(ctx.kmsg_fd);
 		if (ctx.watching)
 			watch_end(&ctx.watch, &(struct runmeta){0});
 		free(argv);
@@ -380,6 +443,8 @@ static int cmd_run(const struct args *a)
 	if (on_tmpfs && statedir_materialize(run_dir, err, sizeof err) != 0)
 		fail(0, "the state files stay on tmpfs (linked from %s): %s", state_dir, err);
 	decide(a, state_dir, &res, &ctx, &meta);
+	if (ctx.kmsg_fd >= 0)
+		close(ctx.kmsg_fd);
 	if (runmeta_save(run_dir, &meta, err, sizeof err) != 0)
 		fail(0, "cannot save the run's metadata: %s", err);
 	err[0] = '\0';

@@ -2,22 +2,11 @@
  * system) so the tracker can be integrated; replaced by the full module. */
 #include "common/limits.h"
 
+#include "common/readfile.h"
+
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
-
-static int read_file(const char *path, char *buf, size_t cap)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, cap - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = 0;
-	return (int)n;
-}
 
 static void cat(char *dst, size_t cap, const char *a)
 {
@@ -63,7 +52,7 @@ int limits_detect(const char *root, const struct rlimit *as, const struct rlimit
 	path[0] = 0;
 	cat(path, sizeof path, root);
 	cat(path, sizeof path, "/proc/meminfo");
-	if (read_file(path, buf, sizeof buf) > 0) {
+	if (read_text_file(path, buf, sizeof buf) > 0) {
 		int64_t t = key_value(buf, "MemTotal:");
 		out->system_total = t > 0 ? t * 1024 : 0;
 	}
@@ -77,7 +66,7 @@ int limits_detect(const char *root, const struct rlimit *as, const struct rlimit
 	path[0] = 0;
 	cat(path, sizeof path, root);
 	cat(path, sizeof path, "/proc/self/cgroup");
-	if (read_file(path, buf, sizeof buf) > 0) {
+	if (read_text_file(path, buf, sizeof buf) > 0) {
 		char *m = strstr(buf, ":memory:");
 		if (m) {
 			char *e = strchr(m, '\n');
@@ -92,7 +81,7 @@ int limits_detect(const char *root, const struct rlimit *as, const struct rlimit
 			cat(f, sizeof f, "/memory.limit_in_bytes");
 			char v[64];
 			int64_t lim;
-			if (read_file(f, v, sizeof v) > 0 && (lim = parse_i64(v)) > 0 &&
+			if (read_text_file(f, v, sizeof v) > 0 && (lim = parse_i64(v)) > 0 &&
 			    lim < (1ll << 62) && (!out->limit_bytes || lim < out->limit_bytes)) {
 				out->limit_bytes = lim;
 				out->kind = LIMIT_CGROUP_V1;
@@ -107,6 +96,47 @@ int limits_detect(const char *root, const struct rlimit *as, const struct rlimit
 				cat(out->stat_path, sizeof out->stat_path, "/memory.stat");
 			}
 			cat(out->cgroup_v1_memory_dir, sizeof out->cgroup_v1_memory_dir, dir);
+		}
+	}
+	/* the cgroup2 directory of this process (even without controllers:
+	 * its memory.pressure is the program's PSI) */
+	path[0] = 0;
+	cat(path, sizeof path, root);
+	cat(path, sizeof path, "/proc/self/mountinfo");
+	if (read_text_file(path, buf, sizeof buf) > 0) {
+		char *m = strstr(buf, " - cgroup2 ");
+		if (m) {
+			*m = 0;
+			char *ls = strrchr(buf, '\n');
+			ls = ls ? ls + 1 : buf;
+			/* fields: id parent maj:min root mountpoint ... */
+			char *f = ls;
+			for (int k = 0; k < 4 && f; k++) {
+				f = strchr(f, ' ');
+				f = f ? f + 1 : NULL;
+			}
+			char mnt[LIMITS_PATH_MAX] = "";
+			if (f) {
+				char *e = strchr(f, ' ');
+				if (e)
+					*e = 0;
+				cat(mnt, sizeof mnt, f);
+			}
+			path[0] = 0;
+			cat(path, sizeof path, root);
+			cat(path, sizeof path, "/proc/self/cgroup");
+			if (mnt[0] && read_text_file(path, buf, sizeof buf) > 0) {
+				char *z = strstr(buf, "0::");
+				if (z && (z == buf || z[-1] == '\n')) {
+					char *e = strchr(z, '\n');
+					if (e)
+						*e = 0;
+					cat(out->cgroup_v2_dir, sizeof out->cgroup_v2_dir, root);
+					cat(out->cgroup_v2_dir, sizeof out->cgroup_v2_dir, mnt);
+					if (strcmp(z + 3, "/"))
+						cat(out->cgroup_v2_dir, sizeof out->cgroup_v2_dir, z + 3);
+				}
+			}
 		}
 	}
 	struct rlimit r[2];
@@ -136,7 +166,7 @@ int limits_detect(const char *root, const struct rlimit *as, const struct rlimit
 int limits_usage(const struct limits *l, int64_t *usage_bytes)
 {
 	char buf[8192];
-	if (read_file(l->usage_path, buf, sizeof buf) <= 0)
+	if (read_text_file(l->usage_path, buf, sizeof buf) <= 0)
 		return -1;
 	int64_t u = -1;
 	switch (l->kind) {
@@ -155,7 +185,7 @@ int limits_usage(const struct limits *l, int64_t *usage_bytes)
 		break;
 	default:
 		u = parse_i64(buf);
-		if (u >= 0 && l->stat_path[0] && read_file(l->stat_path, buf, sizeof buf) > 0) {
+		if (u >= 0 && l->stat_path[0] && read_text_file(l->stat_path, buf, sizeof buf) > 0) {
 			int64_t in = key_value(buf, "total_inactive_file ");
 			if (in < 0)
 				in = key_value(buf, "inactive_file ");

@@ -82,6 +82,7 @@ int runmeta_save(const char *run_dir, const struct runmeta *m, char *err, size_t
 	fprintf(f, "stall_total_s %.17g\n", m->stall_total_s);
 	fprintf(f, "thrash_seconds %.17g\n", m->thrash_seconds);
 	fprintf(f, "majflt_max_per_s %.17g\n", m->majflt_max_per_s);
+	fprintf(f, "refault_max_per_s %.17g\n", m->refault_max_per_s);
 	fprintf(f, "stopped_for_stall %d\n", m->stopped_for_stall);
 	int bad = fflush(f) != 0 || ferror(f);
 	int e = errno;
@@ -330,6 +331,8 @@ int runmeta_load(const char *run_dir, struct runmeta *m, char *err, size_t errle
 			bad = parse_double(val, &m->thrash_seconds);
 		} else if (!strcmp(key, "majflt_max_per_s")) {
 			bad = parse_double(val, &m->majflt_max_per_s);
+		} else if (!strcmp(key, "refault_max_per_s")) {
+			bad = parse_double(val, &m->refault_max_per_s);
 		} else if (!strcmp(key, "child_pid")) {
 			bad = parse_ll(val, 0, INT32_MAX, &ll);
 			m->child_pid = (int)ll;

@@ -58,6 +58,7 @@ struct runmeta {
 	double stall_total_s;    /* seconds spent stalled on memory (PSI some) */
 	double thrash_seconds;   /* how long the sustained stall lasted */
 	double majflt_max_per_s; /* worst major-fault rate of the program */
+	double refault_max_per_s; /* worst working-set refault rate, pages/s */
 	int stopped_for_stall;   /* --max-stall stopped it */
 };
 

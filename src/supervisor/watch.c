@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/errmsg.h"
+#include "common/readfile.h"
 #include "report/text.h"
 #include "state/format.h"
 
@@ -27,6 +28,12 @@ int watch_start(struct watch *w, const struct watch_config *cfg, char *err, size
 	snprintf(w->state_dir, sizeof w->state_dir, "%s/state", cfg->run_dir);
 	w->last_scan = -1;
 	w->last_t = -1;
+	w->psi_own = cfg->psi_path && cfg->psi_path[0];
+	snprintf(w->psi_path, sizeof w->psi_path, "%s",
+		 w->psi_own ? cfg->psi_path : "/proc/pressure/memory");
+	struct psi probe;
+	w->psi_ok = psi_read(w->psi_path, &probe) == 0;
+	stall_init(&w->det, cfg->max_stall_pct);
 	return timeline_writer_open(&w->tl, cfg->run_dir, err, errlen);
 }
 
@@ -70,29 +77,62 @@ static void scan(struct watch *w)
 	closedir(d);
 }
 
-static int read_small(const char *path, char *buf, size_t cap)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, cap - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = 0;
-	return 0;
-}
-
 static int64_t rss_of(pid_t pid)
 {
 	char path[64], buf[256];
 	snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
-	if (read_small(path, buf, sizeof buf))
+	if (read_text_file(path, buf, sizeof buf) < 0)
 		return 0;
 	long long size, res;
 	if (sscanf(buf, "%lld %lld", &size, &res) != 2)
 		return 0;
 	return (int64_t)res * sysconf(_SC_PAGESIZE);
+}
+
+/* PSI and major faults; warns while thrashing; 1 if --max-stall says stop. */
+static int pressure(struct watch *w, pid_t main_pid, double t, struct timeline_point *pt)
+{
+	uint64_t majflt;
+	if (proc_majflt(main_pid, &majflt) == 0) {
+		if (w->last_t >= 0 && t > w->last_t && majflt >= w->last_majflt) {
+			pt->majflt_per_s = (double)(majflt - w->last_majflt) / (t - w->last_t);
+			if (pt->majflt_per_s > w->majflt_max)
+				w->majflt_max = pt->majflt_per_s;
+		}
+		w->last_majflt = majflt;
+	}
+	struct psi psi;
+	if (!w->psi_ok || psi_read(w->psi_path, &psi) != 0)
+		return 0;
+	uint64_t refaults = UINT64_MAX;
+	if (w->cfg.stat_path)
+		refaults_read(w->cfg.stat_path, &refaults);
+	stall_feed(&w->det, t, psi.some.total_us, refaults);
+	pt->psi_some = w->det.share_pct;
+	pt->psi_full = psi.full.avg10;
+	if (w->det.thrashing_now && !w->warned && w->cfg.warn) {
+		char rtext[96] = "";
+		if (w->det.refault_rate >= 0)
+			snprintf(rtext, sizeof rtext,
+				 "; %.0f pages/s of its working set read back from disk",
+				 w->det.refault_rate);
+		fprintf(w->cfg.warn,
+			"oomph: warning: the program is thrashing (for %.1f s now): stalled on memory %.0f%% of the time (PSI of %s)%s\n",
+			t - w->det.above_since, w->det.share_pct,
+			w->psi_own ? "its own cgroup" : "the whole machine", rtext);
+		w->warned = 1;
+	}
+	if (!w->det.thrashing_now)
+		w->warned = 0; /* warn again if it comes back */
+	if (w->det.over_limit && !w->stopped_for_stall) {
+		w->stopped_for_stall = 1;
+		if (w->cfg.warn)
+			fprintf(w->cfg.warn,
+				"oomph: stopping the program: stalled on memory more than %.0f%% of the time (--max-stall)\n",
+				w->cfg.max_stall_pct);
+		return 1;
+	}
+	return 0;
 }
 
 int watch_tick(struct watch *w, pid_t main_pid, double t, int stopped)
@@ -144,6 +184,8 @@ int watch_tick(struct watch *w, pid_t main_pid, double t, int stopped)
 		.t_s = t, .tracked_bytes = tracked, .rss_bytes = rss,
 		.psi_some = -1, .psi_full = -1, .majflt_per_s = 0,
 	};
+	if (pressure(w, main_pid, t, &pt))
+		kill_it = 1;
 	timeline_writer_add(&w->tl, &pt);
 	w->last_t = t;
 	return kill_it ? 1 : 0;
@@ -157,4 +199,9 @@ void watch_end(struct watch *w, struct runmeta *m)
 	w->nfiles = 0;
 	m->stopped_for_stall = w->stopped_for_stall;
 	m->majflt_max_per_s = w->majflt_max;
+	m->thrashing = w->det.thrashing;
+	m->stall_max_pct = w->det.max_share_pct;
+	m->stall_total_s = stall_total_s(&w->det);
+	m->thrash_seconds = w->det.thrash_seconds;
+	m->refault_max_per_s = w->det.max_refault_rate;
 }

@@ -26,6 +26,7 @@
 
 #include "profile/runmeta.h"
 #include "profile/timeline.h"
+#include "supervisor/pressure.h"
 
 #define WATCH_MAX_FILES 512
 
@@ -33,6 +34,8 @@ struct watch_config {
 	const char *run_dir;
 	const char *psi_path;   /* the program's memory.pressure, or NULL:
 				   /proc/pressure/memory */
+	const char *stat_path;  /* its cgroup's memory.stat (refaults), or
+				   NULL: none of its own */
 	double max_stall_pct;   /* --max-stall; 0 = never stop for a stall */
 	FILE *warn;             /* live warnings (stderr), or NULL */
 };
@@ -52,7 +55,10 @@ struct watch {
 	int nfiles;
 	double last_scan;
 	/* pressure */
+	char psi_path[4200];
+	int psi_own;            /* the program's own cgroup, not the machine */
 	int psi_ok;
+	struct stall_detector det;
 	uint64_t last_majflt;
 	double last_t;
 	double majflt_max;

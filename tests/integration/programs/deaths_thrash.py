@@ -1,7 +1,8 @@
 """A working set of file-backed pages larger than the memory it may use:
-a file of SIZE MiB is written, then read again and again through mmap.
-Under a smaller memory limit every pass has to read most of it back
-from disk (the page cache cannot hold it): the program thrashes."""
+a file of SIZE MiB is written, then its pages are read again and again,
+in a scattered order, through mmap (MADV_RANDOM: no readahead, like an
+index lookup).  Under a smaller memory limit the page cache cannot hold
+it, so most reads wait for the disk: the program thrashes."""
 import mmap
 import os
 import sys
@@ -20,10 +21,15 @@ print("file written", flush=True)
 total = 0
 with open(path, "rb") as f:
     m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)
+    m.madvise(mmap.MADV_RANDOM)
+    pages = len(m) // 4096
+    step = 7919  # a prime: visits every page, scattered
     end = time.monotonic() + seconds
+    page = 0
     while time.monotonic() < end:
-        for off in range(0, len(m), 4096):  # @touch
-            total += m[off]
+        for _ in range(4096):
+            page = (page + step) % pages
+            total += m[page * 4096]  # @touch
     m.close()
 os.unlink(path)
 print("done", total > 0, flush=True)

@@ -1,0 +1,50 @@
+/* supervisor/cgroup.h — a private memory cgroup for `oomph run --limit`.
+ *
+ * Contract
+ *   - cgroup_create() makes a memory cgroup of oomph's own, as a child of
+ *     the cgroup oomph runs in: cgroup v2 when the memory controller can be
+ *     delegated to a child there (memory.max = limit, memory.swap.max = 0),
+ *     else cgroup v1 (memory.limit_in_bytes = limit and, when the kernel
+ *     has it, memory.memsw.limit_in_bytes = limit: swap cannot stretch the
+ *     limit).  With v1, a child is also made in the cgroup2 hierarchy when
+ *     one is mounted (even without controllers it has memory.pressure), so
+ *     the program's own memory stall (PSI) can be read.  Directories are
+ *     named oomph-<pid>-<n>.  Returns 0, or -errno with a message when no
+ *     cgroup can be made (not root, read-only, no memory controller): the
+ *     caller then falls back to RLIMIT_DATA and says so.
+ *   - cgroup_attach_self() runs in the child between fork and exec: it
+ *     moves the calling process into every directory made.  Only
+ *     open/write/close (no allocation).
+ *   - cgroup_oom_kills() reads the kernel's count of OOM kills in the
+ *     memory cgroup (v2 memory.events, v1 memory.oom_control: "oom_kill").
+ *   - cgroup_destroy() removes every directory made, whatever happened:
+ *     processes still inside (ours: only what we started is there) are
+ *     killed first.  Idempotent.
+ *   - Never used inside the profiled process; never touches a cgroup it did
+ *     not create (beyond reading its own cgroup's files and, for v2,
+ *     enabling the memory controller for its children).
+ */
+#ifndef OOMPH_CGROUP_H
+#define OOMPH_CGROUP_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ocgroup {
+	char mode[16];               /* "cgroup-v2", "cgroup-v1", "" (none) */
+	char mem_dir[PATH_MAX];      /* the memory cgroup made */
+	char psi_dir[PATH_MAX];      /* v1: the cgroup2 child for PSI, or "" */
+	int64_t limit_bytes;
+	int swap_limited;            /* swap is covered by the limit too */
+	int destroyed;               /* the names stay, for the evidence */
+};
+
+int cgroup_create(struct ocgroup *cg, int64_t limit_bytes, char *err, size_t errlen);
+int cgroup_attach_self(const struct ocgroup *cg);
+int cgroup_oom_kills(const struct ocgroup *cg, uint64_t *n);
+/* The program's memory.pressure file, or "" when there is none. */
+void cgroup_pressure_path(const struct ocgroup *cg, char *out, size_t cap);
+void cgroup_destroy(struct ocgroup *cg);
+
+#endif
