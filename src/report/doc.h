@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 #include "profile/profile.h"
+#include "profile/runmeta.h"
+#include "profile/timeline.h"
 #include "report/view.h"
 
 struct doc_proc {
@@ -20,6 +22,17 @@ struct doc_proc {
 	struct view *view;
 	int parent;      /* pid of its parent if that one was profiled, else -1 */
 	char dir[64];    /* relative to the page's directory: "." or "processes/<pid>" */
+};
+
+/* The moment of death (or the moment oomph stopped it): what was live then,
+ * as a view of its own (docs/report-format.md says which picture). */
+struct doc_death {
+	struct view *view;
+	const char *reason;   /* "killed" (live at death), "failed-allocation",
+				 "near-oom" */
+	const char *title;    /* "Memory live when the OOM killer struck" ... */
+	int64_t bytes;
+	double time_s;
 };
 
 struct doc_error {
@@ -50,6 +63,11 @@ struct doc {
 	size_t nwarnings;
 
 	const char *up;       /* from this page's directory to RUN_DIR ("" or "../../") */
+
+	/* the run's memory story (main page only; NULL / 0 elsewhere) */
+	const struct runmeta *meta;      /* evidence, limit, pressure */
+	const struct doc_death *death;   /* NULL: no memory death */
+	const struct timeline *timeline; /* downsampled; NULL or n == 0: none */
 };
 
 #endif

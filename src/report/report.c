@@ -24,6 +24,8 @@
 #include "state/format.h"
 
 #define MAX_PATH 4096
+/* Points of the timeline kept for the report (chart and summary.json). */
+#define REPORT_TIMELINE_POINTS 500
 
 struct proc {
 	struct profile p;
@@ -44,6 +46,13 @@ struct run {
 	const char *warnings[4];
 	size_t nwarnings;
 	struct src_cache *src;
+	/* the main process at its moment of death (death_p shares the main
+	 * profile's tables: never profile_free'd) */
+	struct profile death_p;
+	struct view death_v;
+	struct doc_death death;
+	int has_death;
+	struct timeline tl;
 };
 
 static int fail(char *err, size_t errlen, int rc, const char *what, const char *path)
@@ -276,18 +285,92 @@ static int make_dir(const char *path, char *err, size_t errlen)
 	return fail(err, errlen, -errno, "cannot create", path);
 }
 
-/* The four files of one page, summary.json last: its presence means the
- * page is complete. */
+/* Which picture is the moment of death (docs/report-format.md): a process
+ * that died without its exit path (OOM killer, segfault) left live[] as it
+ * was when it died; for a MemoryError or a stop near OOM the tracker's own
+ * photograph of that moment is closer to the point (the exit path frees
+ * memory afterwards). */
+static int choose_death(struct run *r, const struct runmeta *meta, const char *cwd)
+{
+	if (!r->nprocs || !meta)
+		return 0;
+	const struct profile *mp = &r->procs[0].p;
+	const char *v = meta->verdict;
+	const int64_t *self = NULL;
+	int64_t bytes = 0;
+	double t = mp->duration_s;
+	const char *reason = "killed", *title = NULL;
+	int use_moment = mp->moment_self != NULL;
+	if (!strcmp(v, "oom-killed") || !strcmp(v, "null-dereference")) {
+		use_moment = use_moment && mp->exited_cleanly;
+		title = !strcmp(v, "oom-killed") ? "Memory live when the OOM killer struck"
+						 : "Memory live when it crashed";
+	} else if (!strcmp(v, "memory-error")) {
+		title = "Memory live when the allocation failed";
+	} else if (!strcmp(v, "stopped-near-oom")) {
+		title = "Memory live when oomph stopped it near the limit";
+	} else {
+		return 0;
+	}
+	if (use_moment) {
+		self = mp->moment_self;
+		bytes = mp->moment_bytes;
+		t = mp->moment_time_s;
+		reason = mp->moment_reason;
+	} else {
+		self = mp->live_self;
+		bytes = mp->end_bytes;
+	}
+	r->death_p = *mp;
+	r->death_p.peak_self = (int64_t *)self;
+	r->death_p.peak_bytes = bytes;
+	r->death_p.peak_time_s = t;
+	int rc = view_build(&r->death_v, &r->death_p, cwd, r->src);
+	if (rc)
+		return rc;
+	r->death = (struct doc_death){&r->death_v, reason, title, bytes, t};
+	r->has_death = 1;
+	return 0;
+}
+
+static void title_of(struct buf *title, const char *what, int64_t bytes, const struct doc *d)
+{
+	char s[32];
+	buf_puts(title, what);
+	text_bytes(s, sizeof(s), bytes);
+	buf_printf(title, ": %s \u2014 ", s);
+	text_shell_words(title, d->argc, d->argv);
+}
+
+/* The files of one page, summary.json last: its presence means the page
+ * is complete. */
 static int write_page(const char *dir, const struct doc *d, char *err, size_t errlen)
 {
 	struct buf b;
 	buf_init(&b);
 	char path[MAX_PATH];
 	int rc = 0;
-	for (int k = 0; k < 4 && !rc; k++) {
+	for (int k = -2; k < 4 && !rc; k++) {
 		buf_reset(&b);
 		const char *name;
+		if (k < 0 && !d->death)
+			continue;
 		switch (k) {
+		case -2:
+			name = "death.folded";
+			folded_write(&b, d->death->view);
+			break;
+		case -1: {
+			name = "death.svg";
+			struct buf title;
+			buf_init(&title);
+			title_of(&title, d->death->title, d->death->bytes, d);
+			flame_svg(&b, d->death->view, buf_str(&title));
+			if (title.oom)
+				b.oom = 1;
+			buf_free(&title);
+			break;
+		}
 		case 0:
 			name = "peak.folded";
 			if (d->main)
@@ -297,13 +380,10 @@ static int write_page(const char *dir, const struct doc *d, char *err, size_t er
 			name = "peak.svg";
 			struct buf title;
 			buf_init(&title);
-			buf_puts(&title, "Memory live at the peak");
-			if (d->main) {
-				char s[32];
-				text_bytes(s, sizeof(s), d->main->p->peak_bytes);
-				buf_printf(&title, ": %s \u2014 ", s);
-				text_shell_words(&title, d->argc, d->argv);
-			}
+			if (d->main)
+				title_of(&title, "Memory live at the peak", d->main->p->peak_bytes, d);
+			else
+				buf_puts(&title, "Memory live at the peak");
 			static struct view empty; /* no process: an empty graph */
 			flame_svg(&b, d->main ? d->main->view : &empty, buf_str(&title));
 			if (title.oom)
@@ -376,6 +456,9 @@ static void main_doc(struct doc *d, const struct run *r, const struct runmeta *m
 	d->warnings = r->warnings;
 	d->nwarnings = r->nwarnings;
 	d->up = "";
+	d->meta = meta;
+	d->death = r->has_death ? &r->death : NULL;
+	d->timeline = &r->tl;
 }
 
 static void proc_doc(struct doc *d, const struct doc_proc *self)
@@ -440,6 +523,21 @@ int report_render(const char *run_dir, const struct runmeta *meta, FILE *term, c
 		rc = load_all(run_dir, cwd, &r, err, errlen);
 	if (!rc && (rc = arrange(&r, meta)) != 0)
 		snprintf(err, errlen, "cannot render the report of %s: out of memory", run_dir);
+	if (!rc && (rc = choose_death(&r, meta, cwd)) != 0)
+		snprintf(err, errlen, "cannot render the report of %s: %s", run_dir, strerror(-rc));
+	if (!rc) {
+		struct timeline full;
+		char terr[512];
+		if (timeline_load(run_dir, &full, terr, sizeof terr) != 0) {
+			r.warnings[r.nwarnings++] = "the timeline (timeline.tsv) could not be read";
+		} else {
+			rc = timeline_downsample(&full, REPORT_TIMELINE_POINTS, &r.tl);
+			timeline_free(&full);
+			if (rc)
+				snprintf(err, errlen, "cannot render the report of %s: out of memory",
+					 run_dir);
+		}
+	}
 	if (!rc) {
 		if (!r.nprocs)
 			r.warnings[r.nwarnings++] =
@@ -458,6 +556,9 @@ int report_render(const char *run_dir, const struct runmeta *meta, FILE *term, c
 		view_free(&r.procs[i].v);
 		profile_free(&r.procs[i].p);
 	}
+	if (r.has_death)
+		view_free(&r.death_v);
+	timeline_free(&r.tl);
 	free(r.procs);
 	free(r.dps);
 	for (size_t i = 0; i < r.nerrors; i++) {

@@ -1,6 +1,7 @@
 /* report/summary.c — summary.json and the terminal summary (summary.h). */
 #include "report/summary.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "report/escape.h"
@@ -91,6 +92,139 @@ static void process(struct jw *w, const struct doc_proc *dp)
 	jw_obj_end(w);
 }
 
+static void str_or_null(struct jw *w, const char *s)
+{
+	if (s && s[0])
+		jw_str(w, s);
+	else
+		jw_null(w);
+}
+
+/* The run's memory story: evidence, limit, failures, fault, pressure, the
+ * moment of death, the timeline (docs/report-format.md). */
+static void memory_story(struct jw *w, const struct doc *d)
+{
+	const struct runmeta *m = d->meta;
+	const struct profile *mp = d->main ? d->main->p : NULL;
+	jw_key(w, "evidence");
+	jw_arr(w);
+	for (int i = 0; m && i < m->nevidence; i++)
+		jw_str(w, m->evidence[i]);
+	jw_arr_end(w);
+
+	int64_t limit = m && m->limit_bytes > 0 ? m->limit_bytes : mp ? mp->limit_bytes : 0;
+	jw_key(w, "limit_bytes");
+	if (limit > 0)
+		jw_int(w, limit);
+	else
+		jw_null(w);
+	jw_key(w, "limit_kind");
+	str_or_null(w, m && m->limit_kind[0] ? m->limit_kind : mp ? mp->limit_kind : NULL);
+	jw_key(w, "limit_source");
+	str_or_null(w, m && m->limit_source[0] ? m->limit_source : mp ? mp->limit_source : NULL);
+	jw_key(w, "limit_mode");
+	str_or_null(w, m ? m->limit_mode : NULL);
+	jw_key(w, "on_oom");
+	str_or_null(w, m ? m->on_oom : NULL);
+	jw_key(w, "oom_threshold_bytes");
+	if (mp && mp->oom_threshold > 0)
+		jw_int(w, mp->oom_threshold);
+	else
+		jw_null(w);
+
+	jw_key(w, "failed_allocations");
+	jw_obj(w);
+	jw_key(w, "total");
+	jw_int(w, mp ? (int64_t)mp->failures_total : 0);
+	jw_key(w, "recent");
+	jw_arr(w);
+	for (uint32_t i = 0; mp && i < mp->nfailures; i++) {
+		const struct profile_failure *f = &mp->failures[i];
+		jw_obj(w);
+		jw_key(w, "size");
+		jw_int(w, f->size > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)f->size);
+		jw_key(w, "call");
+		jw_str(w, f->call);
+		jw_key(w, "errno");
+		jw_int(w, f->err);
+		jw_key(w, "time_s");
+		jw_num(w, f->time_s, 3);
+		jw_key(w, "stack");
+		const struct view *v = d->main->view;
+		if (f->node && f->node < v->nnodes)
+			jw_str(w, view_node_label(v, f->node));
+		else
+			jw_null(w);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_obj_end(w);
+
+	jw_key(w, "fault");
+	if (mp && mp->fault_signal) {
+		jw_obj(w);
+		jw_key(w, "signal");
+		jw_int(w, mp->fault_signal);
+		jw_key(w, "name");
+		str_or_null(w, text_signal_name(mp->fault_signal));
+		jw_key(w, "address");
+		char a[32];
+		snprintf(a, sizeof a, "0x%llx", (unsigned long long)mp->fault_addr);
+		jw_str(w, a);
+		jw_key(w, "time_s");
+		jw_num(w, mp->fault_time_s, 3);
+		jw_obj_end(w);
+	} else {
+		jw_null(w);
+	}
+
+	jw_key(w, "thrashing");
+	jw_bool(w, m && m->thrashing);
+	jw_key(w, "stall");
+	jw_obj(w);
+	jw_key(w, "max_pct");
+	jw_num(w, m ? m->stall_max_pct : 0, 2);
+	jw_key(w, "stalled_s");
+	jw_num(w, m ? m->stall_total_s : 0, 3);
+	jw_key(w, "sustained_s");
+	jw_num(w, m ? m->thrash_seconds : 0, 3);
+	jw_key(w, "refault_max_per_s");
+	jw_num(w, m && m->refault_max_per_s > 0 ? m->refault_max_per_s : 0, 1);
+	jw_key(w, "majflt_max_per_s");
+	jw_num(w, m ? m->majflt_max_per_s : 0, 1);
+	jw_obj_end(w);
+
+	jw_key(w, "death");
+	if (d->death) {
+		jw_obj(w);
+		jw_key(w, "reason");
+		jw_str(w, d->death->reason);
+		jw_key(w, "bytes");
+		jw_int(w, d->death->bytes);
+		jw_key(w, "time_s");
+		jw_num(w, d->death->time_s, 3);
+		jw_key(w, "folded");
+		jw_str(w, "death.folded");
+		jw_key(w, "svg");
+		jw_str(w, "death.svg");
+		jw_obj_end(w);
+	} else {
+		jw_null(w);
+	}
+
+	jw_key(w, "timeline");
+	jw_arr(w);
+	for (size_t i = 0; d->timeline && i < d->timeline->n; i++) {
+		const struct timeline_point *pt = &d->timeline->p[i];
+		jw_arr(w);
+		jw_num(w, pt->t_s, 3);
+		jw_int(w, pt->tracked_bytes);
+		jw_int(w, pt->rss_bytes);
+		jw_arr_end(w);
+	}
+	jw_arr_end(w);
+}
+
 void summary_json(struct buf *b, const struct doc *d, int pretty, unsigned esc_flags)
 {
 	struct jw w;
@@ -118,6 +252,7 @@ void summary_json(struct buf *b, const struct doc *d, int pretty, unsigned esc_f
 	jw_str(&w, d->verdict ? d->verdict : "");
 	jw_key(&w, "verdict_text");
 	jw_str(&w, verdict);
+	memory_story(&w, d);
 	jw_key(&w, "duration_s");
 	jw_num(&w, d->duration_s, 3);
 	jw_key(&w, "peak_tracked_bytes");
@@ -215,6 +350,15 @@ void summary_terminal(FILE *f, const struct doc *d, const char *report_path)
 	buf_printf(&l, "%s%s after %.1f s", d->argc ? " " : "", verdict, d->duration_s);
 	term_line(f, &l);
 
+	for (int i = 0; d->meta && i < d->meta->nevidence; i++) {
+		buf_printf(&l, "  - %s", d->meta->evidence[i]);
+		term_line(f, &l);
+	}
+	if (d->death) {
+		text_bytes(a, sizeof(a), d->death->bytes);
+		buf_printf(&l, "%s: %s (death.folded, death.svg)", d->death->title, a);
+		term_line(f, &l);
+	}
 	for (size_t i = 0; i < d->nerrors; i++) {
 		buf_printf(&l, "cannot read %s: %s", d->errors[i].file, d->errors[i].message);
 		term_line(f, &l);

@@ -57,13 +57,15 @@ void text_verdict(char *out, size_t n, const char *verdict, int has_code, int ex
 	const char *v = verdict ? verdict : "";
 	/* The supervisor's verdict words that change the sentence; any other
 	 * word falls back on what the exit status says, never on a guess. */
-	if (strstr(v, "oom") && sig) {
-		const char *name = text_signal_name(sig);
-		if (name)
-			snprintf(out, n, "was killed by the kernel OOM killer (%s)", name);
-		else
-			snprintf(out, n, "was killed by the kernel OOM killer (%s)", sw);
-	} else if (!strcmp(v, "memory-error") || !strcmp(v, "memoryerror")) {
+	const char *name = text_signal_name(sig);
+	if (!strcmp(v, "stopped-near-oom")) {
+		snprintf(out, n, "was stopped by oomph near its memory limit");
+	} else if (!strcmp(v, "oom-killed")) {
+		snprintf(out, n, "was killed by the kernel's OOM killer (%s)", name ? name : "SIGKILL");
+	} else if (!strcmp(v, "null-dereference")) {
+		snprintf(out, n, "crashed with %s using the NULL that a failed allocation returned",
+			 name ? name : "SIGSEGV");
+	} else if (!strcmp(v, "memory-error")) {
 		if (sig)
 			snprintf(out, n, "ran out of memory (failed allocation) and died of %s", sw);
 		else if (has_code)
@@ -71,11 +73,6 @@ void text_verdict(char *out, size_t n, const char *verdict, int has_code, int ex
 				 exit_code);
 		else
 			snprintf(out, n, "ran out of memory (MemoryError)");
-	} else if (!strcmp(v, "stopped")) {
-		if (sig)
-			snprintf(out, n, "was stopped by oomph under memory pressure (%s)", sw);
-		else
-			snprintf(out, n, "was stopped by oomph under memory pressure");
 	} else if (sig) {
 		snprintf(out, n, "was killed by %s", sw);
 	} else if (has_code) {

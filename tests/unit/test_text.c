@@ -47,8 +47,12 @@ static void test_verdicts(void)
 	CHECK_STR_EQ(s, "was killed by signal 15 (SIGTERM)");
 	text_verdict(s, sizeof(s), "signal", 0, 0, 64);
 	CHECK_STR_EQ(s, "was killed by signal 64");
-	text_verdict(s, sizeof(s), "oom-killer", 0, 0, 9);
-	CHECK_STR_EQ(s, "was killed by the kernel OOM killer (SIGKILL)");
+	text_verdict(s, sizeof(s), "oom-killed", 0, 0, 9);
+	CHECK_STR_EQ(s, "was killed by the kernel's OOM killer (SIGKILL)");
+	text_verdict(s, sizeof(s), "stopped-near-oom", 0, 0, 9);
+	CHECK_STR_EQ(s, "was stopped by oomph near its memory limit");
+	text_verdict(s, sizeof(s), "null-dereference", 0, 0, 11);
+	CHECK_STR_EQ(s, "crashed with SIGSEGV using the NULL that a failed allocation returned");
 	text_verdict(s, sizeof(s), "memory-error", 1, 1, 0);
 	CHECK_STR_EQ(s, "ran out of memory (MemoryError) and exited with code 1");
 	text_verdict(s, sizeof(s), "", 0, 0, 0);

@@ -1,0 +1,195 @@
+"""Issue 3: every way a program dies of memory, provoked inside a limit the
+test sets itself (oomph's --limit: a private cgroup of a few hundred MiB,
+or an rlimit), and what oomph says about it: the verdict and the evidence
+in summary.json, the exit status passed through, and the lines in
+death.folded.
+
+The cgroup deaths (oom-killed, thrashing) need a memory cgroup oomph can
+create (root here); where none can be made they are skipped with the
+reason oomph gave, never failed."""
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import (DEBIAN, MiB, OOMPH, clean_env, fresh_dir, line_of, place_program,
+                      read_folded, require_oomph, run_oomph, by_innermost_python_line)
+
+
+def evidence(r):
+    return "\n".join(r.summary.get("evidence", []))
+
+
+def death_lines(r):
+    path = r.dir / "death.folded"
+    assert path.exists(), "no death.folded\n" + r.describe()
+    return by_innermost_python_line(read_folded(path), str(r.cwd))
+
+
+def share(lines, key):
+    total = sum(lines.values())
+    return lines.get(key, 0) / total if total else 0.0
+
+
+def cgroup_or_skip(r):
+    """Skip (with oomph's own words) when --limit could not make a cgroup."""
+    mode = r.summary.get("limit_mode", "")
+    if mode == "rlimit-data":
+        pytest.skip("no memory cgroup could be created here: " + evidence(r)[-300:])
+    assert mode in ("cgroup-v1", "cgroup-v2"), r.describe()
+
+
+# ------------------------------------------------------------ memory-error
+
+def test_memory_error_names_the_line_and_the_size(python):
+    r = run_oomph("deaths_memerror.py", python=python)
+    assert r.status == 1, r.describe()
+    assert r.summary["verdict"] == "memory-error", r.describe()
+    ev = evidence(r)
+    assert "10000000000001 bytes" in ev  # 10**13 and the NUL bytearray keeps
+    assert "deaths_memerror.py:%d (allocate)" % line_of("deaths_memerror.py", "huge") in ev
+    assert "ENOMEM" in ev
+    # the moment of death: what was live when the allocation failed
+    lines = death_lines(r)
+    kept = "deaths_memerror.py:%d" % line_of("deaths_memerror.py", "kept")
+    assert lines.get(kept, 0) >= 8 * MiB, lines
+    fa = r.summary["failed_allocations"]
+    assert fa["total"] >= 1
+    assert any(f["size"] == 10**13 + 1 for f in fa["recent"])
+
+
+def test_caught_memory_error_exits_normally_and_says_so(python):
+    r = run_oomph("deaths_caught.py", python=python)
+    assert r.status == 0, r.describe()
+    assert "survived" in r.text_out
+    assert r.summary["verdict"] == "exited"
+    ev = evidence(r)
+    assert "3 allocations failed" in ev, ev
+    assert "deaths_caught.py:%d (try_huge)" % line_of("deaths_caught.py", "huge") in ev
+    assert r.summary["failed_allocations"]["total"] == 3
+
+
+# ------------------------------------------------------------ null-dereference
+
+def test_unchecked_null_from_malloc_is_a_null_dereference(python):
+    r = run_oomph("deaths_nullderef.py", python=python)
+    assert r.status == 128 + signal.SIGSEGV, r.describe()
+    assert r.summary["verdict"] == "null-dereference", r.describe()
+    ev = evidence(r)
+    assert "SIGSEGV at address 0x40 (near NULL)" in ev, ev
+    assert "70368744177664 bytes" in ev  # the 64 TiB malloc that returned NULL
+    assert "deaths_nullderef.py:%d (fill)" % line_of("deaths_nullderef.py", "malloc") in ev
+    assert (r.dir / "death.folded").exists()
+
+
+# ------------------------------------------------------------ killed
+
+def test_kill_dash_nine_without_memory_trouble_is_killed_not_oom_killed():
+    require_oomph()
+    cwd = fresh_dir()
+    place_program("deaths_sleeper.py", cwd)
+    out = cwd / "report"
+    p = subprocess.Popen([str(OOMPH), "run", "--python", DEBIAN.path, "-o", str(out),
+                          "deaths_sleeper.py"], cwd=str(cwd), env=clean_env(None),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        line = p.stdout.readline().decode()
+        assert line.startswith("ready "), line
+        child = int(line.split()[1])
+        os.kill(child, signal.SIGKILL)  # the program oomph started for us
+        _, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 128 + signal.SIGKILL, err.decode()
+    with open(out / "summary.json") as f:
+        s = json.load(f)
+    assert s["verdict"] == "killed", s.get("evidence")
+    assert "no sign of the kernel's OOM killer" in "\n".join(s["evidence"])
+    # its memory at death is still there, from the shared state
+    lines = by_innermost_python_line(read_folded(out / "peak.folded"), str(cwd))
+    held = "deaths_sleeper.py:%d" % line_of("deaths_sleeper.py", "held")
+    assert lines.get(held, 0) >= 16 * MiB
+
+
+# ------------------------------------------------------------ oom-killed
+
+def test_unbounded_list_under_limit_is_oom_killed():
+    r = run_oomph("deaths_grow.py", extra=["--limit", "300MiB"], timeout=120)
+    cgroup_or_skip(r)
+    assert r.status == 128 + signal.SIGKILL, r.describe()
+    assert r.summary["verdict"] == "oom-killed", r.describe()
+    assert r.summary["limit_bytes"] == 300 * MiB
+    assert "cgroup" in r.summary["limit_source"]
+    ev = evidence(r)
+    assert "oom_kill counter" in ev or "kernel log names process" in ev, ev
+    lines = death_lines(r)
+    grow = "deaths_grow.py:%d" % line_of("deaths_grow.py", "grow")
+    assert share(lines, grow) > 0.8, lines
+    assert lines[grow] > 150 * MiB, lines
+
+
+def test_on_oom_stop_stops_it_before_the_kernel_acts():
+    r = run_oomph("deaths_grow.py", extra=["--limit", "300MiB", "--on-oom", "stop"],
+                  timeout=120)
+    assert r.summary["verdict"] == "stopped-near-oom", r.describe()
+    assert r.status == 128 + signal.SIGKILL
+    assert "stopping it (--on-oom stop)" in r.text_err
+    ev = evidence(r)
+    assert "left below the limit" in ev, ev
+    lines = death_lines(r)
+    grow = "deaths_grow.py:%d" % line_of("deaths_grow.py", "grow")
+    assert share(lines, grow) > 0.8, lines
+    # stopped with at least the threshold (100 MiB) still free
+    assert 100 * MiB < lines[grow] < 200 * MiB + 8 * MiB, lines
+
+
+# ------------------------------------------------------------ slow death
+
+def test_thrashing_is_warned_live_and_reported():
+    r = run_oomph("deaths_thrash.py", args=["400", "12"], extra=["--limit", "200MiB"],
+                  timeout=240)
+    cgroup_or_skip(r)
+    assert r.status == 0, r.describe()
+    assert r.summary["thrashing"] is True, r.describe()
+    assert "the program is thrashing" in r.text_err
+    stall = r.summary["stall"]
+    assert stall["sustained_s"] >= 2, stall
+    # what showed it: a stalled share of the time, or the working set read
+    # back from disk (on a VM whose disk is the host's cache, refaults are
+    # fast and PSI stays low)
+    assert stall["max_pct"] >= 20 or stall["refault_max_per_s"] >= 1000, stall
+    assert "it thrashed for" in evidence(r)
+
+
+def test_thrashing_warning_comes_while_it_happens():
+    """The live warning is printed within seconds, before the program ends."""
+    require_oomph()
+    cwd = fresh_dir()
+    place_program("deaths_thrash.py", cwd)
+    p = subprocess.Popen([str(OOMPH), "run", "--limit", "200MiB", "--python", DEBIAN.path,
+                          "-o", str(cwd / "report"), "deaths_thrash.py", "400", "30"],
+                         cwd=str(cwd), env=clean_env(None), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    try:
+        assert p.stdout.readline().decode().startswith("file written")
+        t0 = time.monotonic()
+        warned = None
+        for raw in p.stderr:
+            line = raw.decode()
+            if "no memory cgroup could be made" in line:
+                pytest.skip(line.strip())
+            if "the program is thrashing" in line:
+                warned = time.monotonic() - t0
+                break
+        assert warned is not None, "no live warning"
+        assert warned < 10, warned
+        assert p.poll() is None, "the warning came only after the program ended"
+    finally:
+        if p.poll() is None:
+            p.terminate()  # oomph forwards it to the program it started
+            p.communicate(timeout=60)
