@@ -218,7 +218,7 @@ static void render(struct buf *b, struct view *v, const char *title, int standal
 	int height = TOP + rows * FLAME_FRAME_HEIGHT + BOTTOM;
 	if (standalone)
 		buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n");
-	buf_puts(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" id=\"oomph-flame\" ");
+	buf_puts(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" class=\"oomph-flame\" ");
 	if (standalone)
 		buf_printf(b, "width=\"%d\" height=\"%d\" ", FLAME_WIDTH, height);
 	else
@@ -240,19 +240,19 @@ static void render(struct buf *b, struct view *v, const char *title, int standal
 	esc_xml(b, title ? title : "");
 	buf_puts(b, "</text>\n");
 	buf_printf(b,
-		   "<text id=\"oomph-reset\" class=\"ctl\" x=\"%.0f\" y=\"44\" opacity=\"0\">Reset "
-		   "zoom</text>\n<text id=\"oomph-search\" class=\"ctl\" x=\"%.0f\" y=\"44\" "
+		   "<text class=\"ctl oomph-reset\" x=\"%.0f\" y=\"44\" opacity=\"0\">Reset "
+		   "zoom</text>\n<text class=\"ctl oomph-search\" x=\"%.0f\" y=\"44\" "
 		   "text-anchor=\"end\">Search</text>\n",
 		   PAD, FLAME_WIDTH - PAD);
 	buf_printf(b,
-		   "<text id=\"oomph-details\" x=\"%.0f\" y=\"%d\"> </text>\n<text id=\"oomph-matched\" "
+		   "<text class=\"oomph-details\" x=\"%.0f\" y=\"%d\"> </text>\n<text class=\"oomph-matched\" "
 		   "x=\"%.0f\" y=\"%d\" text-anchor=\"end\"></text>\n",
 		   PAD, height - 10, FLAME_WIDTH - PAD, height - 10);
 	if (!rs.n)
 		buf_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">No tracked memory was live "
 			      "at the peak.</text>\n",
 			   FLAME_WIDTH / 2, TOP + 12);
-	buf_puts(b, "<g id=\"oomph-frames\">\n");
+	buf_puts(b, "<g class=\"oomph-frames\">\n");
 	for (size_t i = 0; i < rs.n; i++)
 		frame(b, v, &rs.r[i]);
 	buf_puts(b, "</g>\n");
@@ -276,18 +276,19 @@ void flame_svg_inline(struct buf *b, struct view *v, const char *title)
 }
 
 /* Plain ES5 plus Array.from; it reads everything from the drawn frames, so
- * the same code serves the standalone file and the HTML page. */
+ * the same code serves the standalone file and the HTML page, and every
+ * graph on a page (peak, death) independently. */
 static const char script[] =
 	"(function () {\n"
 	"  'use strict';\n"
-	"  var svg = document.getElementById('oomph-flame');\n"
-	"  if (!svg) return;\n"
+	"  var all = document.getElementsByClassName('oomph-flame');\n"
+	"  for (var k = 0; k < all.length; k++) setup(all[k]);\n"
+	"  function setup(svg) {\n"
+	"  function one(c) { return svg.getElementsByClassName(c)[0]; }\n"
 	"  var X0 = +svg.getAttribute('data-x0'), W = +svg.getAttribute('data-w');\n"
 	"  var total = +svg.getAttribute('data-total'), CW = 7.3;\n"
-	"  var details = document.getElementById('oomph-details');\n"
-	"  var matched = document.getElementById('oomph-matched');\n"
-	"  var reset = document.getElementById('oomph-reset');\n"
-	"  var searchBtn = document.getElementById('oomph-search');\n"
+	"  var details = one('oomph-details'), matched = one('oomph-matched');\n"
+	"  var reset = one('oomph-reset'), searchBtn = one('oomph-search');\n"
 	"  var items = [], root = null, term = '';\n"
 	"  function fmt(n) {\n"
 	"    var u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'], i = 0;\n"
@@ -363,6 +364,8 @@ static const char script[] =
 	"    var t = window.prompt('Search frames (a regular expression):', '');\n"
 	"    if (t) search(t);\n"
 	"  });\n"
+	"  svg.oomphSearch = search; svg.oomphZoom = function (i) { zoom(items[i]); };\n"
+	"  }\n"
 	"})();\n";
 
 const char *flame_script(void)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "report/escape.h"
+#include "report/chart.h"
 #include "report/flamegraph.h"
 #include "report/summary.h"
 #include "report/text.h"
@@ -57,6 +58,19 @@ static void headline(struct buf *b, const struct doc *d)
 	buf_printf(b, "<p class=\"verdict %s\">The program ", ok ? "good" : "bad");
 	esc_html(b, verdict);
 	buf_printf(b, " after %.1f s.</p>\n", d->duration_s);
+	if (d->meta && d->meta->nevidence) {
+		buf_puts(b, "<ul class=\"evidence\">\n");
+		for (int i = 0; i < d->meta->nevidence; i++) {
+			buf_puts(b, "<li>");
+			esc_html(b, d->meta->evidence[i]);
+			buf_puts(b, "</li>\n");
+		}
+		buf_puts(b, "</ul>\n");
+	}
+	if (d->meta && d->meta->thrashing)
+		buf_printf(b, "<p class=\"msg err\">It thrashed: stalled on memory up to %.0f%% of "
+			      "the time, for %.1f s on end.</p>\n",
+			   d->meta->stall_max_pct, d->meta->thrash_seconds);
 
 	buf_puts(b, "<dl class=\"numbers\">\n");
 	if (d->main) {
@@ -73,6 +87,22 @@ static void headline(struct buf *b, const struct doc *d)
 	else
 		snprintf(s, sizeof(s), "unknown");
 	dd(b, "Peak RSS", s);
+	const struct profile *mp = d->main ? d->main->p : NULL;
+	int64_t limit = d->meta && d->meta->limit_bytes > 0 ? d->meta->limit_bytes
+			: mp				     ? mp->limit_bytes
+							     : 0;
+	if (limit > 0) {
+		char lim[32], full[400];
+		text_bytes(lim, sizeof lim, limit);
+		snprintf(full, sizeof full, "%s \u2014 %s", lim,
+			 d->meta && d->meta->limit_source[0] ? d->meta->limit_source
+							      : mp->limit_source);
+		dd(b, "Memory limit", full);
+	}
+	if (mp && mp->failures_total) {
+		snprintf(s, sizeof(s), "%llu", (unsigned long long)mp->failures_total);
+		dd(b, "Failed allocations", s);
+	}
 	snprintf(s, sizeof(s), "%.2f s", d->duration_s);
 	dd(b, "Duration", s);
 	if (d->exact || d->sample_rate == 1)
@@ -217,6 +247,36 @@ void html_page(struct buf *b, const struct doc *d)
 	headline(b, d);
 	messages(b, d);
 
+	if (d->timeline) {
+		buf_puts(b, "<h2>Memory over time</h2>\n");
+		if (d->timeline->n) {
+			struct chart_marks cm = {
+				.limit_bytes = d->meta ? d->meta->limit_bytes : 0,
+				.peak_t = d->main ? d->main->p->peak_time_s : -1,
+				.peak_bytes = d->main ? d->main->p->peak_bytes : 0,
+				.death_t = d->death ? d->death->time_s : -1,
+				.death_label = d->death ? d->death->reason : NULL,
+			};
+			buf_puts(b, "<div class=\"chart\">\n");
+			chart_timeline_svg(b, d->timeline, &cm);
+			buf_puts(b, "</div>\n<p class=\"hint\"><span style=\"color:#1a55b0\">\u2014 "
+				    "tracked</span> <span style=\"color:#e07b00\">\u2014 RSS</span> "
+				    "(every profiled process together); shaded: stalled on memory. "
+				    "Hover for the values.</p>\n");
+		} else {
+			buf_puts(b, "<p>No timeline: the program ended before the first sample "
+				    "(they are taken every 100 ms).</p>\n");
+		}
+	}
+	if (d->death) {
+		buf_puts(b, "<h2>");
+		esc_html(b, d->death->title);
+		buf_puts(b, "</h2>\n<div class=\"flame\">\n");
+		flame_svg_inline(b, d->death->view, "");
+		buf_puts(b, "</div>\n<p class=\"hint\">Also as <a href=\"death.svg\">death.svg</a> and "
+			    "<a href=\"death.folded\">death.folded</a>.</p>\n");
+	}
+
 	buf_puts(b, "<h2>Memory live at the peak</h2>\n");
 	if (d->main) {
 		buf_puts(b, "<div class=\"flame\">\n");
@@ -237,7 +297,7 @@ void html_page(struct buf *b, const struct doc *d)
 	buf_puts(b, "<script type=\"application/json\" id=\"oomph-summary\">");
 	summary_json(b, d, 0, ESC_JSON_SCRIPT);
 	buf_puts(b, "</script>\n");
-	if (d->main) {
+	if (d->main || d->death) {
 		buf_puts(b, "<script>\n");
 		buf_puts(b, flame_script());
 		buf_puts(b, "</script>\n");
