@@ -79,6 +79,7 @@ demo: deps
 
 # Overhead against the unprofiled run, interleaved (see docs/performance.md).
 bench: deps
+	scripts/bench-deps.sh
 	$(MAKE) all
 	$(PYTHON_FOR_TESTS) bench/bench.py --out build/bench-results.md
 

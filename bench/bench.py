@@ -67,6 +67,81 @@ MODES = {
     "exact": ["--exact"],
 }
 
+# The other profilers, each run as a user would, through /usr/bin/time for
+# the peak RSS of the whole process tree; `peak` reads what the tool itself
+# reports as the peak (bytes), or None.
+TRACEMALLOC = ("import runpy, sys, tracemalloc\n"
+               "tracemalloc.start(int(sys.argv[1]))\n"
+               "script = sys.argv[2]; sys.argv = sys.argv[2:]\n"
+               "try:\n"
+               "    runpy.run_path(script, run_name='__main__')\n"
+               "finally:\n"
+               "    print('oomph-bench-peak', tracemalloc.get_traced_memory()[1], file=sys.stderr)\n")
+
+
+def peer_argv(peer, py, script, out):
+    if peer.startswith("tracemalloc"):
+        return [py, "-c", TRACEMALLOC, peer[len("tracemalloc"):], script]
+    if peer == "heaptrack":
+        return ["heaptrack", "-o", out, py, script]
+    if peer == "scalene":
+        return [py, "-m", "scalene", "--cli", "--json", "--memory", "--outfile", out + ".json",
+                "--no-browser", script]
+    if peer == "mprof":
+        return [py, "-m", "mprof", "run", "-o", out + ".dat", py, script]
+    raise ValueError(peer)
+
+
+def peer_peak(peer, err, out):
+    try:
+        if peer.startswith("tracemalloc"):
+            for line in err.splitlines():
+                if line.startswith("oomph-bench-peak "):
+                    return int(line.split()[1])
+        elif peer == "heaptrack":
+            files = [f for f in os.listdir(os.path.dirname(out))
+                     if f.startswith(os.path.basename(out) + ".")]
+            if files:
+                r = subprocess.run(["heaptrack_print", "-f", os.path.join(os.path.dirname(out), files[0])],
+                                   capture_output=True, text=True, timeout=600)
+                for line in r.stdout.splitlines():
+                    if line.startswith("peak heap memory consumption:"):
+                        v = line.split(":")[1].strip()
+                        mult = {"K": 1e3, "M": 1e6, "G": 1e9}.get(v[-1], 1)
+                        return int(float(v.rstrip("KMGB")) * mult)
+        elif peer == "scalene":
+            with open(out + ".json") as f:
+                return int(json.load(f).get("max_footprint_mb", 0) * MiB)
+        elif peer == "mprof":
+            with open(out + ".dat") as f:
+                mem = [float(l.split()[1]) for l in f if l.startswith("MEM ")]
+            return int(max(mem) * MiB) if mem else None
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return None
+    return None
+
+
+def run_peer(peer, py, script, tmpdir, timeout):
+    """(seconds, peak RSS, reported peak) or None if the tool failed."""
+    shutil.rmtree(tmpdir, ignore_errors=True)
+    os.makedirs(tmpdir)
+    out = os.path.join(tmpdir, "out")
+    argv = ["/usr/bin/time", "-f", "%M"] + peer_argv(peer, py, script, out)
+    t0 = time.perf_counter()
+    try:
+        p = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                           timeout=timeout, cwd=tmpdir)
+    except subprocess.TimeoutExpired:
+        return None
+    dt = time.perf_counter() - t0
+    if p.returncode != 0:
+        return None
+    rss = int(p.stderr.strip().splitlines()[-1]) * 1024
+    return dt, rss, peer_peak(peer, p.stderr, out)
+
+
+PEERS = ["tracemalloc1", "tracemalloc25", "heaptrack", "scalene", "mprof"]
+
 
 def numpy_accuracy(summary):
     """Peak and the three np.empty lines of numpy_peak.py against the truth."""
@@ -84,8 +159,13 @@ def main():
     ap.add_argument("--workloads", default=os.path.join(os.path.dirname(ROOT), "shared", "workloads"))
     ap.add_argument("--only", nargs="*", help="workload names (without .py)")
     ap.add_argument("--out", help="write the markdown table here")
+    ap.add_argument("--peers", nargs="*", default=None,
+                    help="other profilers to measure (default: all of %s; none with --quick)" % PEERS)
+    ap.add_argument("--peer-timeout", type=float, default=300)
     args = ap.parse_args()
     rounds = 3 if args.quick else args.rounds
+    peers = args.peers if args.peers is not None else ([] if args.quick else PEERS)
+    peers = [p for p in peers if p != "heaptrack" or shutil.which("heaptrack")]
     names = sorted(f[:-3] for f in os.listdir(args.workloads) if f.endswith(".py"))
     if args.only:
         names = [n for n in names if n in args.only]
@@ -94,14 +174,26 @@ def main():
     modes = list(MODES)
     for name in names:
         script = os.path.join(args.workloads, name + ".py")
-        times = {m: [] for m in ["plain"] + modes}
-        rss = {m: [] for m in ["plain"] + modes}
+        allm = ["plain"] + modes + peers
+        times = {m: [] for m in allm}
+        rss = {m: [] for m in allm}
+        peaks = {p: [] for p in peers}
+        failed = set()
         accuracy = {}
         for r in range(rounds):
-            order = ["plain"] + modes
-            order = order[r % len(order):] + order[:r % len(order)]
+            order = allm[r % len(allm):] + allm[:r % len(allm)]
             for m in order:
-                if m == "plain":
+                if m in failed:
+                    continue
+                if m in peers:
+                    got = run_peer(m, args.python, script, os.path.join(tmp, m), args.peer_timeout)
+                    if got is None:
+                        failed.add(m)
+                        continue
+                    dt, peak_rss, reported = got
+                    if reported:
+                        peaks[m].append(reported)
+                elif m == "plain":
                     dt, peak_rss, summary = run_plain(args.python, script)
                 else:
                     dt, peak_rss, summary = run_oomph(args.python, script, MODES[m], os.path.join(tmp, m))
@@ -110,12 +202,16 @@ def main():
                 times[m].append(dt)
                 rss[m].append(peak_rss)
             print(f"  {name} round {r + 1}/{rounds}: " +
-                  ", ".join(f"{m} {times[m][-1]:.2f}s" for m in ["plain"] + modes), file=sys.stderr)
+                  ", ".join(f"{m} {times[m][-1]:.2f}s" for m in allm if times[m]), file=sys.stderr)
         row = {"workload": name, "plain_s": statistics.median(times["plain"])}
-        for m in modes:
+        for m in modes + peers:
+            if not times[m] or m in failed:
+                row[m] = None
+                continue
             ratios = [a / b for a, b in zip(times[m], times["plain"])]
             row[m] = (statistics.median(ratios), min(ratios), max(ratios))
             row[m + "_rss"] = statistics.median(rss[m]) - statistics.median(rss["plain"])
+        row["peaks"] = {p: statistics.median(v) for p, v in peaks.items() if v}
         row["plain_rss"] = statistics.median(rss["plain"])
         row["accuracy"] = accuracy
         rows.append(row)
@@ -139,6 +235,32 @@ def main():
             cells.append(f"{row[m + '_rss'] / MiB:+.1f} MiB ({row[m + '_rss'] / max(row['plain_rss'], 1) * 100:+.1f}%)")
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("| **geometric mean** | | " + " | | ".join(f"{geo([r[m][0] for r in rows]):.3f}×" for m in modes) + " | |")
+    if peers:
+        lines.append("")
+        lines.append("The other profilers, from the same interleaved rounds (median wall-time ratio against "
+                     "the unprofiled run, min-max; extra peak RSS of the whole process tree):")
+        lines.append("")
+        lines.append("| workload | oomph default | oomph --exact | " + " | ".join(peers) + " |")
+        lines.append("|---|---|---|" + "---|" * len(peers))
+        for row in rows:
+            cells = [row["workload"]]
+            for m in modes + peers:
+                if row.get(m) is None:
+                    cells.append("failed or timed out")
+                    continue
+                med, lo, hi = row[m]
+                cells.append(f"{med:.2f}× ({lo:.2f}-{hi:.2f}), {row[m + '_rss'] / MiB:+.0f} MiB")
+            lines.append("| " + " | ".join(cells) + " |")
+        ok = [m for m in modes + peers if all(r.get(m) for r in rows)]
+        lines.append("| **geometric mean** | " + " | ".join(
+            (f"{geo([r[m][0] for r in rows]):.2f}×" if m in ok else "-") for m in modes + peers) + " |")
+        np_rows = [r for r in rows if r["workload"] == "numpy_peak"]
+        if np_rows:
+            lines.append("")
+            lines.append("numpy_peak.py peak as each tool reports it (truth: 629,145,600 bytes of arrays plus "
+                         "the interpreter's baseline): " + ", ".join(
+                             f"{p} {v / MiB:,.1f} MiB" for p, v in np_rows[0]["peaks"].items()) +
+                         "; oomph: " + ", ".join(f"{m} {a[0] / MiB:,.1f} MiB" for m, a in np_rows[0]["accuracy"].items()) + ".")
     for row in rows:
         for m, (peak, worst) in row["accuracy"].items():
             lines.append("")
