@@ -3,7 +3,8 @@
 #   make            build build/oomph and build/liboomph.so
 #   make test       install missing dependencies, then run every test
 #   make demo       install missing dependencies, profile examples/demo.py
-#   make bench      overhead against the unprofiled run (bench/bench.py)
+#   make bench      overhead against the unprofiled run and the other profilers,
+#                   accuracy against --exact, scaling (bench/*.py, ~40 min)
 #   make install PREFIX=/usr/local
 #
 # Layout: src/<module>/*.c.  src/tracker is preloaded into other programs:
@@ -82,6 +83,8 @@ bench: deps
 	scripts/bench-deps.sh
 	$(MAKE) all
 	$(PYTHON_FOR_TESTS) bench/bench.py --out build/bench-results.md
+	$(PYTHON_FOR_TESTS) bench/rates.py --out build/bench-rates.md
+	$(PYTHON_FOR_TESTS) bench/scaling.py --out build/bench-scaling.md
 
 bench-quick: deps
 	$(MAKE) all

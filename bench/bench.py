@@ -30,14 +30,14 @@ OOMPH = os.path.join(ROOT, "build", "oomph")
 MiB = 1 << 20
 
 
-def run_plain(py, script):
+def run_plain(py, script, args=()):
     """Run and return (seconds, peak RSS bytes) of the python process itself.
 
     ru_maxrss survives exec, so a child forked from this (large) Python would
     report our RSS as its own: the program is started through /usr/bin/time,
     a small process, as oomph starts it (from its own small process)."""
     timer = "/usr/bin/time"
-    argv = [timer, "-f", "%M", py, script] if os.path.exists(timer) else [py, script]
+    argv = [timer, "-f", "%M", py, script, *args] if os.path.exists(timer) else [py, script, *args]
     t0 = time.perf_counter()
     p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     err = p.communicate()[1]
@@ -49,9 +49,9 @@ def run_plain(py, script):
     return dt, int(err.strip().splitlines()[-1]) * 1024, None
 
 
-def run_oomph(py, script, extra, outdir):
+def run_oomph(py, script, extra, outdir, args=()):
     shutil.rmtree(outdir, ignore_errors=True)
-    cmd = [OOMPH, "run", "--quiet", "--python", py, "-o", outdir, *extra, script]
+    cmd = [OOMPH, "run", "--quiet", "--python", py, "-o", outdir, *extra, script, *args]
     t0 = time.perf_counter()
     r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     dt = time.perf_counter() - t0
