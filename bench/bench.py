@@ -151,6 +151,15 @@ def numpy_accuracy(summary):
     return summary["peak_tracked_bytes"], worst
 
 
+def emit(lines, out):
+    """Print the markdown lines, and write them to `out` when given."""
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if out:
+        with open(out, "w") as f:
+            f.write(text)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="3 rounds")
@@ -266,11 +275,7 @@ def main():
             lines.append("")
             lines.append(f"numpy_peak.py, {m}: reported peak {peak:,} bytes (array data 629,145,600 + baseline); "
                          f"worst np.empty line off by {worst * 100:.3f}% from 200 MiB.")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(text)
+    emit(lines, args.out)
 
 
 if __name__ == "__main__":

@@ -89,11 +89,7 @@ def main():
     ok = [r for r in RATES if all(table[(n, r)] <= 3.0 for n in names)]
     lines.append("")
     lines.append(f"Largest rate within 3 points on every case: {ok[-1] // 1024 if ok else 'none'} KiB.")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(text)
+    bench.emit(lines, args.out)
 
 
 if __name__ == "__main__":

@@ -86,11 +86,7 @@ def main():
         out.append(f"| {n:,} | {med:.2f}× ({lo:.2f}-{hi:.2f}) | {statistics.median(times):.2f} s | "
                    f"{statistics.median(rss) / bench.MiB:.0f} MiB |")
         print(out[-1], file=sys.stderr)
-    text = "\n".join(out) + "\n"
-    print(text)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(text)
+    bench.emit(out, args.out)
 
 
 if __name__ == "__main__":
