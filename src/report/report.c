@@ -14,6 +14,7 @@
 #include "profile/profile.h"
 #include "report/buf.h"
 #include "report/doc.h"
+#include "report/export.h"
 #include "report/flamegraph.h"
 #include "report/folded.h"
 #include "report/html.h"
@@ -350,7 +351,7 @@ static int write_page(const char *dir, const struct doc *d, char *err, size_t er
 	buf_init(&b);
 	char path[MAX_PATH];
 	int rc = 0;
-	for (int k = -2; k < 4 && !rc; k++) {
+	for (int k = -2; k < 6 && !rc; k++) {
 		buf_reset(&b);
 		const char *name;
 		if (k < 0 && !d->death)
@@ -395,6 +396,25 @@ static int write_page(const char *dir, const struct doc *d, char *err, size_t er
 			name = "index.html";
 			html_page(&b, d);
 			break;
+		case 3: {
+			name = "peak.speedscope.json";
+			struct buf title;
+			buf_init(&title);
+			if (d->main)
+				title_of(&title, "Memory live at the peak", d->main->p->peak_bytes, d);
+			static struct view none;
+			export_speedscope(&b, d->main ? d->main->view : &none, buf_str(&title));
+			if (title.oom)
+				b.oom = 1;
+			buf_free(&title);
+			break;
+		}
+		case 4: {
+			name = "peak.pb.gz";
+			static struct view none;
+			export_pprof(&b, d->main ? d->main->view : &none);
+			break;
+		}
 		default:
 			name = "summary.json";
 			summary_json(&b, d, 1, 0);

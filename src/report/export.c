@@ -1,0 +1,337 @@
+/* report/export.c — speedscope and pprof files of the peak (export.h). */
+#include "report/export.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/json.h"
+
+#ifndef OOMPH_VERSION
+#define OOMPH_VERSION "0.0.0"
+#endif
+
+/* The frames of node i, root first, into path (returns the depth). */
+static uint32_t path_of(const struct view *v, uint32_t i, uint32_t *path)
+{
+	uint32_t d = 0;
+	for (uint32_t j = i; j != 0; j = v->p->nodes[j].parent)
+		path[d++] = j;
+	for (uint32_t a = 0, z = d ? d - 1 : 0; a < z; a++, z--) {
+		uint32_t t = path[a];
+		path[a] = path[z];
+		path[z] = t;
+	}
+	return d;
+}
+
+/* The frame index that stands for the unattributed bytes of the root. */
+#define UNATTRIBUTED_FRAME(v) ((v)->nframes)
+
+static const char *frame_name(const struct view *v, uint32_t f)
+{
+	if (f == UNATTRIBUTED_FRAME(v))
+		return VIEW_UNATTRIBUTED;
+	const struct profile_frame *fr = &v->p->frames[f];
+	return fr->flags == PROFILE_FRAME_PYTHON ? fr->func : fr->file;
+}
+
+void export_speedscope(struct buf *b, const struct view *v, const char *name)
+{
+	uint32_t *path = malloc(((size_t)v->max_depth + 2) * sizeof(*path));
+	if (!path) {
+		b->oom = 1;
+		return;
+	}
+	struct jw w;
+	jw_init(&w, b, 0, 0);
+	jw_obj(&w);
+	jw_key(&w, "$schema");
+	jw_str(&w, "https://www.speedscope.app/file-format-schema.json");
+	jw_key(&w, "exporter");
+	jw_str(&w, "oomph " OOMPH_VERSION);
+	jw_key(&w, "name");
+	jw_str(&w, name);
+	jw_key(&w, "activeProfileIndex");
+	jw_int(&w, 0);
+	jw_key(&w, "shared");
+	jw_obj(&w);
+	jw_key(&w, "frames");
+	jw_arr(&w);
+	for (uint32_t f = 0; f <= v->nframes; f++) {
+		jw_obj(&w);
+		jw_key(&w, "name");
+		jw_str(&w, frame_name(v, f));
+		if (f < v->nframes && v->p->frames[f].flags == PROFILE_FRAME_PYTHON) {
+			jw_key(&w, "file");
+			jw_str(&w, v->file[f]);
+			jw_key(&w, "line");
+			jw_int(&w, v->p->frames[f].line);
+		}
+		jw_obj_end(&w);
+	}
+	jw_arr_end(&w);
+	jw_obj_end(&w);
+	jw_key(&w, "profiles");
+	jw_arr(&w);
+	jw_obj(&w);
+	jw_key(&w, "type");
+	jw_str(&w, "sampled");
+	jw_key(&w, "name");
+	jw_str(&w, name);
+	jw_key(&w, "unit");
+	jw_str(&w, "bytes");
+	jw_key(&w, "startValue");
+	jw_int(&w, 0);
+	jw_key(&w, "endValue");
+	jw_int(&w, v->total);
+	jw_key(&w, "samples");
+	jw_arr(&w);
+	for (uint32_t i = 0; i < v->nnodes; i++) {
+		if (v->self[i] <= 0)
+			continue;
+		jw_arr(&w);
+		if (i == 0) {
+			jw_int(&w, UNATTRIBUTED_FRAME(v));
+		} else {
+			uint32_t d = path_of(v, i, path);
+			for (uint32_t k = 0; k < d; k++)
+				jw_int(&w, v->p->nodes[path[k]].frame);
+		}
+		jw_arr_end(&w);
+	}
+	jw_arr_end(&w);
+	jw_key(&w, "weights");
+	jw_arr(&w);
+	for (uint32_t i = 0; i < v->nnodes; i++)
+		if (v->self[i] > 0)
+			jw_int(&w, v->self[i]);
+	jw_arr_end(&w);
+	jw_obj_end(&w);
+	jw_arr_end(&w);
+	jw_obj_end(&w);
+	buf_putc(b, '\n');
+	free(path);
+}
+
+/* ------------------------------------------------------------- protobuf --- */
+
+static void varint(struct buf *b, uint64_t x)
+{
+	unsigned char t[10];
+	int n = 0;
+	do {
+		t[n] = (unsigned char)(x & 0x7f);
+		x >>= 7;
+		if (x)
+			t[n] |= 0x80;
+		n++;
+	} while (x);
+	buf_put(b, t, (size_t)n);
+}
+
+static void key(struct buf *b, unsigned field, unsigned wire)
+{
+	varint(b, (uint64_t)field << 3 | wire);
+}
+
+static void field_varint(struct buf *b, unsigned field, uint64_t x)
+{
+	key(b, field, 0);
+	varint(b, x);
+}
+
+static void field_bytes(struct buf *b, unsigned field, const void *p, size_t n)
+{
+	key(b, field, 2);
+	varint(b, n);
+	buf_put(b, p, n);
+}
+
+/* A string table that hands out indexes; "" is 0.  Linear lookups would
+ * be quadratic for 100,000 frames: an open-addressing hash table on the
+ * strings' contents (pointers into the view, which outlives it). */
+struct strtab {
+	const char **s;
+	size_t n, cap;
+	uint32_t *slot;  /* index + 1, 0 = empty */
+	size_t nslot;
+};
+
+static uint64_t hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static int strtab_grow(struct strtab *t)
+{
+	size_t ns = t->nslot ? t->nslot * 2 : 1024;
+	uint32_t *sl = calloc(ns, sizeof(*sl));
+	if (!sl)
+		return -1;
+	for (size_t i = 0; i < t->n; i++) {
+		size_t h = hash(t->s[i]) & (ns - 1);
+		while (sl[h])
+			h = (h + 1) & (ns - 1);
+		sl[h] = (uint32_t)i + 1;
+	}
+	free(t->slot);
+	t->slot = sl;
+	t->nslot = ns;
+	return 0;
+}
+
+static int64_t strtab_id(struct strtab *t, const char *s)
+{
+	if ((t->n + 1) * 2 > t->nslot && strtab_grow(t))
+		return -1;
+	size_t h = hash(s) & (t->nslot - 1);
+	while (t->slot[h]) {
+		if (!strcmp(t->s[t->slot[h] - 1], s))
+			return t->slot[h] - 1;
+		h = (h + 1) & (t->nslot - 1);
+	}
+	if (t->n == t->cap) {
+		size_t nc = t->cap ? t->cap * 2 : 256;
+		const char **q = realloc(t->s, nc * sizeof(*q));
+		if (!q)
+			return -1;
+		t->s = q;
+		t->cap = nc;
+	}
+	t->s[t->n] = s;
+	t->slot[h] = (uint32_t)t->n + 1;
+	return (int64_t)t->n++;
+}
+
+void export_pprof(struct buf *out, const struct view *v)
+{
+	struct buf pb, sub, packed;
+	buf_init(&pb);
+	buf_init(&sub);
+	buf_init(&packed);
+	struct strtab st = {0};
+	uint32_t *path = malloc(((size_t)v->max_depth + 2) * sizeof(*path));
+	int64_t s_space, s_bytes, s_empty;
+	if (!path || (s_empty = strtab_id(&st, "")) != 0 || (s_space = strtab_id(&st, "space")) < 0 ||
+	    (s_bytes = strtab_id(&st, "bytes")) < 0)
+		goto oom;
+
+	/* sample_type = 1 { type = 1, unit = 2 } */
+	field_varint(&sub, 1, (uint64_t)s_space);
+	field_varint(&sub, 2, (uint64_t)s_bytes);
+	field_bytes(&pb, 1, sub.p, sub.len);
+
+	/* samples = 2 { location_id = 1 (packed, leaf first), value = 2 } */
+	for (uint32_t i = 0; i < v->nnodes; i++) {
+		if (v->self[i] <= 0)
+			continue;
+		buf_reset(&sub);
+		buf_reset(&packed);
+		if (i == 0) {
+			varint(&packed, UNATTRIBUTED_FRAME(v) + 1);
+		} else {
+			uint32_t d = path_of(v, i, path);
+			while (d--)
+				varint(&packed, v->p->nodes[path[d]].frame + 1ull);
+		}
+		field_bytes(&sub, 1, packed.p, packed.len);
+		buf_reset(&packed);
+		varint(&packed, (uint64_t)v->self[i]);
+		field_bytes(&sub, 2, packed.p, packed.len);
+		field_bytes(&pb, 2, sub.p, sub.len);
+	}
+
+	/* location = 4 { id = 1, line = 4 { function_id = 1, line = 2 } } and
+	 * function = 5 { id = 1, name = 2, system_name = 3, filename = 4 },
+	 * one each per frame (ids are frame index + 1). */
+	for (uint32_t f = 0; f <= v->nframes; f++) {
+		int py = f < v->nframes && v->p->frames[f].flags == PROFILE_FRAME_PYTHON;
+		int64_t name = strtab_id(&st, frame_name(v, f));
+		int64_t file = strtab_id(&st, py ? v->file[f] : "");
+		if (name < 0 || file < 0)
+			goto oom;
+		buf_reset(&sub);
+		buf_reset(&packed);
+		field_varint(&packed, 1, f + 1ull);
+		if (py)
+			field_varint(&packed, 2, v->p->frames[f].line);
+		field_varint(&sub, 1, f + 1ull);
+		field_bytes(&sub, 4, packed.p, packed.len);
+		field_bytes(&pb, 4, sub.p, sub.len);
+		buf_reset(&sub);
+		field_varint(&sub, 1, f + 1ull);
+		field_varint(&sub, 2, (uint64_t)name);
+		field_varint(&sub, 3, (uint64_t)name);
+		field_varint(&sub, 4, (uint64_t)file);
+		field_bytes(&pb, 5, sub.p, sub.len);
+	}
+	for (size_t i = 0; i < st.n; i++)
+		field_bytes(&pb, 6, st.s[i], strlen(st.s[i]));
+	/* period_type = 11 (space/bytes), period = 12: one byte is one byte */
+	buf_reset(&sub);
+	field_varint(&sub, 1, (uint64_t)s_space);
+	field_varint(&sub, 2, (uint64_t)s_bytes);
+	field_bytes(&pb, 11, sub.p, sub.len);
+	field_varint(&pb, 12, 1);
+	if (pb.oom || sub.oom || packed.oom)
+		goto oom;
+	export_gzip_stored(out, (const unsigned char *)pb.p, pb.len);
+	goto done;
+oom:
+	out->oom = 1;
+done:
+	free(path);
+	free(st.s);
+	free(st.slot);
+	buf_free(&pb);
+	buf_free(&sub);
+	buf_free(&packed);
+}
+
+/* ----------------------------------------------------------------- gzip --- */
+
+uint32_t export_crc32(const unsigned char *data, size_t n)
+{
+	static uint32_t table[256];
+	if (!table[1]) {
+		for (uint32_t i = 0; i < 256; i++) {
+			uint32_t c = i;
+			for (int k = 0; k < 8; k++)
+				c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+			table[i] = c;
+		}
+	}
+	uint32_t c = 0xffffffffu;
+	for (size_t i = 0; i < n; i++)
+		c = table[(c ^ data[i]) & 0xff] ^ (c >> 8);
+	return c ^ 0xffffffffu;
+}
+
+static void le32(struct buf *b, uint32_t x)
+{
+	unsigned char t[4] = {(unsigned char)x, (unsigned char)(x >> 8), (unsigned char)(x >> 16),
+			      (unsigned char)(x >> 24)};
+	buf_put(b, t, 4);
+}
+
+void export_gzip_stored(struct buf *out, const unsigned char *data, size_t n)
+{
+	/* magic, deflate, no flags, no mtime, no extra flags, OS unknown */
+	static const unsigned char head[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff};
+	buf_put(out, head, sizeof head);
+	size_t off = 0;
+	do {
+		size_t len = n - off > 65535 ? 65535 : n - off;
+		unsigned char blk[5] = {(unsigned char)(off + len == n), (unsigned char)len,
+					(unsigned char)(len >> 8), (unsigned char)~len,
+					(unsigned char)(~len >> 8)};
+		buf_put(out, blk, 5);
+		buf_put(out, data + off, len);
+		off += len;
+	} while (off < n);
+	le32(out, export_crc32(data, n));
+	le32(out, (uint32_t)n);
+}
