@@ -2,7 +2,8 @@
 # Install what oomph needs to build and test on Debian 12, when it is missing.
 #
 #   build:  gcc make libc6-dev
-#   tests:  python3-numpy python3-pandas python3-pytest (Debian's python3)
+#   tests:  python3-numpy python3-pandas python3-pytest (Debian's python3),
+#           chromium (headless, for the report's browser tests)
 #
 # Idempotent and silent when everything is present: it then touches neither
 # apt nor the network.  As root it runs `apt-get update` once and installs
@@ -44,6 +45,7 @@ need_pkg libc6-dev
 need_pymod numpy python3-numpy
 need_pymod pandas python3-pandas
 need_pymod pytest python3-pytest
+need_cmd chromium chromium               # the report's browser tests
 
 [ -z "$missing" ] && exit 0
 
