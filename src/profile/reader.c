@@ -326,7 +326,8 @@ static int load_mapped(const char *m, uint64_t size, struct profile *p, char *er
 		 * raising it and saying so): live[] is the peak. */
 		memcpy(peak, live, nn * sizeof(*peak));
 		peak_bytes = max_bytes;
-		peak_ns = end_ns > peak_ns ? end_ns : peak_ns;
+		uint64_t mt = atomic_load(&h.max_time_ns);
+		peak_ns = mt > peak_ns ? mt : peak_ns;
 	}
 	if (end_ns < peak_ns)
 		end_ns = peak_ns;

@@ -19,15 +19,18 @@
 
 struct doc_proc {
 	const struct profile *p;
-	struct view *view;
+	struct view *view;      /* the picture as recorded (tables, folded) */
 	int parent;      /* pid of its parent if that one was profiled, else -1 */
 	char dir[64];    /* relative to the page's directory: "." or "processes/<pid>" */
+	struct view *display;   /* import machinery folded (flame graphs); NULL: view */
+	struct view *callers;   /* the same upside down (callers view); NULL: none */
 };
 
 /* The moment of death (or the moment oomph stopped it): what was live then,
  * as a view of its own (docs/report-format.md says which picture). */
 struct doc_death {
 	struct view *view;
+	struct view *display;  /* imports folded: what the graphs draw */
 	const char *reason;   /* "killed" (live at death), "failed-allocation",
 				 "near-oom" */
 	const char *title;    /* "Memory live when the OOM killer struck" ... */

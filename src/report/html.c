@@ -40,6 +40,42 @@ static void dd(struct buf *b, const char *dt, const char *value)
 	buf_puts(b, "</dd></div>\n");
 }
 
+/* The page's own behaviour: sortable tables (numbers by data-v or value,
+ * text otherwise; a second click reverses) and the callers toggle. */
+static const char page_script[] =
+	"(function () {\n"
+	"  'use strict';\n"
+	"  Array.from(document.querySelectorAll('table.sortable')).forEach(function (t) {\n"
+	"    Array.from(t.tHead.rows[0].cells).forEach(function (th, col) {\n"
+	"      th.style.cursor = 'pointer'; th.title = 'sort';\n"
+	"      th.addEventListener('click', function () {\n"
+	"        var dir = th.getAttribute('data-dir') === 'desc' ? 'asc' : 'desc';\n"
+	"        Array.from(t.tHead.rows[0].cells).forEach(function (h) { h.removeAttribute('data-dir'); });\n"
+	"        th.setAttribute('data-dir', dir);\n"
+	"        var rows = Array.from(t.tBodies[0].rows);\n"
+	"        function key(r) {\n"
+	"          var c = r.cells[col], v = c.getAttribute('data-v');\n"
+	"          if (v !== null) return +v;\n"
+	"          var n = parseFloat(c.textContent);\n"
+	"          return isNaN(n) ? c.textContent : n;\n"
+	"        }\n"
+	"        rows.sort(function (a, b) {\n"
+	"          var x = key(a), y = key(b), s = x < y ? -1 : x > y ? 1 : 0;\n"
+	"          return dir === 'asc' ? s : -s;\n"
+	"        });\n"
+	"        rows.forEach(function (r) { t.tBodies[0].appendChild(r); });\n"
+	"      });\n"
+	"    });\n"
+	"  });\n"
+	"  var inv = document.getElementById('oomph-invert');\n"
+	"  var a = document.getElementById('oomph-callees'), b = document.getElementById('oomph-callers');\n"
+	"  if (inv && a && b) inv.addEventListener('click', function () {\n"
+	"    var showing = b.hidden;\n"
+	"    b.hidden = !showing; a.hidden = showing;\n"
+	"    inv.textContent = showing ? 'Show callees (flame graph)' : 'Show callers (inverted)';\n"
+	"  });\n"
+	"})();\n";
+
 static void headline(struct buf *b, const struct doc *d)
 {
 	char s[64], verdict[160];
@@ -153,8 +189,9 @@ static void top_table(struct buf *b, const struct view *v)
 		buf_puts(b, "<p>No tracked memory was live at the peak.</p>\n");
 		return;
 	}
-	buf_puts(b, "<table><thead><tr><th>File</th><th>Line</th><th>Function</th><th>Source</th>"
-		    "<th>Bytes</th><th>Share</th></tr></thead><tbody>\n");
+	buf_puts(b, "<table class=\"sortable\"><thead><tr><th>File</th><th>Line</th>"
+		    "<th>Function</th><th>Source</th><th>Bytes</th><th>Share</th></tr></thead>"
+		    "<tbody>\n");
 	for (size_t i = 0; i < v->ntop; i++) {
 		const struct view_top *t = &v->top[i];
 		buf_puts(b, "<tr><td class=\"mono\">");
@@ -167,7 +204,8 @@ static void top_table(struct buf *b, const struct view *v)
 		buf_puts(b, "</td><td class=\"src mono\">");
 		esc_html(b, t->source);
 		text_bytes(s, sizeof(s), t->bytes);
-		buf_printf(b, "</td><td class=\"num\" title=\"%lld bytes\">", (long long)t->bytes);
+		buf_printf(b, "</td><td class=\"num\" data-v=\"%lld\" title=\"%lld bytes\">",
+			   (long long)t->bytes, (long long)t->bytes);
 		esc_html(b, s);
 		buf_printf(b, "</td><td class=\"num\">%.1f%%</td></tr>\n", 100.0 * t->share);
 	}
@@ -272,20 +310,32 @@ void html_page(struct buf *b, const struct doc *d)
 		buf_puts(b, "<h2>");
 		esc_html(b, d->death->title);
 		buf_puts(b, "</h2>\n<div class=\"flame\">\n");
-		flame_svg_inline(b, d->death->view, "");
+		flame_svg_inline(b, d->death->display ? d->death->display : d->death->view, "");
 		buf_puts(b, "</div>\n<p class=\"hint\">Also as <a href=\"death.svg\">death.svg</a> and "
 			    "<a href=\"death.folded\">death.folded</a>.</p>\n");
 	}
 
 	buf_puts(b, "<h2>Memory live at the peak</h2>\n");
 	if (d->main) {
-		buf_puts(b, "<div class=\"flame\">\n");
-		flame_svg_inline(b, d->main->view, "");
-		buf_puts(b, "</div>\n<p class=\"hint\">Click a frame to zoom in, <em>Reset zoom</em> "
+		struct view *shown = d->main->display ? d->main->display : d->main->view;
+		buf_puts(b, "<p><button type=\"button\" id=\"oomph-invert\">Show callers "
+			    "(inverted)</button></p>\n<div class=\"flame\" id=\"oomph-callees\">\n");
+		flame_svg_inline(b, shown, "");
+		buf_puts(b, "</div>\n");
+		if (d->main->callers) {
+			buf_puts(b, "<div class=\"flame\" id=\"oomph-callers\" hidden>\n");
+			flame_svg_inline(b, d->main->callers, "");
+			buf_puts(b, "</div>\n");
+		}
+		buf_puts(b, "<p class=\"hint\">Click a frame to zoom in, <em>Reset zoom</em> "
 			    "to go back, <em>Search</em> to highlight frames by name. Frames under "
-			    "0.1% are merged into <em>other</em>. Also as <a href=\"peak.svg\">"
-			    "peak.svg</a> and <a href=\"peak.folded\">peak.folded</a> (for "
-			    "flamegraph.pl, inferno, speedscope).</p>\n");
+			    "0.1% are merged into <em>other</em>; Python's import machinery is folded "
+			    "into the line that imported. <em>Show callers</em> turns the graph upside "
+			    "down: the lines holding memory at the top, who called them below. Also as "
+			    "<a href=\"peak.svg\">peak.svg</a>, <a href=\"peak.folded\">peak.folded</a> "
+			    "(flamegraph.pl, inferno), <a href=\"peak.speedscope.json\">"
+			    "peak.speedscope.json</a> (speedscope) and <a href=\"peak.pb.gz\">"
+			    "peak.pb.gz</a> (pprof).</p>\n");
 		top_table(b, d->main->view);
 	} else {
 		buf_puts(b, "<p>No process was profiled: there is no memory data in this run.</p>\n");
@@ -296,6 +346,9 @@ void html_page(struct buf *b, const struct doc *d)
 		    " Made by oomph.</p>\n</main>\n");
 	buf_puts(b, "<script type=\"application/json\" id=\"oomph-summary\">");
 	summary_json(b, d, 0, ESC_JSON_SCRIPT);
+	buf_puts(b, "</script>\n");
+	buf_puts(b, "<script>\n");
+	buf_puts(b, page_script);
 	buf_puts(b, "</script>\n");
 	if (d->main || d->death) {
 		buf_puts(b, "<script>\n");

@@ -13,6 +13,7 @@
 
 #include "profile/profile.h"
 #include "report/buf.h"
+#include "report/derive.h"
 #include "report/doc.h"
 #include "report/export.h"
 #include "report/flamegraph.h"
@@ -31,6 +32,10 @@
 struct proc {
 	struct profile p;
 	struct view v;
+	/* for the flame graphs: imports folded, and upside down (derive.h) */
+	struct profile dp, cp;
+	struct view dv, cv;
+	int derived;
 };
 
 struct state_name {
@@ -49,8 +54,8 @@ struct run {
 	struct src_cache *src;
 	/* the main process at its moment of death (death_p shares the main
 	 * profile's tables: never profile_free'd) */
-	struct profile death_p;
-	struct view death_v;
+	struct profile death_p, death_dp;
+	struct view death_v, death_dv;
 	struct doc_death death;
 	int has_death;
 	struct timeline tl;
@@ -286,6 +291,43 @@ static int make_dir(const char *path, char *err, size_t errlen)
 	return fail(err, errlen, -errno, "cannot create", path);
 }
 
+/* The display views of one picture: imports folded, and inverted. */
+static int derive_views(const struct view *v, const char *cwd, struct src_cache *src,
+			struct profile *dp, struct view *dv, struct profile *cp, struct view *cv)
+{
+	int rc = derive_profile(v->p, v->self, 1, 0, dp);
+	if (rc)
+		return rc;
+	if ((rc = view_build(dv, dp, cwd, src)) != 0) {
+		profile_free(dp);
+		return rc;
+	}
+	if (!cp)
+		return 0;
+	if ((rc = derive_profile(v->p, v->self, 1, 1, cp)) != 0 ||
+	    (rc = view_build(cv, cp, cwd, src)) != 0) {
+		if (!rc)
+			profile_free(cp);
+		view_free(dv);
+		profile_free(dp);
+	}
+	return rc;
+}
+
+static int derive_all(struct run *r, const char *cwd)
+{
+	for (size_t i = 0; i < r->nprocs; i++) {
+		struct proc *pr = &r->procs[i];
+		int rc = derive_views(&pr->v, cwd, r->src, &pr->dp, &pr->dv, &pr->cp, &pr->cv);
+		if (rc)
+			return rc;
+		pr->derived = 1;
+		r->dps[i].display = &pr->dv;
+		r->dps[i].callers = &pr->cv;
+	}
+	return 0;
+}
+
 /* Which picture is the moment of death (docs/report-format.md): a process
  * that died without its exit path (OOM killer, segfault) left live[] as it
  * was when it died; for a MemoryError or a stop near OOM the tracker's own
@@ -329,7 +371,11 @@ static int choose_death(struct run *r, const struct runmeta *meta, const char *c
 	int rc = view_build(&r->death_v, &r->death_p, cwd, r->src);
 	if (rc)
 		return rc;
-	r->death = (struct doc_death){&r->death_v, reason, title, bytes, t};
+	if ((rc = derive_views(&r->death_v, cwd, r->src, &r->death_dp, &r->death_dv, NULL, NULL))) {
+		view_free(&r->death_v);
+		return rc;
+	}
+	r->death = (struct doc_death){&r->death_v, &r->death_dv, reason, title, bytes, t};
 	r->has_death = 1;
 	return 0;
 }
@@ -366,7 +412,7 @@ static int write_page(const char *dir, const struct doc *d, char *err, size_t er
 			struct buf title;
 			buf_init(&title);
 			title_of(&title, d->death->title, d->death->bytes, d);
-			flame_svg(&b, d->death->view, buf_str(&title));
+			flame_svg(&b, d->death->display, buf_str(&title));
 			if (title.oom)
 				b.oom = 1;
 			buf_free(&title);
@@ -386,7 +432,7 @@ static int write_page(const char *dir, const struct doc *d, char *err, size_t er
 			else
 				buf_puts(&title, "Memory live at the peak");
 			static struct view empty; /* no process: an empty graph */
-			flame_svg(&b, d->main ? d->main->view : &empty, buf_str(&title));
+			flame_svg(&b, d->main ? d->main->display : &empty, buf_str(&title));
 			if (title.oom)
 				b.oom = 1;
 			buf_free(&title);
@@ -543,6 +589,8 @@ int report_render(const char *run_dir, const struct runmeta *meta, FILE *term, c
 		rc = load_all(run_dir, cwd, &r, err, errlen);
 	if (!rc && (rc = arrange(&r, meta)) != 0)
 		snprintf(err, errlen, "cannot render the report of %s: out of memory", run_dir);
+	if (!rc && (rc = derive_all(&r, cwd)) != 0)
+		snprintf(err, errlen, "cannot render the report of %s: out of memory", run_dir);
 	if (!rc && (rc = choose_death(&r, meta, cwd)) != 0)
 		snprintf(err, errlen, "cannot render the report of %s: %s", run_dir, strerror(-rc));
 	if (!rc) {
@@ -575,9 +623,18 @@ int report_render(const char *run_dir, const struct runmeta *meta, FILE *term, c
 	for (size_t i = 0; i < r.nprocs; i++) {
 		view_free(&r.procs[i].v);
 		profile_free(&r.procs[i].p);
+		if (r.procs[i].derived) {
+			view_free(&r.procs[i].dv);
+			view_free(&r.procs[i].cv);
+			profile_free(&r.procs[i].dp);
+			profile_free(&r.procs[i].cp);
+		}
 	}
-	if (r.has_death)
+	if (r.has_death) {
 		view_free(&r.death_v);
+		view_free(&r.death_dv);
+		profile_free(&r.death_dp);
+	}
 	timeline_free(&r.tl);
 	free(r.procs);
 	free(r.dps);

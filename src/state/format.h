@@ -141,6 +141,8 @@ struct oomph_state_header {
 	/* --- hot counters: updated on every allocation (own cache line) --- */
 	_Alignas(64) _Atomic int64_t cur_bytes; /* exact live bytes now */
 	_Atomic int64_t max_bytes;              /* exact high-water mark */
+	_Atomic uint64_t max_time_ns;           /* when it was last raised (coarse clock,
+						   since start_mono_ns) */
 
 	/* --- table counts: release-stored after the entries are written --- */
 	_Alignas(64) _Atomic uint64_t strings_used; /* bytes */

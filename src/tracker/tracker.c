@@ -216,7 +216,8 @@ static void peak_flush_locked(void)
 	}
 	h->journal_count = n;
 	h->journal_bytes = atomic_load_explicit(&h->max_bytes, memory_order_relaxed);
-	h->journal_time_ns = since_start();
+	/* when the maximum was reached, not now (its plateau may be long) */
+	h->journal_time_ns = atomic_load_explicit(&h->max_time_ns, memory_order_relaxed);
 	uint64_t seq = atomic_load_explicit(&h->peak_seq, memory_order_relaxed);
 	atomic_store_explicit(&h->peak_seq, seq | 1, memory_order_release);
 	for (uint32_t i = 0; i < n; i++)
@@ -246,6 +247,8 @@ static inline int64_t add_bytes(int64_t size)
 	while (c > m) {
 		if (atomic_compare_exchange_weak_explicit(&h->max_bytes, &m, c, memory_order_relaxed,
 							  memory_order_relaxed)) {
+			/* a vDSO read of the coarse clock: cheap enough for every raise */
+			atomic_store_explicit(&h->max_time_ns, since_start(), memory_order_relaxed);
 			if (!atomic_load_explicit(&h->peak_pending, memory_order_relaxed))
 				atomic_store_explicit(&h->peak_pending, 1, memory_order_relaxed);
 			break;
@@ -1168,6 +1171,7 @@ void tracker_atfork_child(void)
 	G.ndirty = 0;
 	int64_t cur = atomic_load_explicit(&h->cur_bytes, memory_order_relaxed);
 	atomic_store_explicit(&h->max_bytes, cur, memory_order_relaxed);
+	atomic_store_explicit(&h->max_time_ns, 0, memory_order_relaxed);
 	h->peak_bytes = cur;
 	h->peak_time_ns = 0;
 	h->journal_count = 0;

@@ -62,6 +62,23 @@ def test_numpy_report_draws_chart_and_flame_graph_and_they_work(numpy_python):
         assert 90 < share <= 100, matched  # the three 200 MiB arrays hold nearly all
         rows = page.eval("document.querySelectorAll('table tbody tr').length")
         assert rows >= 3
+        # the table sorts: by bytes ascending on the second click
+        col = "document.querySelectorAll('table.sortable')[0]"
+        page.eval("%s.tHead.rows[0].cells[4].click(); %s.tHead.rows[0].cells[4].click(), 0" % (col, col))
+        vals = page.eval("Array.from(%s.tBodies[0].rows).map(function(r){return +r.cells[4]"
+                         ".getAttribute('data-v')})" % col)
+        assert vals == sorted(vals) and len(vals) >= 3, vals
+        # the callers view: the lines holding memory are right under the root
+        assert page.eval("document.getElementById('oomph-callers').hidden") is True
+        page.eval("document.getElementById('oomph-invert').click(), 0")
+        assert page.eval("document.getElementById('oomph-callers').hidden") is False
+        assert page.eval("document.getElementById('oomph-callees').hidden") is True
+        top = page.eval("Array.from(document.querySelectorAll('#oomph-callers g.f')).filter("
+                        "function(g){return g.getAttribute('data-d') === '1'}).map(function(g){"
+                        "return g.getAttribute('data-n')})")
+        assert sum(1 for n in top if n.startswith("numpy_peak.py:2")) == 3, top
+        page.screenshot(str(ARTIFACTS / "numpy-report-callers.png"))
+        page.eval("document.getElementById('oomph-invert').click(), 0")
         page.screenshot(str(ARTIFACTS / "numpy-report.png"))
         assert page.errors == []
         assert page.dialogs == []  # none but the search prompt we answered
@@ -82,7 +99,7 @@ def test_multiprocess_report_links_every_process():
         page.screenshot(str(ARTIFACTS / "multiprocess-report.png"))
         assert page.errors == []
         sub = b.open((r.dir / links[0]).as_uri())
-        assert sub.eval("document.getElementsByClassName('oomph-flame').length") == 1
+        assert sub.eval("document.getElementsByClassName('oomph-flame').length") == 2  # + callers
         assert sub.errors == []
 
 
@@ -93,7 +110,7 @@ def test_death_report_shows_the_moment_of_death():
     assert r.summary["verdict"] == "oom-killed", r.describe()
     with Browser() as b:
         page = open_report(b, r)
-        assert page.eval("document.getElementsByClassName('oomph-flame').length") == 2
+        assert page.eval("document.getElementsByClassName('oomph-flame').length") == 3  # death, peak, callers
         heads = page.eval("Array.from(document.querySelectorAll('h2')).map(function(h){return h.textContent})")
         assert "Memory live when the OOM killer struck" in heads
         assert page.eval("document.querySelectorAll('ul.evidence li').length") >= 2

@@ -1,0 +1,27 @@
+/* report/derive.h — a profile's picture with its stacks rewritten for
+ * display: Python's import machinery folded away, or every stack turned
+ * upside down (the callers view: the line that holds the memory at the
+ * root, who called it below).
+ *
+ * Contract
+ *   - derive_profile() builds `out` (a hand-built profile: profile_free()
+ *     releases it) with the same frames as `p` and one node per distinct
+ *     rewritten stack; out->peak_self holds `self` (one picture of p:
+ *     peak_self, live_self or moment_self), so every byte is kept and the
+ *     total is unchanged.  Bytes of the root stay at the root.
+ *   - fold_imports drops frames whose file is one of CPython's frozen
+ *     import modules (<frozen importlib._bootstrap>, ..._external): an
+ *     import-time allocation is then charged to the line that imported.
+ *   - Returns 0 or -ENOMEM.
+ */
+#ifndef OOMPH_REPORT_DERIVE_H
+#define OOMPH_REPORT_DERIVE_H
+
+#include <stdint.h>
+
+#include "profile/profile.h"
+
+int derive_profile(const struct profile *p, const int64_t *self, int fold_imports, int reverse,
+		   struct profile *out);
+
+#endif
