@@ -1,6 +1,8 @@
 /* report/derive.c — rewritten stacks for display (derive.h). */
 #include "report/derive.h"
 
+#include "report/view.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,12 +63,12 @@ static int is_import(const struct profile_frame *f)
 	return f->flags == PROFILE_FRAME_PYTHON && !strncmp(f->file, "<frozen importlib._bootstrap", 28);
 }
 
-int derive_profile(const struct profile *p, const int64_t *self, int fold_imports, int reverse,
-		   struct profile *out)
+/* Add p's picture `self` under node `under` of out, p's frames copied
+ * first (they get indexes from out's current count). */
+static int graft(struct profile *out, struct kids *t, uint32_t under, const struct profile *p,
+		 const int64_t *self, int fold_imports, int reverse)
 {
-	if (profile_init(out))
-		return -ENOMEM;
-	struct kids t = {0};
+	uint32_t base = out->nframes;
 	uint32_t depth = 0;
 	for (uint32_t i = 1; i < p->nnodes; i++) {
 		uint32_t d = 0;
@@ -82,8 +84,8 @@ int derive_profile(const struct profile *p, const int64_t *self, int fold_import
 		if (profile_add_frame(out, fr->file, fr->func, fr->line, fr->flags, NULL))
 			rc = -ENOMEM;
 	}
-	if (!rc)
-		out->peak_self[0] = self[0] > 0 ? self[0] : 0;
+	if (!rc && p->nnodes)
+		out->peak_self[under] += self[0] > 0 ? self[0] : 0;
 	for (uint32_t i = 1; !rc && i < p->nnodes; i++) {
 		if (self[i] <= 0)
 			continue;
@@ -93,10 +95,10 @@ int derive_profile(const struct profile *p, const int64_t *self, int fold_import
 			if (!(fold_imports && is_import(&p->frames[f])))
 				path[d++] = f;
 		}
-		uint32_t node = 0;
+		uint32_t node = under;
 		for (uint32_t k = 0; k < d; k++) {
-			uint32_t f = reverse ? path[k] : path[d - 1 - k];
-			node = child(&t, out, node, f);
+			uint32_t f = base + (reverse ? path[k] : path[d - 1 - k]);
+			node = child(t, out, node, f);
 			if (!node) {
 				rc = -ENOMEM;
 				break;
@@ -105,13 +107,45 @@ int derive_profile(const struct profile *p, const int64_t *self, int fold_import
 		if (!rc)
 			out->peak_self[node] += self[i];
 	}
+	free(path);
+	return rc;
+}
+
+static int finish(struct profile *out, struct kids *t, int rc)
+{
 	int64_t total = 0;
 	for (uint32_t i = 0; !rc && i < out->nnodes; i++)
 		total += out->peak_self[i];
 	out->peak_bytes = total;
-	free(path);
-	free(t.slot);
+	free(t->slot);
 	if (rc)
 		profile_free(out);
 	return rc;
+}
+
+int derive_profile(const struct profile *p, const int64_t *self, int fold_imports, int reverse,
+		   struct profile *out)
+{
+	if (profile_init(out))
+		return -ENOMEM;
+	struct kids t = {0};
+	return finish(out, &t, graft(out, &t, 0, p, self, fold_imports, reverse));
+}
+
+int derive_combined(struct view *const *views, const char *const *labels, size_t n,
+		    struct profile *out)
+{
+	if (profile_init(out))
+		return -ENOMEM;
+	struct kids t = {0};
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		uint32_t f, node;
+		if (profile_add_frame(out, labels[i], "", 0, PROFILE_FRAME_SYNTHETIC, &f) ||
+		    !(node = child(&t, out, 0, f)))
+			rc = -ENOMEM;
+		else
+			rc = graft(out, &t, node, views[i]->p, views[i]->self, 1, 0);
+	}
+	return finish(out, &t, rc);
 }

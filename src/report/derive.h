@@ -24,4 +24,12 @@
 int derive_profile(const struct profile *p, const int64_t *self, int fold_imports, int reverse,
 		   struct profile *out);
 
+/* Every process in one picture: under the root one synthetic frame per
+ * process (labels[i], e.g. "pid 4242: python3 app.py"), below it that
+ * process's stacks (imports folded).  views[i]->self gives the bytes;
+ * the total is the sum of the processes' totals.  0 or -ENOMEM. */
+struct view;
+int derive_combined(struct view *const *views, const char *const *labels, size_t n,
+		    struct profile *out);
+
 #endif

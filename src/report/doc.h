@@ -71,6 +71,7 @@ struct doc {
 	const struct runmeta *meta;      /* evidence, limit, pressure */
 	const struct doc_death *death;   /* NULL: no memory death */
 	const struct timeline *timeline; /* downsampled; NULL or n == 0: none */
+	struct view *combined;           /* all processes in one graph, or NULL */
 };
 
 #endif

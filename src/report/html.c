@@ -340,6 +340,12 @@ void html_page(struct buf *b, const struct doc *d)
 	} else {
 		buf_puts(b, "<p>No process was profiled: there is no memory data in this run.</p>\n");
 	}
+	if (d->combined) {
+		buf_puts(b, "<h2>All processes together</h2>\n<div class=\"flame\" id=\"oomph-combined\">\n");
+		flame_svg_inline(b, d->combined, "");
+		buf_puts(b, "</div>\n<p class=\"hint\">Each process at its own peak, side by side under "
+			    "its pid (the peaks need not have been at the same moment).</p>\n");
+	}
 	if (d->nprocs)
 		proc_table(b, d);
 	buf_puts(b, "<p class=\"hint\">Machine-readable: <a href=\"summary.json\">summary.json</a>."
@@ -350,7 +356,7 @@ void html_page(struct buf *b, const struct doc *d)
 	buf_puts(b, "<script>\n");
 	buf_puts(b, page_script);
 	buf_puts(b, "</script>\n");
-	if (d->main || d->death) {
+	if (d->main || d->death || d->combined) {
 		buf_puts(b, "<script>\n");
 		buf_puts(b, flame_script());
 		buf_puts(b, "</script>\n");

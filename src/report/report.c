@@ -59,6 +59,10 @@ struct run {
 	struct doc_death death;
 	int has_death;
 	struct timeline tl;
+	/* every process in one graph, when there are several */
+	struct profile all_p;
+	struct view all_v;
+	int has_all;
 };
 
 static int fail(char *err, size_t errlen, int rc, const char *what, const char *path)
@@ -314,6 +318,38 @@ static int derive_views(const struct view *v, const char *cwd, struct src_cache 
 	return rc;
 }
 
+static int combine(struct run *r, const char *cwd)
+{
+	if (r->nprocs < 2)
+		return 0;
+	struct view **views = calloc(r->nprocs, sizeof(*views));
+	char **labels = calloc(r->nprocs, sizeof(*labels));
+	int rc = views && labels ? 0 : -ENOMEM;
+	for (size_t i = 0; !rc && i < r->nprocs; i++) {
+		const struct profile *p = &r->procs[i].p;
+		struct buf l;
+		buf_init(&l);
+		buf_printf(&l, "pid %d: ", p->pid);
+		text_shell_words(&l, p->argc, p->argv);
+		labels[i] = l.oom ? NULL : strdup(buf_str(&l));
+		buf_free(&l);
+		views[i] = &r->procs[i].v;
+		if (!labels[i])
+			rc = -ENOMEM;
+	}
+	if (!rc && !(rc = derive_combined(views, (const char *const *)labels, r->nprocs, &r->all_p))) {
+		if ((rc = view_build(&r->all_v, &r->all_p, cwd, r->src)) != 0)
+			profile_free(&r->all_p);
+		else
+			r->has_all = 1;
+	}
+	for (size_t i = 0; labels && i < r->nprocs; i++)
+		free(labels[i]);
+	free(labels);
+	free(views);
+	return rc;
+}
+
 static int derive_all(struct run *r, const char *cwd)
 {
 	for (size_t i = 0; i < r->nprocs; i++) {
@@ -473,7 +509,7 @@ static int write_page(const char *dir, const struct doc *d, char *err, size_t er
 	return rc;
 }
 
-static void main_doc(struct doc *d, const struct run *r, const struct runmeta *meta)
+static void main_doc(struct doc *d, struct run *r, const struct runmeta *meta)
 {
 	memset(d, 0, sizeof(*d));
 	const struct profile *mp = r->nprocs ? &r->procs[0].p : NULL;
@@ -525,6 +561,7 @@ static void main_doc(struct doc *d, const struct run *r, const struct runmeta *m
 	d->meta = meta;
 	d->death = r->has_death ? &r->death : NULL;
 	d->timeline = &r->tl;
+	d->combined = r->has_all ? &r->all_v : NULL;
 }
 
 static void proc_doc(struct doc *d, const struct doc_proc *self)
@@ -589,7 +626,7 @@ int report_render(const char *run_dir, const struct runmeta *meta, FILE *term, c
 		rc = load_all(run_dir, cwd, &r, err, errlen);
 	if (!rc && (rc = arrange(&r, meta)) != 0)
 		snprintf(err, errlen, "cannot render the report of %s: out of memory", run_dir);
-	if (!rc && (rc = derive_all(&r, cwd)) != 0)
+	if (!rc && ((rc = derive_all(&r, cwd)) != 0 || (rc = combine(&r, cwd)) != 0))
 		snprintf(err, errlen, "cannot render the report of %s: out of memory", run_dir);
 	if (!rc && (rc = choose_death(&r, meta, cwd)) != 0)
 		snprintf(err, errlen, "cannot render the report of %s: %s", run_dir, strerror(-rc));
@@ -636,6 +673,10 @@ int report_render(const char *run_dir, const struct runmeta *meta, FILE *term, c
 		profile_free(&r.death_dp);
 	}
 	timeline_free(&r.tl);
+	if (r.has_all) {
+		view_free(&r.all_v);
+		profile_free(&r.all_p);
+	}
 	free(r.procs);
 	free(r.dps);
 	for (size_t i = 0; i < r.nerrors; i++) {

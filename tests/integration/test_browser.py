@@ -96,6 +96,12 @@ def test_multiprocess_report_links_every_process():
                           "return h.indexOf('processes/') === 0})")
         assert len(links) == len(procs) - 1, links
         flame_checks(page)
+        # the combined view: one frame per process right under the root
+        per_proc = page.eval("Array.from(document.querySelectorAll('#oomph-combined g.f')).filter("
+                             "function(g){return g.getAttribute('data-d') === '1'}).map(function(g){"
+                             "return g.getAttribute('data-n')})")
+        assert len([n for n in per_proc if n.startswith("pid ")]) == len(procs), per_proc
+        flame_checks(page, 2)
         page.screenshot(str(ARTIFACTS / "multiprocess-report.png"))
         assert page.errors == []
         sub = b.open((r.dir / links[0]).as_uri())
