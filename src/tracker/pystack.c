@@ -4,6 +4,7 @@
 #include "tracker/pystack.h"
 
 #include <dlfcn.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 
@@ -26,6 +27,9 @@ enum { PYMEM_DOMAIN_RAW, PYMEM_DOMAIN_MEM, PYMEM_DOMAIN_OBJ };
 static __thread unsigned in_pyalloc __attribute__((tls_model("initial-exec")));
 static PyMemAllocatorEx orig_mem, orig_obj;
 static int wrapped;
+/* Stacks taken with the GIL that are also read from memory and compared
+ * (see raw_validate); OOMPH_RAW_CHECKS=N in tests compares more. */
+static int raw_checks = 16;
 
 static struct {
 	int (*IsInitialized)(void);
@@ -104,6 +108,9 @@ int pystack_init(void)
 		minor = minor * 10 + (*p++ - '0');
 	if (major != 3 || minor < 9)
 		return 0;
+	const char *rc = getenv("OOMPH_RAW_CHECKS");
+	if (rc && *rc >= '1' && *rc <= '9')
+		raw_checks = (int)strtol(rc, NULL, 10);
 	py.has_qualname = minor >= 11;
 	py.minor = minor;
 	raw_choose(minor);
@@ -202,7 +209,7 @@ static const struct raw_layout layouts[] = {
  * with the GIL is also walked raw and compared (code object and line of
  * every frame) until 16 agreed, and a single disagreement turns raw walks
  * off for good. */
-#define RAW_CHECKS 16
+#define RAW_CHECKS 16 /* names compared */
 static const struct raw_layout *raw;
 
 static void raw_choose(int minor)
@@ -253,6 +260,14 @@ static int raw_walk(PyObj *ts, struct stack_key *out, int max, int *flags)
 		}
 		PyObj *code = ptr_at(iframe, l->f_code);
 		const char *instr = ptr_at(iframe, l->f_instr);
+		/* An incomplete frame (pushed, its prologue not yet run: cells
+		 * being made) is skipped by the C API's walk: skip it too.
+		 * _co_firsttraceable is the int 16 bytes before the code. */
+		int first;
+		memcpy(&first, (const char *)code + l->code_units - 16, sizeof(first));
+		if (owner != 1 /* FRAME_OWNED_BY_GENERATOR */ &&
+		    instr < (const char *)code + l->code_units + 2 * (long)first)
+			continue;
 		long addr = instr - ((const char *)code + l->code_units);
 		int line = py.Code_Addr2Line(code, (int)addr);
 		out[n].code = code;
@@ -406,7 +421,7 @@ static int py_capture(struct stack_key *out, int max, int *flags)
 	}
 	if (gc_was_on && py.GC_Enable)
 		py.GC_Enable();
-	if (raw && !raw_off && raw_agreed < RAW_CHECKS && !(*flags & STACK_TRUNCATED))
+	if (raw && !raw_off && raw_agreed < raw_checks && !(*flags & STACK_TRUNCATED))
 		raw_validate(ts, out, n);
 	return n;
 }

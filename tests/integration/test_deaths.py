@@ -85,6 +85,17 @@ def test_unchecked_null_from_malloc_is_a_null_dereference(python):
     assert (r.dir / "death.folded").exists()
 
 
+def test_failed_malloc_keeps_its_line_after_frames_caught_in_their_prologue(python):
+    # Every stack taken with the GIL is compared with the one read from
+    # memory; frames caught before their first line (cells being made) once
+    # disagreed on 3.13, which turned memory reads off, and the failed malloc
+    # (ctypes drops the GIL) was charged to an older line.
+    prog = "deaths_nullderef_prologue.py"
+    r = run_oomph(prog, python=python, extra=["--exact"], env={"OOMPH_RAW_CHECKS": "100000"})
+    assert r.summary["verdict"] == "null-dereference", r.describe()
+    assert "%s:%d (fill)" % (prog, line_of(prog, "malloc")) in evidence(r)
+
+
 # ------------------------------------------------------------ killed
 
 def test_kill_dash_nine_without_memory_trouble_is_killed_not_oom_killed():
