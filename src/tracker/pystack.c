@@ -53,6 +53,7 @@ static struct {
 	void (*Mem_GetAllocator)(int, PyMemAllocatorEx *);
 	void (*Mem_SetAllocator)(int, PyMemAllocatorEx *);
 	int (*Code_Addr2Line)(PyObj *, int);
+	const char *(*AllocatorName)(void); /* _PyMem_GetCurrentAllocatorName */
 	PyObj *CodeType, *UnicodeType;  /* &PyCode_Type, &PyUnicode_Type */
 	int has_qualname;         /* 3.11+: co_qualname names methods Class.meth */
 	int minor;
@@ -85,6 +86,7 @@ int pystack_init(void)
 	if (!RESOLVE(IsFinalizing, "Py_IsFinalizing")) /* 3.13 */
 		RESOLVE(IsFinalizing, "_Py_IsFinalizing"); /* 3.9-3.12 */
 	RESOLVE(Code_Addr2Line, "PyCode_Addr2Line");
+	RESOLVE(AllocatorName, "_PyMem_GetCurrentAllocatorName");
 	py.CodeType = dlsym(RTLD_DEFAULT, "PyCode_Type");
 	py.UnicodeType = dlsym(RTLD_DEFAULT, "PyUnicode_Type");
 	RESOLVE(GC_Disable, "PyGC_Disable");
@@ -122,6 +124,107 @@ const char *pystack_version(void)
 	return py.version;
 }
 
+/* ---- pools: which line made the small objects -------------------------
+ *
+ * pymalloc maps arenas (1 MiB; 256 KiB in 3.9) and carves them into pools
+ * (16 KiB; 4 KiB in 3.9), each holding blocks of one size class.  Charging
+ * an arena to the allocation that happened to need it mixes every line that
+ * allocates in the same loop (one line could get ten arenas filled mostly by
+ * another).  Charging pools is 64 times finer and a pool holds one size of
+ * object, so it is nearly always one line's.  The first block handed out of
+ * an empty pool leaves the pool's count at 1: that allocation opened it.
+ *
+ * The pool header (CPython's struct pool_header, unchanged 3.9-3.13) is read
+ * at the pool's aligned address; the first pool openings are checked against
+ * the size asked for, and one disagreement turns the scheme off for good.
+ * Only a block pymalloc itself handed out is looked at: sizes 1-512, and not
+ * when the call fell back to malloc because pymalloc could not get memory
+ * (that failure was recorded: tracker_failures_here moved). */
+struct pool_head {
+	uint32_t count; /* union with a pointer in CPython: the low half */
+	uint32_t pad;
+	void *freeblock, *nextpool, *prevpool;
+	uint32_t arenaindex, szidx, nextoffset, maxnextoffset;
+};
+#define SMALL_MAX 512u    /* SMALL_REQUEST_THRESHOLD */
+#define SIZE_CLASS 16u    /* ALIGNMENT on 64-bit, 3.8+ */
+#define POOL_CHECKS 64u
+
+static uintptr_t pool_mask;   /* pool size - 1 while pools are watched, else 0 */
+static size_t arena_bytes;
+static unsigned pool_checked;
+
+/* The count at which the next pool of each size class is picked: drawn
+ * again after every pick, at random in [2, blocks per pool / 2] (a pool
+ * half full is picked; its owner is a random one of its allocations, so a
+ * loop allocating in a fixed order cannot alias with the pool's size). */
+static uint32_t pool_blocks[SMALL_MAX / SIZE_CLASS];
+static uint32_t pick_at[SMALL_MAX / SIZE_CLASS];
+static uint64_t pick_rng = 0x9e3779b97f4a7c15ull;
+#define POOL_OVERHEAD 48u /* the header, rounded to ALIGNMENT */
+
+static void pick_draw(uint32_t idx)
+{
+	uint64_t x = pick_rng; /* under the GIL; a lost race only repeats a draw */
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	pick_rng = x;
+	uint32_t half = pool_blocks[idx] / 2 > 2 ? pool_blocks[idx] / 2 : 2;
+	pick_at[idx] = 2 + (uint32_t)(((x * 0x2545f4914f6cdd1dull) >> 32) * (half - 1) >> 32);
+}
+
+/* The last pool event of this thread: a temporary object made and dropped
+ * in a loop can empty and reopen the same pool on every iteration; one event
+ * is enough. */
+static __thread uintptr_t last_pool __attribute__((tls_model("initial-exec")));
+static __thread int last_picked __attribute__((tls_model("initial-exec")));
+
+/* A pool just got its first block (count 1) or its picked one. */
+static __attribute__((noinline)) void pool_event(struct pool_head *pool, size_t n, int picked)
+{
+	uint32_t idx = (uint32_t)((n - 1) / SIZE_CLASS);
+	if ((uintptr_t)pool == last_pool && picked == last_picked)
+		return;
+	last_pool = (uintptr_t)pool;
+	last_picked = picked;
+	if (!tracker_active())
+		return;
+	size_t ps = pool_mask + 1;
+	if (pool_checked < POOL_CHECKS) {
+		if (pool->szidx != idx || pool->maxnextoffset != ps - (idx + 1) * SIZE_CLASS) {
+			pool_mask = 0; /* not the layout we know: arenas are charged whole */
+			return;
+		}
+		pool_checked++;
+	}
+	/* A new draw after each pool taken: a pool already taken whose count
+	 * comes back to the value (objects made and dropped) changes nothing. */
+	if (tracker_on_pool(pool, ps, picked))
+		pick_draw(idx);
+}
+
+/* The hot path: a few compares and one load of a word pymalloc just wrote.
+ * A block that came from malloc instead (pymalloc could not get memory,
+ * which was recorded as a failure) may have no mapped "pool" below it: it is
+ * never looked at. */
+static inline void pool_note(void *p, size_t n, uint32_t failures_before)
+{
+	if (n - 1 >= SMALL_MAX || !p || !pool_mask || tracker_failures_here != failures_before)
+		return;
+	struct pool_head *pool = (struct pool_head *)((uintptr_t)p & ~pool_mask);
+	uint32_t count = pool->count;
+	if (__builtin_expect(count == 1, 0))
+		pool_event(pool, n, 0);
+	else if (__builtin_expect(count == pick_at[(n - 1) / SIZE_CLASS], 0))
+		pool_event(pool, n, 1);
+}
+
+static size_t py_arena_here(void)
+{
+	return pool_mask && in_pyalloc ? arena_bytes : 0;
+}
+
 /* Wrappers around the MEM and OBJ domains: mark the thread as inside
  * Python's allocator, and resolve deferred samples on the way out, where the
  * C API is as safe to call as for the allocator's own caller. */
@@ -135,22 +238,34 @@ static inline void *leave_pyalloc(void *p)
 static void *w_malloc(void *ctx, size_t n)
 {
 	PyMemAllocatorEx *o = ctx;
+	uint32_t f = tracker_failures_here;
 	in_pyalloc++;
-	return leave_pyalloc(o->malloc(o->ctx, n));
+	void *p = leave_pyalloc(o->malloc(o->ctx, n));
+	pool_note(p, n, f);
+	return p;
 }
 
 static void *w_calloc(void *ctx, size_t n, size_t m)
 {
 	PyMemAllocatorEx *o = ctx;
+	uint32_t f = tracker_failures_here;
 	in_pyalloc++;
-	return leave_pyalloc(o->calloc(o->ctx, n, m));
+	void *p = leave_pyalloc(o->calloc(o->ctx, n, m));
+	size_t bytes;
+	if (!__builtin_mul_overflow(n, m, &bytes))
+		pool_note(p, bytes, f);
+	return p;
 }
 
 static void *w_realloc(void *ctx, void *p, size_t n)
 {
 	PyMemAllocatorEx *o = ctx;
+	uint32_t f = tracker_failures_here;
 	in_pyalloc++;
-	return leave_pyalloc(o->realloc(o->ctx, p, n));
+	void *q = leave_pyalloc(o->realloc(o->ctx, p, n));
+	if (q != p) /* the same block, grown in place, opened nothing */
+		pool_note(q, n, f);
+	return q;
 }
 
 static void w_free(void *ctx, void *p)
@@ -161,10 +276,23 @@ static void w_free(void *ctx, void *p)
 
 /* Wrap Python's allocator (allowed after initialisation for wrappers, as
  * tracemalloc does).  Called with the GIL held, from the first sample taken
- * after the interpreter started. */
+ * after the interpreter started.  Pools are watched only under plain
+ * pymalloc (not its debug hooks, PYTHONMALLOC=malloc or mimalloc). */
 static void wrap_allocators(void)
 {
 	PyMemAllocatorEx w;
+	const char *name = py.AllocatorName ? py.AllocatorName() : NULL;
+	const char *env = getenv("OOMPH_POOLS");
+	if (name && !strcmp(name, "pymalloc") && sizeof(void *) == 8 &&
+	    !(env && !strcmp(env, "off"))) {
+		size_t ps = py.minor >= 10 ? 1u << 14 : 1u << 12;
+		for (uint32_t i = 0; i < SMALL_MAX / SIZE_CLASS; i++) {
+			pool_blocks[i] = (uint32_t)((ps - POOL_OVERHEAD) / ((i + 1) * SIZE_CLASS));
+			pick_draw(i);
+		}
+		arena_bytes = py.minor >= 10 ? 1u << 20 : 1u << 18;
+		pool_mask = ps - 1;
+	}
 	py.Mem_GetAllocator(PYMEM_DOMAIN_MEM, &orig_mem);
 	py.Mem_GetAllocator(PYMEM_DOMAIN_OBJ, &orig_obj);
 	w = (PyMemAllocatorEx){&orig_mem, w_malloc, w_calloc, w_realloc, w_free};
@@ -228,6 +356,34 @@ static inline void *ptr_at(const void *base, size_t off)
 	return p;
 }
 
+/* 3.11+: the innermost interpreter frame, and the first frame at or beyond
+ * `f` that the C API would show: not an entry shim, not an incomplete frame
+ * (pushed, its prologue not yet run: cells being made), which the C API's
+ * walk skips too.  _co_firsttraceable is the int 16 bytes before the code. */
+static const void *raw_top(const struct raw_layout *l, PyObj *ts)
+{
+	return l->via_cframe ? ptr_at(ptr_at(ts, l->ts_frame), l->cf_current)
+			     : ptr_at(ts, l->ts_frame);
+}
+
+static const void *raw_visible(const struct raw_layout *l, const void *f)
+{
+	for (; f; f = ptr_at(f, l->f_prev)) {
+		char owner = ((const char *)f)[l->f_owner];
+		if (l->minor >= 12 && owner == 3)
+			continue; /* FRAME_OWNED_BY_CSTACK: an entry shim, not code */
+		const char *code = ptr_at(f, l->f_code);
+		const char *instr = ptr_at(f, l->f_instr);
+		int first;
+		memcpy(&first, code + l->code_units - 16, sizeof(first));
+		if (owner != 1 /* FRAME_OWNED_BY_GENERATOR */ &&
+		    instr < code + l->code_units + 2 * (long)first)
+			continue;
+		return f;
+	}
+	return NULL;
+}
+
 static int raw_walk(PyObj *ts, struct stack_key *out, int max, int *flags)
 {
 	const struct raw_layout *l = raw;
@@ -248,31 +404,55 @@ static int raw_walk(PyObj *ts, struct stack_key *out, int max, int *flags)
 	}
 	if (!py.Code_Addr2Line)
 		return -1;
-	const void *iframe = l->via_cframe ? ptr_at(ptr_at(ts, l->ts_frame), l->cf_current)
-					   : ptr_at(ts, l->ts_frame);
-	for (; iframe; iframe = ptr_at(iframe, l->f_prev)) {
-		char owner = ((const char *)iframe)[l->f_owner];
-		if (l->minor >= 12 && owner == 3)
-			continue; /* FRAME_OWNED_BY_CSTACK: an entry shim, not code */
+	for (const void *f = raw_visible(l, raw_top(l, ts)); f;
+	     f = raw_visible(l, ptr_at(f, l->f_prev))) {
 		if (n == max) {
 			*flags |= STACK_TRUNCATED;
 			break;
 		}
-		PyObj *code = ptr_at(iframe, l->f_code);
-		const char *instr = ptr_at(iframe, l->f_instr);
-		/* An incomplete frame (pushed, its prologue not yet run: cells
-		 * being made) is skipped by the C API's walk: skip it too.
-		 * _co_firsttraceable is the int 16 bytes before the code. */
-		int first;
-		memcpy(&first, (const char *)code + l->code_units - 16, sizeof(first));
-		if (owner != 1 /* FRAME_OWNED_BY_GENERATOR */ &&
-		    instr < (const char *)code + l->code_units + 2 * (long)first)
-			continue;
+		PyObj *code = ptr_at(f, l->f_code);
+		const char *instr = ptr_at(f, l->f_instr);
 		long addr = instr - ((const char *)code + l->code_units);
 		int line = py.Code_Addr2Line(code, (int)addr);
 		out[n].code = code;
 		out[n].line = line > 0 ? (uint32_t)line : 0;
 		out[n].pad = 0;
+		n++;
+	}
+	return n;
+}
+
+/* ---- the last stack, by instruction ---------------------------------------
+ *
+ * Computing line numbers is most of a stack's cost (the line table is read
+ * from the start of each function), and the same place allocates again and
+ * again (a comprehension opening pool after pool).  3.11+, once the memory
+ * walk has been validated: the (code, instruction) of every frame is read
+ * from memory, and if all are what they were at this thread's last C API
+ * walk, that walk's result is the answer.  Code objects of returned stacks
+ * are kept alive by describe(), so an address cannot come back as another. */
+#define MEMO_MAX 32  /* frames */
+#define MEMO_WAYS 8  /* places remembered per thread (a line allocates from several) */
+struct memo {
+	int n; /* 0: empty */
+	const void *ts;
+	const void *code[MEMO_MAX], *instr[MEMO_MAX];
+	struct stack_key keys[MEMO_MAX];
+};
+static __thread struct memo memo[MEMO_WAYS] __attribute__((tls_model("initial-exec")));
+static __thread unsigned memo_next __attribute__((tls_model("initial-exec")));
+
+/* (code, instruction) of each frame, innermost first; -1 if deeper than max. */
+static int raw_signature(PyObj *ts, const void **code, const void **instr, int max)
+{
+	const struct raw_layout *l = raw;
+	int n = 0;
+	for (const void *f = raw_visible(l, raw_top(l, ts)); f;
+	     f = raw_visible(l, ptr_at(f, l->f_prev))) {
+		if (n == max)
+			return -1;
+		code[n] = ptr_at(f, l->f_code);
+		instr[n] = ptr_at(f, l->f_instr);
 		n++;
 	}
 	return n;
@@ -396,6 +576,20 @@ static int py_capture(struct stack_key *out, int max, int *flags)
 		*flags |= STACK_NOGIL;
 		return raw_walk(ts, out, max, flags);
 	}
+	const void *sc[MEMO_MAX], *si[MEMO_MAX];
+	int sn = -1;
+	if (raw && !raw_off && raw->minor >= 11 && raw_agreed >= raw_checks) {
+		sn = raw_signature(ts, sc, si, MEMO_MAX);
+		for (int w = 0; sn > 0 && sn <= max && w < MEMO_WAYS; w++) {
+			struct memo *m = &memo[w];
+			if (sn != m->n || m->ts != ts || si[0] != m->instr[0] ||
+			    memcmp(sc, m->code, (size_t)sn * sizeof(sc[0])) ||
+			    memcmp(si, m->instr, (size_t)sn * sizeof(si[0])))
+				continue;
+			memcpy(out, m->keys, (size_t)sn * sizeof(out[0]));
+			return sn;
+		}
+	}
 	int gc_was_on = py.GC_Disable ? py.GC_Disable() : 0;
 	int n = 0;
 	PyObj *f = py.Eval_GetFrame(); /* borrowed */
@@ -423,6 +617,19 @@ static int py_capture(struct stack_key *out, int max, int *flags)
 		py.GC_Enable();
 	if (raw && !raw_off && raw_agreed < raw_checks && !(*flags & STACK_TRUNCATED))
 		raw_validate(ts, out, n);
+	if (sn > 0 && sn == n && !(*flags & STACK_TRUNCATED)) {
+		int same = 1;
+		for (int i = 0; same && i < n; i++)
+			same = out[i].code == sc[i];
+		if (same) {
+			struct memo *m = &memo[memo_next++ % MEMO_WAYS];
+			memcpy(m->code, sc, (size_t)n * sizeof(sc[0]));
+			memcpy(m->instr, si, (size_t)n * sizeof(si[0]));
+			memcpy(m->keys, out, (size_t)n * sizeof(out[0]));
+			m->ts = ts;
+			m->n = n;
+		}
+	}
 	return n;
 }
 
@@ -461,7 +668,8 @@ static int py_describe(const void *code, char *file, size_t filecap, char *func,
 	return file[0] ? 0 : -1;
 }
 
-static const struct stack_source source = {py_capture, py_describe, py_describe_nogil};
+static const struct stack_source source = {py_capture, py_describe, py_describe_nogil,
+					   py_arena_here};
 
 const struct stack_source *pystack_source(void)
 {

@@ -6,8 +6,9 @@
  *   - Caller holds the tracker's sample_lock for every call.
  *   - Ranges never overlap; adding a range first removes what it overlaps
  *     (MAP_FIXED over an old mapping replaces it).
- *   - ranges_remove() reports each removed piece through `cb` (bytes, and the
- *     stack node and proportional share of the credited weight if sampled).
+ *   - ranges_remove() reports each removed piece through `cb` (its start and
+ *     bytes, the range's arena flag, and the stack node and proportional
+ *     share of the credited weight if sampled).
  *   - Memory from raw mmap.  Returns 0 or -ENOMEM.
  */
 #ifndef OOMPH_RANGES_H
@@ -21,7 +22,8 @@
 struct range {
 	uintptr_t start, end;  /* [start, end) */
 	uint32_t node;         /* RANGE_UNSAMPLED if not sampled */
-	uint32_t pad;
+	uint32_t arena;        /* 1: a Python allocator arena whose pools are
+				  charged one by one (tracker_on_pool) */
 	uint64_t weight;       /* bytes credited to node for the whole range;
 				  the top bit is a caller's flag, kept on splits */
 };
@@ -31,13 +33,16 @@ struct ranges {
 	size_t n, cap;
 };
 
-typedef void (*ranges_piece_cb)(void *ctx, uint64_t bytes, uint32_t node, uint64_t weight);
+typedef void (*ranges_piece_cb)(void *ctx, uintptr_t start, uint64_t bytes, uint32_t node,
+				uint64_t weight, uint32_t arena);
 
 int ranges_add(struct ranges *r, uintptr_t start, size_t len, uint32_t node,
-	       uint64_t weight, ranges_piece_cb cb, void *ctx);
+	       uint64_t weight, uint32_t arena, ranges_piece_cb cb, void *ctx);
 int ranges_remove(struct ranges *r, uintptr_t start, size_t len, ranges_piece_cb cb,
 		  void *ctx);
 /* The range starting exactly at start, or NULL. */
 struct range *ranges_find(struct ranges *r, uintptr_t start);
+/* The range holding addr, or NULL. */
+struct range *ranges_containing(struct ranges *r, uintptr_t addr);
 
 #endif

@@ -45,6 +45,7 @@
 #define TAG_TRUNCATED ((const void *)2)
 
 int tracker_on;
+__thread uint32_t tracker_failures_here __attribute__((tls_model("initial-exec")));
 
 /* Per-thread sampling state.  initial-exec TLS: no allocation, no lock. */
 struct tls {
@@ -98,7 +99,10 @@ static struct {
 	const struct stack_source *src;
 	spin_t sample_lock;
 	struct intern in;
-	struct addrtable at;
+	struct addrtable at;     /* sampled heap blocks */
+	struct addrtable pools;  /* charged pools of the small-object allocator: a
+				    table of their own, so that the probe every
+				    free makes stays in a small, cached table */
 	struct ranges rg;
 	struct oomph_state_bytes *live, *peak;
 	struct oomph_state_journal *journal;
@@ -107,6 +111,7 @@ static struct {
 	uint32_t ndirty;
 	uint32_t nostack_node;
 	uint32_t truncated_frame;
+	uint64_t pool_size;  /* of the small-object allocator, once reported */
 	uint64_t start_ns;  /* coarse monotonic */
 	pthread_key_t cache_key;
 	/* near-OOM watch (see oom_check) */
@@ -442,8 +447,10 @@ static uint32_t current_node(void)
 	return capture_node(NULL);
 }
 
-/* A deferred entry whose addr is the number of a failed allocation. */
+/* A deferred entry whose addr is the number of a failed allocation, or
+ * a pool (the others are heap blocks, 0, or mappings, 1). */
 #define DEFER_FAILURE 2u
+#define DEFER_POOL 3u
 
 /* Remember a sample charged to a placeholder; called under sample_lock.
  * how: 1 = charge it to the stack current when resolved, 2 = to the
@@ -534,21 +541,22 @@ void tracker_resolve_deferred(void)
 				&G.h->failures[(d->addr - 1) % OOMPH_FAILURES_CAP];
 			if (atomic_load_explicit(&f->seq, memory_order_relaxed) == d->addr)
 				f->node = target;
-		} else if (d->is_map) {
+		} else if (d->is_map == 1) {
 			struct range *r = ranges_find(&G.rg, d->addr);
 			if (r && r->node == d->placeholder) {
 				move_locked(d, target, r->weight);
 				r->node = target;
 			}
 		} else {
+			struct addrtable *t = d->is_map == DEFER_POOL ? &G.pools : &G.at;
 			uint32_t old;
 			uint64_t w;
-			if (addrtable_remove(&G.at, d->addr, &old, &w)) {
+			if (addrtable_remove(t, d->addr, &old, &w)) {
 				if (old == d->placeholder) {
 					move_locked(d, target, w);
 					old = target;
 				}
-				addrtable_insert(&G.at, d->addr, old, w);
+				addrtable_insert(t, d->addr, old, w);
 			}
 		}
 	}
@@ -569,19 +577,34 @@ void tracker_thread_adopt(uint32_t node)
 
 /* ------------------------------------------------------------ the events --- */
 
-static void record_sample(void *p, uint64_t weight)
+/* Charge a sampled block (or pool) to the calling stack.  A pool is charged
+ * only if it lies in an arena reported by arena_here().  Returns 1 if
+ * charged. */
+static int record_sample_in(void *p, uint64_t weight, int pool)
 {
+	int charged = 0;
 	int deferred = 0;
 	uint32_t node = capture_node(&deferred);
 	spin_lock(&G.sample_lock);
-	if (addrtable_insert(&G.at, (uintptr_t)p, node, weight) == 0) {
+	struct range *r = pool ? ranges_containing(&G.rg, (uintptr_t)p) : NULL;
+	if ((!pool || (r && r->arena)) &&
+	    addrtable_insert(pool ? &G.pools : &G.at, (uintptr_t)p, node, weight) == 0) {
+		charged = 1;
 		credit_locked(node, weight, +1);
 		if (deferred)
-			defer_locked((uintptr_t)p, node, 0, deferred);
+			defer_locked((uintptr_t)p, node, pool ? DEFER_POOL : 0, deferred);
 	}
 	spin_unlock(&G.sample_lock);
+	if (pool)
+		return charged; /* pools are not samples: keep their cost down */
 	atomic_fetch_add_explicit(&G.h->n_sampled, 1, memory_order_relaxed);
 	atomic_store_explicit(&G.h->last_update_ns, since_start(), memory_order_relaxed);
+	return charged;
+}
+
+static void record_sample(void *p, uint64_t weight)
+{
+	(void)record_sample_in(p, weight, 0);
 }
 
 void tracker_on_alloc(void *p, size_t size)
@@ -658,14 +681,32 @@ void tracker_realloc_end(void *oldp, size_t oldsize, void *newp, size_t newsize,
 	}
 }
 
+/* An arena of the small-object allocator went away: so did its pools.
+ * Called under sample_lock. */
+static void drop_pools_locked(uintptr_t start, uint64_t bytes)
+{
+	uint64_t ps = G.pool_size;
+	if (!ps)
+		return;
+	for (uintptr_t a = (start + ps - 1) & ~(uintptr_t)(ps - 1); a < start + bytes; a += ps) {
+		uint32_t node;
+		uint64_t w;
+		if (addrtable_remove(&G.pools, a, &node, &w))
+			credit_locked(node, w, -1);
+	}
+}
+
 /* A piece of a mapping went away: called under sample_lock. */
-static void unmapped_piece(void *ctx, uint64_t bytes, uint32_t node, uint64_t weight)
+static void unmapped_piece(void *ctx, uintptr_t start, uint64_t bytes, uint32_t node,
+			   uint64_t weight, uint32_t arena)
 {
 	(void)ctx;
 	peak_flush_locked();
 	atomic_fetch_sub_explicit(&G.h->cur_bytes, (int64_t)bytes, memory_order_relaxed);
 	if (node != RANGE_UNSAMPLED)
 		credit_locked(node, weight, -1);
+	if (arena)
+		drop_pools_locked(start, bytes);
 }
 
 void tracker_on_mmap(void *addr, size_t len)
@@ -674,14 +715,18 @@ void tracker_on_mmap(void *addr, size_t len)
 		return;
 	len = (len + 4095) & ~(size_t)4095;
 	atomic_fetch_add_explicit(&G.h->n_mmaps, 1, memory_order_relaxed);
-	uint64_t w = sample_weight(len);
+	/* An arena of Python's small-object allocator is charged pool by pool
+	 * (tracker_on_pool), not whole to whichever allocation needed it. */
+	uint32_t arena = G.src && G.src->arena_here && G.src->arena_here() == len;
+	uint64_t w = arena ? 0 : sample_weight(len);
 	int deferred = 0;
 	uint32_t node = w ? capture_node(&deferred) : RANGE_UNSAMPLED;
 	spin_lock(&G.sample_lock);
 	/* Remove what a MAP_FIXED mapping replaced before counting the new one,
 	 * so the total never double-counts. */
 	ranges_remove(&G.rg, (uintptr_t)addr, len, unmapped_piece, NULL);
-	if (ranges_add(&G.rg, (uintptr_t)addr, len, node, w, unmapped_piece, NULL) == 0 && w) {
+	if (ranges_add(&G.rg, (uintptr_t)addr, len, node, w, arena, unmapped_piece, NULL) == 0 &&
+	    w) {
 		credit_locked(node, w, +1);
 		if (deferred)
 			defer_locked((uintptr_t)addr, node, 1, deferred);
@@ -693,6 +738,31 @@ void tracker_on_mmap(void *addr, size_t len)
 		atomic_store_explicit(&G.h->last_update_ns, since_start(), memory_order_relaxed);
 	}
 	oom_due(cur);
+}
+
+int tracker_on_pool(void *pool, size_t pool_size, int picked)
+{
+	if (!tracker_active() || !pool_size)
+		return 0;
+	if (!G.pool_size)
+		G.pool_size = pool_size; /* one allocator, one size: a race writes the same */
+	uintptr_t a = (uintptr_t)pool;
+	/* The common cases need no lock: a pool opened that nobody held, a pool
+	 * whose count came back to the picked value after it was taken. */
+	if (!addrtable_may_contain(&G.pools, a)) {
+		return picked && record_sample_in(pool, pool_size | W_EXACT, 1);
+	}
+	if (picked)
+		return 0; /* taken already (or "maybe": then it keeps its owner) */
+	uint32_t old;
+	uint64_t ow;
+	spin_lock(&G.sample_lock);
+	if (addrtable_remove(&G.pools, a, &old, &ow)) {
+		peak_flush_locked(); /* at the peak it was old's */
+		credit_locked(old, ow, -1);
+	}
+	spin_unlock(&G.sample_lock);
+	return 0;
 }
 
 void tracker_on_munmap(void *addr, size_t len)
@@ -840,6 +910,7 @@ static void oom_setup(struct oomph_state_header *h, const struct tracker_config 
 
 void tracker_on_failure(const char *call, size_t size, int err)
 {
+	tracker_failures_here++;
 	if (!tracker_active())
 		return;
 	int saved = errno;
@@ -1078,7 +1149,7 @@ int tracker_init(const struct tracker_config *cfg)
 	G.dirty_flag = raw_alloc(h->nodes_cap);
 	G.dirty_list = raw_alloc(h->nodes_cap * sizeof(uint32_t));
 	if (!G.dirty_flag || !G.dirty_list || intern_init(&G.in, h) ||
-	    addrtable_init(&G.at, 4096) || pthread_key_create(&G.cache_key, cache_destroy))
+	    addrtable_init(&G.at, 4096) || addrtable_init(&G.pools, 4096) || pthread_key_create(&G.cache_key, cache_destroy))
 		return -ENOMEM;
 
 	static const char nostack[] = "[no Python stack]";

@@ -58,6 +58,12 @@ struct stack_source {
 	 * the calling thread's stack).  -1 if it cannot. */
 	int (*describe_nogil)(const void *code, char *file, size_t filecap,
 			      char *func, size_t funccap);
+	/* Optional: the size of one arena of the interpreter's small-object
+	 * allocator if the calling thread is inside that allocator and its
+	 * pools are reported one by one (tracker_on_pool), else 0.  An
+	 * anonymous mmap of exactly that size made there is such an arena:
+	 * counted in the totals but charged to no stack — its pools are. */
+	size_t (*arena_here)(void);
 };
 
 struct tracker_config {
@@ -101,6 +107,26 @@ void tracker_realloc_end(void *oldp, size_t oldsize, void *newp, size_t newsize,
 void tracker_on_failure(const char *call, size_t size, int err);
 
 void tracker_on_mmap(void *addr, size_t len);
+
+/* Python's small-object allocator (pymalloc) keeps objects of one size class
+ * in pools of `pool_size` bytes carved from its arenas.  A pool is charged,
+ * exactly, to one allocation made in it, the one the allocator wrapper
+ * picked (picked = 1: the k-th block handed out, k drawn at random; a pool
+ * taken already keeps its owner).  When the pool is emptied and opened again
+ * (picked = 0: its first block was handed out), its owner lets go.  Charging
+ * the allocation that opened the pool (or its arena) would alias with loops
+ * that allocate in a fixed order: with two lines alternating, every pool
+ * would be opened by the same one.  Totals do not change (the arena was
+ * counted when mapped); a pool not yet picked is part of the arena's bytes
+ * that no stack holds.  Pools outside the arenas reported through
+ * arena_here() are ignored: their arena is charged whole.  Returns 1 if a
+ * picked pool was taken (0 if it had an owner already). */
+int tracker_on_pool(void *pool, size_t pool_size, int picked);
+
+/* Failed allocations recorded on this thread so far (tracker_on_failure):
+ * lets an allocator wrapper tell that a call fell back to another
+ * allocator. */
+extern __thread uint32_t tracker_failures_here;
 void tracker_on_munmap(void *addr, size_t len);
 void tracker_on_mremap(void *oldaddr, size_t oldlen, void *newaddr, size_t newlen);
 

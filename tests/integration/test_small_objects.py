@@ -1,12 +1,15 @@
 """Many small Python objects: line shares at the peak, default mode vs the truth.
 
 small_objects.py holds, at its peak, objects made by three lines: @objs_a and
-@objs_b make the same 2-tuples in the proportion 3:1, @objs_c 400-byte bytes
-objects (about twice @objs_b's bytes).  The truth is `--exact` with
-PYTHONMALLOC=malloc (every object is its own malloc, every malloc recorded).
-The default mode (sampled, pymalloc on: arenas attributed to the allocation
-that opened them) must give each line's share within 3 percentage points of
-the truth (the design's accuracy goal), and both must show the 3:1 designed.
+@objs_b make the same tuples in the proportion 3:1, @objs_c 400-byte bytes
+objects (about twice @objs_b's bytes), each line in its own phase;
+small_objects_mixed.py makes the same mix with the three lines interleaved
+in one loop, sharing pymalloc's arenas and (a and b) its pools.  The truth is
+`--exact` with PYTHONMALLOC=malloc (every object is its own malloc, every
+malloc recorded).  The default mode (pymalloc on: each pool charged to a
+picked allocation in it) must give each line's share within 3 percentage
+points of the truth (the design's accuracy goal), and both must show the
+3:1 designed.
 
 Shares are taken over the three lines' bytes (the interpreter's baseline
 differs between pymalloc and malloc); the three lines must hold nearly all of
@@ -18,13 +21,14 @@ import pytest
 
 from conftest import line_of, run_oomph
 
-PROG = "small_objects.py"
+PROGS = ("small_objects.py", "small_objects_mixed.py")
 MARKS = ("objs_a", "objs_b", "objs_c")
 
 
 def shares(res):
     lines = res.by_line()
-    held = {m: lines.get("%s:%d" % (PROG, line_of(PROG, m)), 0) for m in MARKS}
+    prog = res.program
+    held = {m: lines.get("%s:%d" % (prog, line_of(prog, m)), 0) for m in MARKS}
     total = sum(held.values())
     assert total > 0, "no bytes on the object lines\n" + res.describe()
     return held, {m: held[m] / total for m in MARKS}
@@ -33,15 +37,18 @@ def shares(res):
 _runs = {}
 
 
-@pytest.fixture
-def runs(python):
-    """(default run, truth run) for this interpreter, made once per session."""
-    if python.path not in _runs:
-        default = run_oomph(PROG, python=python)
-        truth = run_oomph(PROG, python=python, extra=("--exact",),
+@pytest.fixture(params=PROGS)
+def runs(request, python):
+    """(default run, truth run) for this program and interpreter, made once."""
+    prog = request.param
+    if (prog, python.path) not in _runs:
+        default = run_oomph(prog, python=python)
+        truth = run_oomph(prog, python=python, extra=("--exact",),
                           env={"PYTHONMALLOC": "malloc"})
-        _runs[python.path] = (default, truth)
-    default, truth = _runs[python.path]
+        for r in (default, truth):
+            r.program = prog
+        _runs[(prog, python.path)] = (default, truth)
+    default, truth = _runs[(prog, python.path)]
     for r in (default, truth):
         assert r.status == 0, r.describe()
     return default, truth
@@ -52,10 +59,14 @@ def test_object_lines_hold_nearly_all_of_the_peak(runs):
         held, _ = shares(res)
         peak = res.summary["peak_tracked_bytes"]
         counts = json.loads(res.stdout)
-        # At least the objects' own size: 104 bytes per tuple (+ its int and slot).
-        floor = 104 * (counts["n_a"] + counts["n_b"]) + (33 + counts["c_len"] + 8) * counts["n_c"]
+        # At least the objects' own size: 104 bytes per 2-tuple (+ its int and
+        # slot); the mixed program says its own.
+        floor = counts.get("floor") or (104 * (counts["n_a"] + counts["n_b"]) +
+                                        (33 + counts["c_len"] + 8) * counts["n_c"])
         assert sum(held.values()) >= 0.97 * floor, (sum(held.values()), floor, res.describe())
-        assert sum(held.values()) >= 0.90 * peak, res.describe()
+        # (the mixed program's ints come from its `for` line: ~5% more elsewhere)
+        least = 0.85 if res.program == "small_objects_mixed.py" else 0.90
+        assert sum(held.values()) >= least * peak, res.describe()
 
 
 def test_truth_shows_the_designed_proportion(runs):

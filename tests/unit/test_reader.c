@@ -35,7 +35,7 @@ static int desc(const void *code, char *file, size_t fc, char *func, size_t nc)
 	return 0;
 }
 
-static const struct stack_source src = {cap, desc, NULL};
+static const struct stack_source src = {cap, desc, NULL, NULL};
 
 /* A real state file, written by the tracker in a child process. */
 static void make_good_file(void)

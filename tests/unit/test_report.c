@@ -128,7 +128,7 @@ static int desc(const void *code, char *file, size_t fc, char *func, size_t nc)
 	return 0;
 }
 
-static const struct stack_source src = {cap, desc, NULL};
+static const struct stack_source src = {cap, desc, NULL, NULL};
 
 /* Parent: 3 x 1 MiB at line 3, then fork; the child adds 2 x 1 MiB at
  * line 7 (it inherits the parent's 3 MiB).  Returns the parent's pid and

@@ -58,7 +58,15 @@ static int fake_describe(const void *code, char *file, size_t fc, char *func, si
 	return 0;
 }
 
-static const struct stack_source fake_source = {fake_capture, fake_describe, NULL};
+/* Arenas of a fake small-object allocator: an mmap of this size is one. */
+static size_t fake_arena;
+static size_t fake_arena_here(void)
+{
+	return fake_arena;
+}
+
+static const struct stack_source fake_source = {fake_capture, fake_describe, NULL,
+						fake_arena_here};
 
 /* ------------------------------------------------------------ plumbing --- */
 
@@ -311,6 +319,93 @@ static void test_mmap_partial_unmap_and_remap(void)
 	CHECK_EQ_INT(bytes_at(&p, p.live_self, 1, 1), 512 * K);
 	CHECK_EQ_INT(bytes_at(&p, p.live_self, 2, 2), 32 * K); /* the untouched half */
 	CHECK_EQ_INT(bytes_at(&p, p.live_self, 3, 3), 128 * K);
+	profile_free(&p);
+}
+
+/* In a scenario (a child process): a failed check fails the child. */
+#define IN_CHILD_CHECK(c)                                                       \
+	do {                                                                    \
+		if (!(c)) {                                                     \
+			fprintf(stderr, "%s:%d: %s failed\n", __FILE__, __LINE__, #c); \
+			_exit(3);                                               \
+		}                                                               \
+	} while (0)
+
+/* Python's small objects: an arena is counted but charged to no line; a
+ * pool is charged to the line whose allocation was picked in it (a second
+ * pick changes nothing), an emptied pool opened again lets its owner go,
+ * and the arena's unmapping takes its pools with it.  A pool inside an arena
+ * charged whole (mapped before pools were watched) is ignored. */
+static void scenario_pools(void)
+{
+	start(1);
+	char *a = (char *)(uintptr_t)0x7e0000000000ull, *b = a + (8 << 20);
+	const size_t K16 = 16 << 10;
+	fake_arena = 1 << 20;
+	at(9, 9);
+	tracker_on_mmap(a, 1 << 20);   /* an arena: charged to nobody */
+	fake_arena = 0;
+	at(4, 40);
+	tracker_on_mmap(b, 1 << 20);   /* an ordinary mapping: f4 */
+	at(1, 10);
+	for (int i = 0; i < 5; i++)    /* f1 opens five pools */
+		IN_CHILD_CHECK(tracker_on_pool(a + i * K16, K16, 0) == 0);
+	IN_CHILD_CHECK(tracker_on_pool(a, K16, 1) == 1);        /* picked by f1 */
+	at(2, 20);
+	for (int i = 1; i < 5; i++)    /* the other four are picked by f2 */
+		IN_CHILD_CHECK(tracker_on_pool(a + i * K16, K16, 1) == 1);
+	at(6, 60);
+	IN_CHILD_CHECK(tracker_on_pool(a + K16, K16, 1) == 0);  /* taken already: stays f2's */
+	at(5, 50);
+	IN_CHILD_CHECK(tracker_on_pool(b, K16, 0) == 0);        /* inside f4's mapping: */
+	IN_CHILD_CHECK(tracker_on_pool(b, K16, 1) == 0);        /* not a pool of ours */
+	tracker_on_alloc(A(1), 4096);  /* the peak: 2 MiB + 4 KiB */
+	tracker_on_free(A(1), 4096);
+	at(3, 30);
+	(void)tracker_on_pool(a + K16, K16, 0);        /* emptied, reopened: f2 lets go */
+	IN_CHILD_CHECK(tracker_on_pool(a + K16, K16, 1) == 1);  /* and f3 takes it */
+}
+
+static void scenario_pools_unmapped(void)
+{
+	start(1);
+	char *a = (char *)(uintptr_t)0x7e0000000000ull;
+	fake_arena = 1 << 20;
+	at(9, 9);
+	tracker_on_mmap(a, 1 << 20);
+	fake_arena = 0;
+	at(1, 10);
+	(void)tracker_on_pool(a + (16 << 10), 16 << 10, 1);
+	tracker_on_munmap(a, 1 << 20); /* the arena and its pools go */
+}
+
+static void test_pools_are_charged_to_the_picked_allocation(void)
+{
+	struct profile p;
+	CHECK(run_child(scenario_pools, &p) == 0);
+	if (p.nnodes == 0)
+		return;
+	const int64_t K = 1024;
+	CHECK_EQ_INT(p.peak_bytes, 2052 * K);
+	CHECK_EQ_INT(p.end_bytes, 2048 * K);
+	CHECK_EQ_INT(bytes_at(&p, p.peak_self, 9, 9), 0);
+	CHECK_EQ_INT(bytes_at(&p, p.peak_self, 1, 10), 16 * K);
+	CHECK_EQ_INT(bytes_at(&p, p.peak_self, 2, 20), 64 * K);
+	CHECK_EQ_INT(bytes_at(&p, p.peak_self, 3, 30), 0);
+	CHECK_EQ_INT(bytes_at(&p, p.peak_self, 4, 40), 1024 * K);
+	CHECK_EQ_INT(bytes_at(&p, p.peak_self, 5, 50), 4 * K);
+	CHECK_EQ_INT(bytes_at(&p, p.peak_self, 6, 60), 0);
+	CHECK_EQ_INT(bytes_at(&p, p.live_self, 1, 10), 16 * K);
+	CHECK_EQ_INT(bytes_at(&p, p.live_self, 2, 20), 48 * K);
+	CHECK_EQ_INT(bytes_at(&p, p.live_self, 3, 30), 16 * K);
+	profile_free(&p);
+
+	CHECK(run_child(scenario_pools_unmapped, &p) == 0);
+	if (p.nnodes == 0)
+		return;
+	CHECK_EQ_INT(p.end_bytes, 0);
+	CHECK_EQ_INT(bytes_at(&p, p.peak_self, 1, 10), 16 * K);
+	CHECK_EQ_INT(bytes_at(&p, p.live_self, 1, 10), 0);
 	profile_free(&p);
 }
 
@@ -679,6 +774,7 @@ int main(void)
 	test_sampling_estimates_are_unbiased();
 	test_free_credits_back_exactly();
 	test_mmap_partial_unmap_and_remap();
+	test_pools_are_charged_to_the_picked_allocation();
 	test_realloc_growth();
 	test_threads_keep_totals_exact();
 	test_stack_trie_keeps_every_frame();
