@@ -38,6 +38,7 @@ extern void *__libc_pvalloc(size_t);
  * request) recorded as a failed allocation. */
 static inline void *note_alloc(void *p, size_t asked, const char *call)
 {
+	tracker_c_calls++;
 	if (__builtin_expect(tracker_active(), 1)) {
 		if (p)
 			tracker_on_alloc(p, malloc_usable_size(p));
@@ -71,6 +72,7 @@ EXPORT void *realloc(void *p, size_t n)
 {
 	if (!p)
 		return malloc(n);
+	tracker_c_calls++;
 	if (!tracker_active())
 		return __libc_realloc(p, n);
 	size_t old = malloc_usable_size(p);
@@ -122,6 +124,7 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n)
 	void *p = __libc_memalign(align, n);
 	errno = saved;
 	if (!p) {
+		tracker_c_calls++;
 		if (n && tracker_active())
 			tracker_on_failure("posix_memalign", n, ENOMEM);
 		return ENOMEM;

@@ -138,8 +138,11 @@ const char *pystack_version(void)
  * at the pool's aligned address; the first pool openings are checked against
  * the size asked for, and one disagreement turns the scheme off for good.
  * Only a block pymalloc itself handed out is looked at: sizes 1-512, and not
- * when the call fell back to malloc because pymalloc could not get memory
- * (that failure was recorded: tracker_failures_here moved). */
+ * when the call went to malloc (tracker_c_calls moved): a realloc of a block
+ * pymalloc never had, or its fallback when it could not get memory.  (Its
+ * own bookkeeping — the arenas' table — also calls malloc, rarely: that
+ * allocation is just not looked at.)  Reading below a malloc block could
+ * fault: the page may not be mapped. */
 struct pool_head {
 	uint32_t count; /* union with a pointer in CPython: the low half */
 	uint32_t pad;
@@ -204,13 +207,10 @@ static __attribute__((noinline)) void pool_event(struct pool_head *pool, size_t 
 		pick_draw(idx);
 }
 
-/* The hot path: a few compares and one load of a word pymalloc just wrote.
- * A block that came from malloc instead (pymalloc could not get memory,
- * which was recorded as a failure) may have no mapped "pool" below it: it is
- * never looked at. */
-static inline void pool_note(void *p, size_t n, uint32_t failures_before)
+/* The hot path: a few compares and one load of a word pymalloc just wrote. */
+static inline void pool_note(void *p, size_t n, uint32_t c_calls_before)
 {
-	if (n - 1 >= SMALL_MAX || !p || !pool_mask || tracker_failures_here != failures_before)
+	if (n - 1 >= SMALL_MAX || !p || !pool_mask || tracker_c_calls != c_calls_before)
 		return;
 	struct pool_head *pool = (struct pool_head *)((uintptr_t)p & ~pool_mask);
 	uint32_t count = pool->count;
@@ -238,7 +238,7 @@ static inline void *leave_pyalloc(void *p)
 static void *w_malloc(void *ctx, size_t n)
 {
 	PyMemAllocatorEx *o = ctx;
-	uint32_t f = tracker_failures_here;
+	uint32_t f = tracker_c_calls;
 	in_pyalloc++;
 	void *p = leave_pyalloc(o->malloc(o->ctx, n));
 	pool_note(p, n, f);
@@ -248,7 +248,7 @@ static void *w_malloc(void *ctx, size_t n)
 static void *w_calloc(void *ctx, size_t n, size_t m)
 {
 	PyMemAllocatorEx *o = ctx;
-	uint32_t f = tracker_failures_here;
+	uint32_t f = tracker_c_calls;
 	in_pyalloc++;
 	void *p = leave_pyalloc(o->calloc(o->ctx, n, m));
 	size_t bytes;
@@ -260,7 +260,7 @@ static void *w_calloc(void *ctx, size_t n, size_t m)
 static void *w_realloc(void *ctx, void *p, size_t n)
 {
 	PyMemAllocatorEx *o = ctx;
-	uint32_t f = tracker_failures_here;
+	uint32_t f = tracker_c_calls;
 	in_pyalloc++;
 	void *q = leave_pyalloc(o->realloc(o->ctx, p, n));
 	if (q != p) /* the same block, grown in place, opened nothing */

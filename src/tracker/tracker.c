@@ -45,7 +45,7 @@
 #define TAG_TRUNCATED ((const void *)2)
 
 int tracker_on;
-__thread uint32_t tracker_failures_here __attribute__((tls_model("initial-exec")));
+__thread uint32_t tracker_c_calls __attribute__((tls_model("initial-exec")));
 
 /* Per-thread sampling state.  initial-exec TLS: no allocation, no lock. */
 struct tls {
@@ -110,6 +110,7 @@ static struct {
 	uint32_t *dirty_list;
 	uint32_t ndirty;
 	uint32_t nostack_node;
+	uint32_t arena_node;  /* arena space of pymalloc no line holds (see tracker_on_pool) */
 	uint32_t truncated_frame;
 	uint64_t pool_size;  /* of the small-object allocator, once reported */
 	uint64_t start_ns;  /* coarse monotonic */
@@ -590,6 +591,8 @@ static int record_sample_in(void *p, uint64_t weight, int pool)
 	if ((!pool || (r && r->arena)) &&
 	    addrtable_insert(pool ? &G.pools : &G.at, (uintptr_t)p, node, weight) == 0) {
 		charged = 1;
+		if (pool) /* from the arena's unheld space to its owner */
+			credit_locked(G.arena_node, weight, -1);
 		credit_locked(node, weight, +1);
 		if (deferred)
 			defer_locked((uintptr_t)p, node, pool ? DEFER_POOL : 0, deferred);
@@ -691,8 +694,10 @@ static void drop_pools_locked(uintptr_t start, uint64_t bytes)
 	for (uintptr_t a = (start + ps - 1) & ~(uintptr_t)(ps - 1); a < start + bytes; a += ps) {
 		uint32_t node;
 		uint64_t w;
-		if (addrtable_remove(&G.pools, a, &node, &w))
+		if (addrtable_remove(&G.pools, a, &node, &w)) {
 			credit_locked(node, w, -1);
+			credit_locked(G.arena_node, w, +1);
+		}
 	}
 }
 
@@ -703,10 +708,10 @@ static void unmapped_piece(void *ctx, uintptr_t start, uint64_t bytes, uint32_t 
 	(void)ctx;
 	peak_flush_locked();
 	atomic_fetch_sub_explicit(&G.h->cur_bytes, (int64_t)bytes, memory_order_relaxed);
-	if (node != RANGE_UNSAMPLED)
-		credit_locked(node, weight, -1);
 	if (arena)
 		drop_pools_locked(start, bytes);
+	if (node != RANGE_UNSAMPLED)
+		credit_locked(node, weight, -1);
 }
 
 void tracker_on_mmap(void *addr, size_t len)
@@ -718,9 +723,9 @@ void tracker_on_mmap(void *addr, size_t len)
 	/* An arena of Python's small-object allocator is charged pool by pool
 	 * (tracker_on_pool), not whole to whichever allocation needed it. */
 	uint32_t arena = G.src && G.src->arena_here && G.src->arena_here() == len;
-	uint64_t w = arena ? 0 : sample_weight(len);
+	uint64_t w = arena ? len | W_EXACT : sample_weight(len);
 	int deferred = 0;
-	uint32_t node = w ? capture_node(&deferred) : RANGE_UNSAMPLED;
+	uint32_t node = arena ? G.arena_node : w ? capture_node(&deferred) : RANGE_UNSAMPLED;
 	spin_lock(&G.sample_lock);
 	/* Remove what a MAP_FIXED mapping replaced before counting the new one,
 	 * so the total never double-counts. */
@@ -760,6 +765,7 @@ int tracker_on_pool(void *pool, size_t pool_size, int picked)
 	if (addrtable_remove(&G.pools, a, &old, &ow)) {
 		peak_flush_locked(); /* at the peak it was old's */
 		credit_locked(old, ow, -1);
+		credit_locked(G.arena_node, ow, +1);
 	}
 	spin_unlock(&G.sample_lock);
 	return 0;
@@ -910,7 +916,6 @@ static void oom_setup(struct oomph_state_header *h, const struct tracker_config 
 
 void tracker_on_failure(const char *call, size_t size, int err)
 {
-	tracker_failures_here++;
 	if (!tracker_active())
 		return;
 	int saved = errno;
@@ -1153,10 +1158,13 @@ int tracker_init(const struct tracker_config *cfg)
 		return -ENOMEM;
 
 	static const char nostack[] = "[no Python stack]";
+	static const char arenas[] = "[pymalloc arena space no line holds]";
 	static const char omitted[] = "[outer frames omitted]";
 	uint32_t s1 = intern_string(&G.in, nostack, sizeof(nostack) - 1);
 	uint32_t f1 = intern_frame(&G.in, s1, 0, 0, OOMPH_FRAME_SYNTHETIC);
 	G.nostack_node = intern_node(&G.in, 0, f1);
+	uint32_t s3 = intern_string(&G.in, arenas, sizeof(arenas) - 1);
+	G.arena_node = intern_node(&G.in, 0, intern_frame(&G.in, s3, 0, 0, OOMPH_FRAME_SYNTHETIC));
 	uint32_t s2 = intern_string(&G.in, omitted, sizeof(omitted) - 1);
 	G.truncated_frame = intern_frame(&G.in, s2, 0, 0, OOMPH_FRAME_TRUNCATED);
 

@@ -62,7 +62,8 @@ struct stack_source {
 	 * allocator if the calling thread is inside that allocator and its
 	 * pools are reported one by one (tracker_on_pool), else 0.  An
 	 * anonymous mmap of exactly that size made there is such an arena:
-	 * counted in the totals but charged to no stack — its pools are. */
+	 * charged to "[pymalloc arena space no line holds]" until its pools
+	 * are taken (tracker_on_pool). */
 	size_t (*arena_here)(void);
 };
 
@@ -117,16 +118,18 @@ void tracker_on_mmap(void *addr, size_t len);
  * the allocation that opened the pool (or its arena) would alias with loops
  * that allocate in a fixed order: with two lines alternating, every pool
  * would be opened by the same one.  Totals do not change (the arena was
- * counted when mapped); a pool not yet picked is part of the arena's bytes
- * that no stack holds.  Pools outside the arenas reported through
+ * counted when mapped, and charged whole to the synthetic stack "[pymalloc
+ * arena space no line holds]": a pool taken moves its bytes from there to its
+ * owner, and back when let go).  Pools outside the arenas reported through
  * arena_here() are ignored: their arena is charged whole.  Returns 1 if a
  * picked pool was taken (0 if it had an owner already). */
 int tracker_on_pool(void *pool, size_t pool_size, int picked);
 
-/* Failed allocations recorded on this thread so far (tracker_on_failure):
- * lets an allocator wrapper tell that a call fell back to another
- * allocator. */
-extern __thread uint32_t tracker_failures_here;
+/* Calls into the C allocator on this thread (counted by the hooks, tracking
+ * on or off): lets the wrapper of Python's allocator tell that a block came
+ * from malloc, not from pymalloc's pools (a realloc of a block pymalloc never
+ * had, or its fallback when it could not get memory). */
+extern __thread uint32_t tracker_c_calls;
 void tracker_on_munmap(void *addr, size_t len);
 void tracker_on_mremap(void *oldaddr, size_t oldlen, void *newaddr, size_t newlen);
 

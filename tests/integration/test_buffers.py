@@ -78,3 +78,13 @@ def test_mremap_grow_and_shrink_are_accounted(python):
     assert_within(held, 192 * MiB, rel=0.001, what="the remapped region", res=res)
     assert res.line_bytes("mremap_grow.py", "alloc_after") == 0, res.describe()
     check_peak(res, 192 * MiB, python, "mremap")
+
+
+def test_python_realloc_of_a_malloc_block_is_not_read_as_a_pool(python):
+    # PyMem_Realloc of blocks that came from malloc returns malloc blocks of
+    # pool sizes: reading a "pool header" below one could fault (it did, once
+    # in twenty runs of `python -m json.tool`).  5,000 of them, all sizes.
+    res = run_oomph("realloc_shrink.py", python=python)
+    assert res.status == 0, res.describe()
+    assert res.stdout.strip() == b"moved 5000", res.describe()
+    assert_report_complete(res)

@@ -124,6 +124,19 @@ static int64_t bytes_at(const struct profile *p, const int64_t *self, int code, 
 	return sum;
 }
 
+/* Bytes at the peak (or end) of the synthetic root called `name`. */
+static int64_t synthetic_bytes(const struct profile *p, const int64_t *self, const char *name)
+{
+	int64_t sum = 0;
+	for (uint32_t i = 1; i < p->nnodes; i++) {
+		const struct profile_frame *f = &p->frames[p->nodes[i].frame];
+		if ((f->flags & PROFILE_FRAME_SYNTHETIC) && !strcmp(f->file, name))
+			sum += self[i];
+	}
+	return sum;
+}
+#define ARENA_SPACE "[pymalloc arena space no line holds]"
+
 #define A(n) ((void *)(uintptr_t)(0x10000000u + (n) * 0x100u))
 
 /* --------------------------------------------------------- scenarios --- */
@@ -398,6 +411,9 @@ static void test_pools_are_charged_to_the_picked_allocation(void)
 	CHECK_EQ_INT(bytes_at(&p, p.live_self, 1, 10), 16 * K);
 	CHECK_EQ_INT(bytes_at(&p, p.live_self, 2, 20), 48 * K);
 	CHECK_EQ_INT(bytes_at(&p, p.live_self, 3, 30), 16 * K);
+	/* the rest of the arena: 1 MiB less the pools held */
+	CHECK_EQ_INT(synthetic_bytes(&p, p.peak_self, ARENA_SPACE), (1024 - 80) * K);
+	CHECK_EQ_INT(synthetic_bytes(&p, p.live_self, ARENA_SPACE), (1024 - 80) * K);
 	profile_free(&p);
 
 	CHECK(run_child(scenario_pools_unmapped, &p) == 0);
@@ -405,7 +421,9 @@ static void test_pools_are_charged_to_the_picked_allocation(void)
 		return;
 	CHECK_EQ_INT(p.end_bytes, 0);
 	CHECK_EQ_INT(bytes_at(&p, p.peak_self, 1, 10), 16 * K);
+	CHECK_EQ_INT(synthetic_bytes(&p, p.peak_self, ARENA_SPACE), 1008 * K);
 	CHECK_EQ_INT(bytes_at(&p, p.live_self, 1, 10), 0);
+	CHECK_EQ_INT(synthetic_bytes(&p, p.live_self, ARENA_SPACE), 0);
 	profile_free(&p);
 }
 
