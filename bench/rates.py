@@ -7,7 +7,8 @@ peak.folded) are measured under --exact and under each sample rate, several
 runs each (every run draws its own random sample).  The error of a run is the
 largest |share - exact share| over the lines holding >= 1% at the peak; the
 table gives the worst run.  The chosen rate is the largest whose worst error
-stays within 3 percentage points on every case.
+stays within 3 percentage points on every case with a factor of 2 to spare
+(<= 1.5 points: the worst of a few runs understates the tail).
 
     bench/rates.py [--runs 3] [--out FILE]
 """
@@ -87,9 +88,12 @@ def main():
     for rate in RATES:
         lines.append(f"| {rate // 1024} KiB | " + " | ".join(f"{table[(n, rate)]:.2f}" for n in names) + " |")
     ok = [r for r in RATES if all(table[(n, r)] <= 3.0 for n in names)]
+    safe = [r for r in RATES if all(table[(n, r)] <= 1.5 for n in names)]
     lines.append("")
     lines.append("Largest rate within 3 points on every case: " +
-                 (f"{ok[-1] // 1024} KiB." if ok else "none."))
+                 (f"{ok[-1] // 1024} KiB" if ok else "none") +
+                 "; with a factor of 2 to spare (<= 1.5 points): " +
+                 (f"{safe[-1] // 1024} KiB." if safe else "none."))
     bench.emit(lines, args.out)
 
 

@@ -217,9 +217,10 @@ struct oomph_state_header {
 /* Alignment of every region. */
 #define OOMPH_STATE_ALIGN 4096u
 
-/* Default byte-sampling rate (mean bytes between samples); chosen by the
- * measurements in docs/performance.md. */
-#define OOMPH_DEFAULT_SAMPLE_RATE 262144u
+/* Default byte-sampling rate (mean bytes between samples): the largest rate
+ * whose line shares stay within 3 points of --exact with a factor of 2 to
+ * spare (bench/rates.py; figures in docs/performance.md). */
+#define OOMPH_DEFAULT_SAMPLE_RATE 1048576u
 
 /* Environment contract between supervisor and tracker. */
 #define OOMPH_ENV_STATE_DIR "OOMPH_STATE_DIR"     /* where <pid>.oomph go */

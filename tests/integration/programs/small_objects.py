@@ -6,8 +6,8 @@ Lines @objs_a and @objs_b build the same objects, a 2-tuple of a fresh int
 @objs_a: their bytes are in the proportion 3:1 whatever the allocator.
 Line @objs_c builds 400-byte `bytes` objects (433 bytes requested; 448 under
 pymalloc, 440 usable from malloc, plus the slot), about as many bytes as
-@objs_b times two.  Each line runs in its own phase, so pymalloc's arenas
-(1 MiB, 256 KiB before 3.10) are each opened by one line.
+@objs_b times two.  Each line runs in its own phase, so each of pymalloc's
+pools (16 KiB, 4 KiB on 3.9) holds one line's objects.
 
 Prints the object counts as JSON on stdout.
 """
