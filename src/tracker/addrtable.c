@@ -7,9 +7,12 @@
 
 #include "tracker/rawmem.h"
 
-/* Heap addresses are 16-byte aligned: drop the zero bits, then mix. */
-static inline uint64_t addr_hash(uintptr_t key)
+/* Heap addresses are 16-byte aligned: drop the zero bits, then mix.  A
+ * dense table (shift > 0) keeps neighbours together instead. */
+static inline uint64_t addr_hash(const struct addrtable *t, uintptr_t key)
 {
+	if (t->shift)
+		return (uint64_t)key >> t->shift;
 	uint64_t h = (uint64_t)key >> 4;
 	h *= 0x9e3779b97f4a7c15ull;
 	return h ^ (h >> 29);
@@ -27,6 +30,7 @@ int addrtable_init(struct addrtable *t, uint64_t capacity)
 	atomic_store_explicit(&t->slots, s, memory_order_release);
 	t->mask = cap - 1;
 	t->count = 0;
+	t->shift = 0;
 	return 0;
 }
 
@@ -41,7 +45,7 @@ int addrtable_may_contain(struct addrtable *t, uintptr_t key)
 		uint64_t mask = __atomic_load_n(&t->mask, __ATOMIC_ACQUIRE);
 		struct addr_slot *slots = atomic_load_explicit(&t->slots, memory_order_acquire);
 		int found = 0;
-		for (uint64_t i = addr_hash(key) & mask;; i = (i + 1) & mask) {
+		for (uint64_t i = addr_hash(t, key) & mask;; i = (i + 1) & mask) {
 			uintptr_t k = atomic_load_explicit(&slots[i].key, memory_order_relaxed);
 			if (k == key) {
 				found = 1;
@@ -68,10 +72,10 @@ static void write_end(struct addrtable *t)
 	atomic_fetch_add_explicit(&t->seq, 1, memory_order_release);
 }
 
-static void place(struct addr_slot *slots, uint64_t mask, uintptr_t key,
-		  uint32_t node, uint64_t weight)
+static void place(const struct addrtable *t, struct addr_slot *slots, uint64_t mask,
+		  uintptr_t key, uint32_t node, uint64_t weight)
 {
-	uint64_t i = addr_hash(key) & mask;
+	uint64_t i = addr_hash(t, key) & mask;
 	for (;;) {
 		uintptr_t k = atomic_load_explicit(&slots[i].key, memory_order_relaxed);
 		if (k == 0 || k == key)
@@ -93,7 +97,7 @@ static int grow(struct addrtable *t)
 	for (uint64_t i = 0; i <= t->mask; i++) {
 		uintptr_t k = atomic_load_explicit(&old[i].key, memory_order_relaxed);
 		if (k)
-			place(ns, cap - 1, k, old[i].node, old[i].weight);
+			place(t, ns, cap - 1, k, old[i].node, old[i].weight);
 	}
 	write_begin(t);
 	atomic_store_explicit(&t->slots, ns, memory_order_release);
@@ -108,7 +112,7 @@ int addrtable_insert(struct addrtable *t, uintptr_t key, uint32_t node, uint64_t
 	if ((t->count + 1) * 4 > (t->mask + 1) * 3 && grow(t))
 		return -ENOMEM;
 	struct addr_slot *slots = atomic_load_explicit(&t->slots, memory_order_relaxed);
-	uint64_t i = addr_hash(key) & t->mask;
+	uint64_t i = addr_hash(t, key) & t->mask;
 	for (;;) {
 		uintptr_t k = atomic_load_explicit(&slots[i].key, memory_order_relaxed);
 		if (k == key) { /* stale record (block freed behind our back) */
@@ -135,7 +139,7 @@ int addrtable_remove(struct addrtable *t, uintptr_t key, uint32_t *node, uint64_
 {
 	struct addr_slot *slots = atomic_load_explicit(&t->slots, memory_order_relaxed);
 	uint64_t mask = t->mask;
-	uint64_t i = addr_hash(key) & mask;
+	uint64_t i = addr_hash(t, key) & mask;
 	for (;;) {
 		uintptr_t k = atomic_load_explicit(&slots[i].key, memory_order_relaxed);
 		if (k == 0)
@@ -153,7 +157,7 @@ int addrtable_remove(struct addrtable *t, uintptr_t key, uint32_t *node, uint64_
 		uintptr_t kj = atomic_load_explicit(&slots[j].key, memory_order_relaxed);
 		if (kj == 0)
 			break;
-		uint64_t home = addr_hash(kj) & mask;
+		uint64_t home = addr_hash(t, kj) & mask;
 		/* j's entry may move to the hole if its home is not in (hole, j]. */
 		int between = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
 		if (!between) {

@@ -29,6 +29,9 @@ struct addrtable {
 	struct addr_slot *_Atomic slots;
 	uint64_t mask;         /* capacity - 1 (power of two) */
 	uint64_t count;
+	uint32_t shift;        /* 0: keys are mixed; else slot = key >> shift
+				  (dense keys, e.g. pools: neighbours share
+				  cache lines).  Set right after init. */
 };
 
 int addrtable_init(struct addrtable *t, uint64_t capacity);

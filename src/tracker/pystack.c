@@ -129,14 +129,15 @@ const char *pystack_version(void)
  * pymalloc maps arenas (1 MiB; 256 KiB in 3.9) and carves them into pools
  * (16 KiB; 4 KiB in 3.9), each holding blocks of one size class.  Charging
  * an arena to the allocation that happened to need it mixes every line that
- * allocates in the same loop (one line could get ten arenas filled mostly by
- * another).  Charging pools is 64 times finer and a pool holds one size of
- * object, so it is nearly always one line's.  The first block handed out of
- * an empty pool leaves the pool's count at 1: that allocation opened it.
+ * allocates in the same loop, and charging a pool to the allocation that
+ * opened it aliases with loops that allocate in a fixed order.  So a pool is
+ * charged to a random one of its allocations: the one that brings the
+ * pool's block count to k, drawn per size class in [2, blocks / 2] and drawn
+ * again after each pool that changes hands (docs/architecture.md).
  *
  * The pool header (CPython's struct pool_header, unchanged 3.9-3.13) is read
- * at the pool's aligned address; the first pool openings are checked against
- * the size asked for, and one disagreement turns the scheme off for good.
+ * at the pool's aligned address; the first pools are checked against the
+ * size asked for, and one disagreement turns the scheme off for good.
  * Only a block pymalloc itself handed out is looked at: sizes 1-512, and not
  * when the call went to malloc (tracker_c_calls moved): a realloc of a block
  * pymalloc never had, or its fallback when it could not get memory.  (Its
@@ -153,7 +154,8 @@ struct pool_head {
 #define SIZE_CLASS 16u    /* ALIGNMENT on 64-bit, 3.8+ */
 #define POOL_CHECKS 64u
 
-static uintptr_t pool_mask;   /* pool size - 1 while pools are watched, else 0 */
+static uintptr_t pool_mask;   /* pool size - 1 once pools are watched */
+static size_t small_max;      /* SMALL_MAX while pools are watched, else 0 */
 static size_t arena_bytes;
 static unsigned pool_checked;
 
@@ -177,52 +179,49 @@ static void pick_draw(uint32_t idx)
 	pick_at[idx] = 2 + (uint32_t)(((x * 0x2545f4914f6cdd1dull) >> 32) * (half - 1) >> 32);
 }
 
-/* The last pool event of this thread: a temporary object made and dropped
- * in a loop can empty and reopen the same pool on every iteration; one event
- * is enough. */
+/* The last pool event of this thread: objects made and dropped in a loop
+ * can bring the same pool's count back to the picked value on every
+ * iteration; one event is enough. */
 static __thread uintptr_t last_pool __attribute__((tls_model("initial-exec")));
-static __thread int last_picked __attribute__((tls_model("initial-exec")));
 
-/* A pool just got its first block (count 1) or its picked one. */
-static __attribute__((noinline)) void pool_event(struct pool_head *pool, size_t n, int picked)
+/* A pool's count just reached the picked value. */
+static __attribute__((noinline)) void pool_event(struct pool_head *pool, size_t n)
 {
 	uint32_t idx = (uint32_t)((n - 1) / SIZE_CLASS);
-	if ((uintptr_t)pool == last_pool && picked == last_picked)
+	if ((uintptr_t)pool == last_pool)
 		return;
 	last_pool = (uintptr_t)pool;
-	last_picked = picked;
 	if (!tracker_active())
 		return;
 	size_t ps = pool_mask + 1;
 	if (pool_checked < POOL_CHECKS) {
 		if (pool->szidx != idx || pool->maxnextoffset != ps - (idx + 1) * SIZE_CLASS) {
-			pool_mask = 0; /* not the layout we know: arenas are charged whole */
+			small_max = 0; /* not the layout we know: arenas are charged whole */
 			return;
 		}
 		pool_checked++;
 	}
-	/* A new draw after each pool taken: a pool already taken whose count
-	 * comes back to the value (objects made and dropped) changes nothing. */
-	if (tracker_on_pool(pool, ps, picked))
+	/* A new draw after each pool that changed hands: a pool whose count
+	 * comes back to the value under the same owner changes nothing. */
+	if (tracker_on_pool(pool, ps))
 		pick_draw(idx);
 }
 
-/* The hot path: a few compares and one load of a word pymalloc just wrote. */
+/* The hot path, after every small allocation: two compares, one load of a
+ * word pymalloc just wrote, one of the size class's pick.  (pymalloc can
+ * only fail through malloc, so a NULL comes with tracker_c_calls moved.) */
 static inline void pool_note(void *p, size_t n, uint32_t c_calls_before)
 {
-	if (n - 1 >= SMALL_MAX || !p || !pool_mask || tracker_c_calls != c_calls_before)
+	if (n - 1 >= small_max || tracker_c_calls != c_calls_before || !p)
 		return;
 	struct pool_head *pool = (struct pool_head *)((uintptr_t)p & ~pool_mask);
-	uint32_t count = pool->count;
-	if (__builtin_expect(count == 1, 0))
-		pool_event(pool, n, 0);
-	else if (__builtin_expect(count == pick_at[(n - 1) / SIZE_CLASS], 0))
-		pool_event(pool, n, 1);
+	if (__builtin_expect(pool->count == pick_at[(n - 1) / SIZE_CLASS], 0))
+		pool_event(pool, n);
 }
 
 static size_t py_arena_here(void)
 {
-	return pool_mask && in_pyalloc ? arena_bytes : 0;
+	return small_max && in_pyalloc ? arena_bytes : 0;
 }
 
 /* Wrappers around the MEM and OBJ domains: mark the thread as inside
@@ -292,6 +291,7 @@ static void wrap_allocators(void)
 		}
 		arena_bytes = py.minor >= 10 ? 1u << 20 : 1u << 18;
 		pool_mask = ps - 1;
+		small_max = SMALL_MAX;
 	}
 	py.Mem_GetAllocator(PYMEM_DOMAIN_MEM, &orig_mem);
 	py.Mem_GetAllocator(PYMEM_DOMAIN_OBJ, &orig_obj);

@@ -745,30 +745,35 @@ void tracker_on_mmap(void *addr, size_t len)
 	oom_due(cur);
 }
 
-int tracker_on_pool(void *pool, size_t pool_size, int picked)
+int tracker_on_pool(void *pool, size_t pool_size)
 {
 	if (!tracker_active() || !pool_size)
 		return 0;
 	if (!G.pool_size)
 		G.pool_size = pool_size; /* one allocator, one size: a race writes the same */
 	uintptr_t a = (uintptr_t)pool;
-	/* The common cases need no lock: a pool opened that nobody held, a pool
-	 * whose count came back to the picked value after it was taken. */
-	if (!addrtable_may_contain(&G.pools, a)) {
-		return picked && record_sample_in(pool, pool_size | W_EXACT, 1);
-	}
-	if (picked)
-		return 0; /* taken already (or "maybe": then it keeps its owner) */
+	if (!addrtable_may_contain(&G.pools, a)) /* nobody holds it: no lock to look */
+		return record_sample_in(pool, pool_size | W_EXACT, 1);
+	int deferred = 0;
+	uint32_t node = capture_node(&deferred);
+	int moved = 0;
 	uint32_t old;
 	uint64_t ow;
 	spin_lock(&G.sample_lock);
 	if (addrtable_remove(&G.pools, a, &old, &ow)) {
-		peak_flush_locked(); /* at the peak it was old's */
-		credit_locked(old, ow, -1);
-		credit_locked(G.arena_node, ow, +1);
+		if (old != node || deferred) {
+			peak_flush_locked(); /* at the peak it was old's */
+			credit_locked(old, ow, -1);
+			credit_locked(node, ow, +1);
+			if (deferred)
+				defer_locked(a, node, DEFER_POOL, deferred);
+			old = node;
+			moved = 1;
+		}
+		addrtable_insert(&G.pools, a, old, ow);
 	}
 	spin_unlock(&G.sample_lock);
-	return 0;
+	return moved;
 }
 
 void tracker_on_munmap(void *addr, size_t len)
@@ -1154,8 +1159,10 @@ int tracker_init(const struct tracker_config *cfg)
 	G.dirty_flag = raw_alloc(h->nodes_cap);
 	G.dirty_list = raw_alloc(h->nodes_cap * sizeof(uint32_t));
 	if (!G.dirty_flag || !G.dirty_list || intern_init(&G.in, h) ||
-	    addrtable_init(&G.at, 4096) || addrtable_init(&G.pools, 4096) || pthread_key_create(&G.cache_key, cache_destroy))
+	    addrtable_init(&G.at, 4096) || addrtable_init(&G.pools, 4096) ||
+	    pthread_key_create(&G.cache_key, cache_destroy))
 		return -ENOMEM;
+	G.pools.shift = 12; /* pools are page-aligned and mostly neighbours */
 
 	static const char nostack[] = "[no Python stack]";
 	static const char arenas[] = "[pymalloc arena space no line holds]";

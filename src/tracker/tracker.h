@@ -111,19 +111,18 @@ void tracker_on_mmap(void *addr, size_t len);
 
 /* Python's small-object allocator (pymalloc) keeps objects of one size class
  * in pools of `pool_size` bytes carved from its arenas.  A pool is charged,
- * exactly, to one allocation made in it, the one the allocator wrapper
- * picked (picked = 1: the k-th block handed out, k drawn at random; a pool
- * taken already keeps its owner).  When the pool is emptied and opened again
- * (picked = 0: its first block was handed out), its owner lets go.  Charging
- * the allocation that opened the pool (or its arena) would alias with loops
+ * exactly, to one allocation made in it: the one the allocator wrapper
+ * picked (the k-th block handed out, k drawn at random), and after that to
+ * the latest picked one (a pool emptied and filled again).  Charging the
+ * allocation that opened the pool (or its arena) would alias with loops
  * that allocate in a fixed order: with two lines alternating, every pool
  * would be opened by the same one.  Totals do not change (the arena was
  * counted when mapped, and charged whole to the synthetic stack "[pymalloc
- * arena space no line holds]": a pool taken moves its bytes from there to its
- * owner, and back when let go).  Pools outside the arenas reported through
- * arena_here() are ignored: their arena is charged whole.  Returns 1 if a
- * picked pool was taken (0 if it had an owner already). */
-int tracker_on_pool(void *pool, size_t pool_size, int picked);
+ * arena space no line holds]": a pool taken moves its bytes from there to
+ * its owner).  Pools outside the arenas reported through arena_here() are
+ * ignored: their arena is charged whole.  Returns 1 if the pool changed
+ * hands. */
+int tracker_on_pool(void *pool, size_t pool_size);
 
 /* Calls into the C allocator on this thread (counted by the hooks, tracking
  * on or off): lets the wrapper of Python's allocator tell that a block came

@@ -345,9 +345,9 @@ static void test_mmap_partial_unmap_and_remap(void)
 	} while (0)
 
 /* Python's small objects: an arena is counted but charged to no line; a
- * pool is charged to the line whose allocation was picked in it (a second
- * pick changes nothing), an emptied pool opened again lets its owner go,
- * and the arena's unmapping takes its pools with it.  A pool inside an arena
+ * pool is charged to the line whose allocation was picked in it, a later
+ * pick by the same line changes nothing, one by another line moves it, and
+ * the arena's unmapping takes its pools with it.  A pool inside an arena
  * charged whole (mapped before pools were watched) is ignored. */
 static void scenario_pools(void)
 {
@@ -361,22 +361,17 @@ static void scenario_pools(void)
 	at(4, 40);
 	tracker_on_mmap(b, 1 << 20);   /* an ordinary mapping: f4 */
 	at(1, 10);
-	for (int i = 0; i < 5; i++)    /* f1 opens five pools */
-		IN_CHILD_CHECK(tracker_on_pool(a + i * K16, K16, 0) == 0);
-	IN_CHILD_CHECK(tracker_on_pool(a, K16, 1) == 1);        /* picked by f1 */
+	IN_CHILD_CHECK(tracker_on_pool(a, K16) == 1);           /* picked by f1 */
 	at(2, 20);
-	for (int i = 1; i < 5; i++)    /* the other four are picked by f2 */
-		IN_CHILD_CHECK(tracker_on_pool(a + i * K16, K16, 1) == 1);
-	at(6, 60);
-	IN_CHILD_CHECK(tracker_on_pool(a + K16, K16, 1) == 0);  /* taken already: stays f2's */
+	for (int i = 1; i < 5; i++)    /* four picked by f2 */
+		IN_CHILD_CHECK(tracker_on_pool(a + i * K16, K16) == 1);
+	IN_CHILD_CHECK(tracker_on_pool(a + K16, K16) == 0);     /* f2's already */
 	at(5, 50);
-	IN_CHILD_CHECK(tracker_on_pool(b, K16, 0) == 0);        /* inside f4's mapping: */
-	IN_CHILD_CHECK(tracker_on_pool(b, K16, 1) == 0);        /* not a pool of ours */
+	IN_CHILD_CHECK(tracker_on_pool(b, K16) == 0);           /* inside f4's mapping */
 	tracker_on_alloc(A(1), 4096);  /* the peak: 2 MiB + 4 KiB */
 	tracker_on_free(A(1), 4096);
 	at(3, 30);
-	(void)tracker_on_pool(a + K16, K16, 0);        /* emptied, reopened: f2 lets go */
-	IN_CHILD_CHECK(tracker_on_pool(a + K16, K16, 1) == 1);  /* and f3 takes it */
+	IN_CHILD_CHECK(tracker_on_pool(a + K16, K16) == 1);     /* filled again: f3's */
 }
 
 static void scenario_pools_unmapped(void)
@@ -388,7 +383,7 @@ static void scenario_pools_unmapped(void)
 	tracker_on_mmap(a, 1 << 20);
 	fake_arena = 0;
 	at(1, 10);
-	(void)tracker_on_pool(a + (16 << 10), 16 << 10, 1);
+	(void)tracker_on_pool(a + (16 << 10), 16 << 10);
 	tracker_on_munmap(a, 1 << 20); /* the arena and its pools go */
 }
 
