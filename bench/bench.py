@@ -122,7 +122,7 @@ def peer_peak(peer, err, out):
 
 
 def run_peer(peer, py, script, tmpdir, timeout):
-    """(seconds, peak RSS, reported peak) or None if the tool failed."""
+    """(seconds, peak RSS, reported peak), or a string saying why the tool failed."""
     shutil.rmtree(tmpdir, ignore_errors=True)
     os.makedirs(tmpdir)
     out = os.path.join(tmpdir, "out")
@@ -132,10 +132,13 @@ def run_peer(peer, py, script, tmpdir, timeout):
         p = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                            timeout=timeout, cwd=tmpdir)
     except subprocess.TimeoutExpired:
-        return None
+        return f"timed out after {timeout:.0f} s"
     dt = time.perf_counter() - t0
     if p.returncode != 0:
-        return None
+        # the tool's last words, before /usr/bin/time's own lines
+        said = [l.strip() for l in p.stderr.splitlines()
+                if l.strip() and not l.startswith("Command ") and not l.strip().isdigit()]
+        return f"exit {p.returncode}" + (f": {said[-1][:120]}" if said else "")
     rss = int(p.stderr.strip().splitlines()[-1]) * 1024
     return dt, rss, peer_peak(peer, p.stderr, out)
 
@@ -187,7 +190,7 @@ def main():
         times = {m: [] for m in allm}
         rss = {m: [] for m in allm}
         peaks = {p: [] for p in peers}
-        failed = set()
+        failed = {}
         accuracy = {}
         for r in range(rounds):
             order = allm[r % len(allm):] + allm[:r % len(allm)]
@@ -196,8 +199,9 @@ def main():
                     continue
                 if m in peers:
                     got = run_peer(m, args.python, script, os.path.join(tmp, m), args.peer_timeout)
-                    if got is None:
-                        failed.add(m)
+                    if isinstance(got, str):
+                        failed[m] = got
+                        print(f"  {name}: {m} failed: {got}", file=sys.stderr)
                         continue
                     dt, peak_rss, reported = got
                     if reported:
@@ -216,6 +220,7 @@ def main():
         for m in modes + peers:
             if not times[m] or m in failed:
                 row[m] = None
+                row[m + "_why"] = failed.get(m, "no run")
                 continue
             ratios = [a / b for a, b in zip(times[m], times["plain"])]
             row[m] = (statistics.median(ratios), min(ratios), max(ratios))
@@ -255,7 +260,7 @@ def main():
             cells = [row["workload"]]
             for m in modes + peers:
                 if row.get(m) is None:
-                    cells.append("failed or timed out")
+                    cells.append("failed (" + row[m + "_why"].replace("|", "/") + ")")
                     continue
                 med, lo, hi = row[m]
                 cells.append(f"{med:.2f}× ({lo:.2f}-{hi:.2f}), {row[m + '_rss'] / MiB:+.0f} MiB")

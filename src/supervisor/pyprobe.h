@@ -24,7 +24,7 @@
 #include <stddef.h>
 
 #define PYPROBE_CODE \
-	"import sys,platform;print(sys.implementation.name, sys.version_info[0], " \
+	"import sys;print(sys.implementation.name, sys.version_info[0], " \
 	"sys.version_info[1], sys.version_info[2])"
 #define PYPROBE_TIMEOUT_S 60
 #define PYPROBE_MIN_MAJOR 3

@@ -38,7 +38,7 @@ extern void *__libc_pvalloc(size_t);
  * request) recorded as a failed allocation. */
 static inline void *note_alloc(void *p, size_t asked, const char *call)
 {
-	tracker_c_calls++;
+	tracker_note_c_call();
 	if (__builtin_expect(tracker_active(), 1)) {
 		if (p)
 			tracker_on_alloc(p, malloc_usable_size(p));
@@ -72,7 +72,7 @@ EXPORT void *realloc(void *p, size_t n)
 {
 	if (!p)
 		return malloc(n);
-	tracker_c_calls++;
+	tracker_note_c_call();
 	if (!tracker_active())
 		return __libc_realloc(p, n);
 	size_t old = malloc_usable_size(p);
@@ -124,7 +124,7 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n)
 	void *p = __libc_memalign(align, n);
 	errno = saved;
 	if (!p) {
-		tracker_c_calls++;
+		tracker_note_c_call();
 		if (n && tracker_active())
 			tracker_on_failure("posix_memalign", n, ENOMEM);
 		return ENOMEM;

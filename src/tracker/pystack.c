@@ -21,10 +21,10 @@ typedef struct {
 } PyMemAllocatorEx;
 enum { PYMEM_DOMAIN_RAW, PYMEM_DOMAIN_MEM, PYMEM_DOMAIN_OBJ };
 
-/* > 0 while this thread is inside Python's own allocator (pymalloc): an
- * arena mmap seen there must not call the C API, which would re-enter
- * pymalloc half-way through making the arena. */
-static __thread unsigned in_pyalloc __attribute__((tls_model("initial-exec")));
+/* While this thread is inside Python's own allocator (pymalloc: the depth
+ * of tracker_py), an arena mmap seen there must not call the C API, which
+ * would re-enter pymalloc half-way through making the arena. */
+#define in_pyalloc (tracker_py & TRACKER_PY_DEPTH)
 static PyMemAllocatorEx orig_mem, orig_obj;
 static int wrapped;
 /* Stacks taken with the GIL that are also read from memory and compared
@@ -139,7 +139,7 @@ const char *pystack_version(void)
  * at the pool's aligned address; the first pools are checked against the
  * size asked for, and one disagreement turns the scheme off for good.
  * Only a block pymalloc itself handed out is looked at: sizes 1-512, and not
- * when the call went to malloc (tracker_c_calls moved): a realloc of a block
+ * when the call went to malloc (TRACKER_PY_CCALL): a realloc of a block
  * pymalloc never had, or its fallback when it could not get memory.  (Its
  * own bookkeeping — the arenas' table — also calls malloc, rarely: that
  * allocation is just not looked at.)  Reading below a malloc block could
@@ -154,7 +154,7 @@ struct pool_head {
 #define SIZE_CLASS 16u    /* ALIGNMENT on 64-bit, 3.8+ */
 #define POOL_CHECKS 64u
 
-static uintptr_t pool_mask;   /* pool size - 1 once pools are watched */
+static uintptr_t pool_base;   /* ~(pool size - 1) once pools are watched */
 static size_t small_max;      /* SMALL_MAX while pools are watched, else 0 */
 static size_t arena_bytes;
 static unsigned pool_checked;
@@ -193,7 +193,7 @@ static __attribute__((noinline)) void pool_event(struct pool_head *pool, size_t 
 	last_pool = (uintptr_t)pool;
 	if (!tracker_active())
 		return;
-	size_t ps = pool_mask + 1;
+	size_t ps = ~pool_base + 1;
 	if (pool_checked < POOL_CHECKS) {
 		if (pool->szidx != idx || pool->maxnextoffset != ps - (idx + 1) * SIZE_CLASS) {
 			small_max = 0; /* not the layout we know: arenas are charged whole */
@@ -207,14 +207,13 @@ static __attribute__((noinline)) void pool_event(struct pool_head *pool, size_t 
 		pick_draw(idx);
 }
 
-/* The hot path, after every small allocation: two compares, one load of a
- * word pymalloc just wrote, one of the size class's pick.  (pymalloc can
- * only fail through malloc, so a NULL comes with tracker_c_calls moved.) */
-static inline void pool_note(void *p, size_t n, uint32_t c_calls_before)
+/* After every small allocation that did not go to malloc: two compares,
+ * one load of a word pymalloc just wrote, one of the size class's pick. */
+static inline void pool_note(void *p, size_t n)
 {
-	if (n - 1 >= small_max || tracker_c_calls != c_calls_before || !p)
+	if (n - 1 >= small_max || !p)
 		return;
-	struct pool_head *pool = (struct pool_head *)((uintptr_t)p & ~pool_mask);
+	struct pool_head *pool = (struct pool_head *)((uintptr_t)p & pool_base);
 	if (__builtin_expect(pool->count == pick_at[(n - 1) / SIZE_CLASS], 0))
 		pool_event(pool, n);
 }
@@ -225,53 +224,62 @@ static size_t py_arena_here(void)
 }
 
 /* Wrappers around the MEM and OBJ domains: mark the thread as inside
- * Python's allocator, and resolve deferred samples on the way out, where the
- * C API is as safe to call as for the allocator's own caller. */
-static inline void *leave_pyalloc(void *p)
+ * Python's allocator, and on the way out resolve deferred samples (where
+ * the C API is as safe to call as for the allocator's own caller) and look
+ * at the block's pool.  The common way out is one decrement and one test:
+ * nested calls, calls into malloc and deferred samples all leave the word
+ * non-zero (tracker.h). */
+static __attribute__((noinline)) void *leave_slow(void *p, size_t n, uint32_t s)
 {
-	if (--in_pyalloc == 0 && tracker_deferred)
+	if (s & TRACKER_PY_DEPTH)
+		return p; /* nested: the outermost call looks at its own block */
+	tracker_py = 0;
+	if (s & TRACKER_PY_DEFERRED) {
 		tracker_resolve_deferred();
+		if (tracker_deferred) /* could not resolve now: next time */
+			tracker_py |= TRACKER_PY_DEFERRED;
+	}
+	if (!(s & TRACKER_PY_CCALL))
+		pool_note(p, n);
 	return p;
 }
 
-static void *w_malloc(void *ctx, size_t n)
+/* n: the size to look at the block's pool for, 0 for none. */
+static inline void *leave_pyalloc(void *p, size_t n)
 {
-	PyMemAllocatorEx *o = ctx;
-	uint32_t f = tracker_c_calls;
-	in_pyalloc++;
-	void *p = leave_pyalloc(o->malloc(o->ctx, n));
-	pool_note(p, n, f);
+	uint32_t s = --tracker_py;
+	if (__builtin_expect(s != 0, 0))
+		return leave_slow(p, n, s);
+	pool_note(p, n);
 	return p;
 }
 
-static void *w_calloc(void *ctx, size_t n, size_t m)
-{
-	PyMemAllocatorEx *o = ctx;
-	uint32_t f = tracker_c_calls;
-	in_pyalloc++;
-	void *p = leave_pyalloc(o->calloc(o->ctx, n, m));
-	size_t bytes;
-	if (!__builtin_mul_overflow(n, m, &bytes))
-		pool_note(p, bytes, f);
-	return p;
-}
-
-static void *w_realloc(void *ctx, void *p, size_t n)
-{
-	PyMemAllocatorEx *o = ctx;
-	uint32_t f = tracker_c_calls;
-	in_pyalloc++;
-	void *q = leave_pyalloc(o->realloc(o->ctx, p, n));
-	if (q != p) /* the same block, grown in place, opened nothing */
-		pool_note(q, n, f);
-	return q;
-}
-
-static void w_free(void *ctx, void *p)
-{
-	PyMemAllocatorEx *o = ctx;
-	o->free(o->ctx, p);
-}
+/* One set per domain, each calling its domain's original functions with
+ * the original context: free needs no wrapper and stays as Python made it
+ * (a direct call the interpreter's build may have inlined). */
+#define WRAP_DOMAIN(D, orig)                                                   \
+	static void *D##_malloc(void *ctx, size_t n)                           \
+	{                                                                      \
+		tracker_py++;                                                  \
+		return leave_pyalloc(orig.malloc(ctx, n), n);                 \
+	}                                                                      \
+	static void *D##_calloc(void *ctx, size_t n, size_t m)                 \
+	{                                                                      \
+		size_t bytes;                                                  \
+		if (__builtin_mul_overflow(n, m, &bytes))                      \
+			bytes = 0;                                             \
+		tracker_py++;                                                  \
+		return leave_pyalloc(orig.calloc(ctx, n, m), bytes);          \
+	}                                                                      \
+	/* the same block, grown in place, opened nothing */                   \
+	static void *D##_realloc(void *ctx, void *p, size_t n)                 \
+	{                                                                      \
+		tracker_py++;                                                  \
+		void *q = orig.realloc(ctx, p, n);                             \
+		return leave_pyalloc(q, q != p ? n : 0);                       \
+	}
+WRAP_DOMAIN(w_mem, orig_mem)
+WRAP_DOMAIN(w_obj, orig_obj)
 
 /* Wrap Python's allocator (allowed after initialisation for wrappers, as
  * tracemalloc does).  Called with the GIL held, from the first sample taken
@@ -290,14 +298,16 @@ static void wrap_allocators(void)
 			pick_draw(i);
 		}
 		arena_bytes = py.minor >= 10 ? 1u << 20 : 1u << 18;
-		pool_mask = ps - 1;
+		pool_base = ~(uintptr_t)(ps - 1);
 		small_max = SMALL_MAX;
 	}
 	py.Mem_GetAllocator(PYMEM_DOMAIN_MEM, &orig_mem);
 	py.Mem_GetAllocator(PYMEM_DOMAIN_OBJ, &orig_obj);
-	w = (PyMemAllocatorEx){&orig_mem, w_malloc, w_calloc, w_realloc, w_free};
+	w = (PyMemAllocatorEx){orig_mem.ctx, w_mem_malloc, w_mem_calloc, w_mem_realloc,
+			       orig_mem.free};
 	py.Mem_SetAllocator(PYMEM_DOMAIN_MEM, &w);
-	w.ctx = &orig_obj;
+	w = (PyMemAllocatorEx){orig_obj.ctx, w_obj_malloc, w_obj_calloc, w_obj_realloc,
+			       orig_obj.free};
 	py.Mem_SetAllocator(PYMEM_DOMAIN_OBJ, &w);
 	wrapped = 1;
 }

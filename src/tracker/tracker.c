@@ -45,7 +45,7 @@
 #define TAG_TRUNCATED ((const void *)2)
 
 int tracker_on;
-__thread uint32_t tracker_c_calls __attribute__((tls_model("initial-exec")));
+__thread uint32_t tracker_py __attribute__((tls_model("initial-exec")));
 
 /* Per-thread sampling state.  initial-exec TLS: no allocation, no lock. */
 struct tls {
@@ -463,6 +463,7 @@ static void defer_locked(uintptr_t addr, uint32_t placeholder, uint32_t is_map, 
 	DEF[tracker_deferred++] = (struct deferred){
 		addr, placeholder, (uint16_t)is_map, (uint16_t)(how == 2),
 		atomic_load_explicit(&G.h->peak_seq, memory_order_relaxed)};
+	tracker_py |= TRACKER_PY_DEFERRED;
 }
 
 /* Move a resolved sample from its placeholder to its stack: in live[], and

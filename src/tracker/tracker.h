@@ -124,11 +124,27 @@ void tracker_on_mmap(void *addr, size_t len);
  * hands. */
 int tracker_on_pool(void *pool, size_t pool_size);
 
-/* Calls into the C allocator on this thread (counted by the hooks, tracking
- * on or off): lets the wrapper of Python's allocator tell that a block came
- * from malloc, not from pymalloc's pools (a realloc of a block pymalloc never
- * had, or its fallback when it could not get memory). */
-extern __thread uint32_t tracker_c_calls;
+/* This thread's place in Python's allocator: one word, so that the wrapper
+ * of Python's allocator domains (pystack.c) leaves by one decrement and one
+ * test.
+ *   bits 0-15            wrapper calls under way on this thread (0: none);
+ *   TRACKER_PY_CCALL     the C allocator was called meanwhile: the block may
+ *                        come from malloc, not from pymalloc's pools (a
+ *                        realloc of a block pymalloc never had, or its
+ *                        fallback when it could not get memory);
+ *   TRACKER_PY_DEFERRED  samples wait for a stack (tracker_resolve_deferred).
+ * Whoever brings the depth back to 0 reads and clears the flags. */
+extern __thread uint32_t tracker_py;
+#define TRACKER_PY_DEPTH 0xffffu
+#define TRACKER_PY_CCALL (1u << 16)
+#define TRACKER_PY_DEFERRED (1u << 17)
+
+/* Called by the hooks on every call into the C allocator. */
+static inline void tracker_note_c_call(void)
+{
+	if (__builtin_expect(tracker_py & TRACKER_PY_DEPTH, 0))
+		tracker_py |= TRACKER_PY_CCALL;
+}
 void tracker_on_munmap(void *addr, size_t len);
 void tracker_on_mremap(void *oldaddr, size_t oldlen, void *newaddr, size_t newlen);
 
