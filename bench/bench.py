@@ -2,10 +2,11 @@
 """oomph's overhead benchmark: wall-time ratio against the unprofiled run.
 
 Every workload in ../shared/workloads (or --workloads DIR) runs unprofiled and
-under each mode, interleaved in rounds (plain, mode A, mode B, ... with the
-order rotated every round) so that drift on a shared machine cancels.  The
-ratio of a round is mode time / plain time of the same round; the report gives
-the median and the spread (min-max) over rounds, the extra peak RSS, and for
+under each mode, in rounds: each mode runs next to an unprofiled run of its
+own (plain then mode, mode then plain the next round; the order of the modes
+rotated every round) so that drift on a shared machine cancels.  The ratio of
+a pair is mode time / plain time; the report gives the median and the spread
+(min-max) over rounds, the extra peak RSS against the paired run, and for
 numpy_peak.py the reported peak and line shares against the known truth.
 
     bench/bench.py                 # 5 rounds, every workload, writes a table
@@ -85,8 +86,10 @@ def peer_argv(peer, py, script, out):
     if peer == "heaptrack":
         return ["heaptrack", "-o", out, py, script]
     if peer == "scalene":
+        # (not --no-browser: scalene 1.5.16 from Debian then leaves it in the
+        # program's sys.argv, and pyalloc.py reads its argv)
         return [py, "-m", "scalene", "--cli", "--json", "--memory", "--outfile", out + ".json",
-                "--no-browser", script]
+                script]
     if peer == "mprof":
         return [py, "-m", "mprof", "run", "-o", out + ".dat", py, script]
     raise ValueError(peer)
@@ -192,39 +195,54 @@ def main():
         peaks = {p: [] for p in peers}
         failed = {}
         accuracy = {}
+        # Each mode runs next to an unprofiled run of its own (A B, then B A
+        # the next round): a slow peer (tracemalloc at 25 frames takes
+        # minutes on pandas_etl.py) must not put minutes of drift between a
+        # mode and the run it is compared with.
+        ratios = {m: [] for m in allm}
+        extra = {m: [] for m in allm}
+        profiled = [m for m in allm if m != "plain"]
         for r in range(rounds):
-            order = allm[r % len(allm):] + allm[:r % len(allm)]
-            for m in order:
+            order = profiled[r % len(profiled):] + profiled[:r % len(profiled)]
+            for i, m in enumerate(order):
                 if m in failed:
                     continue
-                if m in peers:
-                    got = run_peer(m, args.python, script, os.path.join(tmp, m), args.peer_timeout)
-                    if isinstance(got, str):
-                        failed[m] = got
-                        print(f"  {name}: {m} failed: {got}", file=sys.stderr)
+                pair = {}
+                for which in (("plain", m) if (r + i) % 2 == 0 else (m, "plain")):
+                    if which == "plain":
+                        pair[which] = run_plain(args.python, script)[:2]
                         continue
-                    dt, peak_rss, reported = got
-                    if reported:
-                        peaks[m].append(reported)
-                elif m == "plain":
-                    dt, peak_rss, summary = run_plain(args.python, script)
-                else:
-                    dt, peak_rss, summary = run_oomph(args.python, script, MODES[m], os.path.join(tmp, m))
-                    if name == "numpy_peak":
-                        accuracy[m] = numpy_accuracy(summary)
-                times[m].append(dt)
-                rss[m].append(peak_rss)
+                    if m in peers:
+                        got = run_peer(m, args.python, script, os.path.join(tmp, m), args.peer_timeout)
+                        if isinstance(got, str):
+                            failed[m] = got
+                            print(f"  {name}: {m} failed: {got}", file=sys.stderr)
+                            break
+                        dt, peak_rss, reported = got
+                        if reported:
+                            peaks[m].append(reported)
+                    else:
+                        dt, peak_rss, summary = run_oomph(args.python, script, MODES[m], os.path.join(tmp, m))
+                        if name == "numpy_peak":
+                            accuracy[m] = numpy_accuracy(summary)
+                    pair[which] = (dt, peak_rss)
+                if m in failed:
+                    continue
+                for k in ("plain", m):
+                    times[k].append(pair[k][0])
+                    rss[k].append(pair[k][1])
+                ratios[m].append(pair[m][0] / pair["plain"][0])
+                extra[m].append(pair[m][1] - pair["plain"][1])
             print(f"  {name} round {r + 1}/{rounds}: " +
-                  ", ".join(f"{m} {times[m][-1]:.2f}s" for m in allm if times[m]), file=sys.stderr)
+                  ", ".join(f"{m} {ratios[m][-1]:.3f}x" for m in profiled if ratios[m]), file=sys.stderr)
         row = {"workload": name, "plain_s": statistics.median(times["plain"])}
         for m in modes + peers:
-            if not times[m] or m in failed:
+            if not ratios[m] or m in failed:
                 row[m] = None
                 row[m + "_why"] = failed.get(m, "no run")
                 continue
-            ratios = [a / b for a, b in zip(times[m], times["plain"])]
-            row[m] = (statistics.median(ratios), min(ratios), max(ratios))
-            row[m + "_rss"] = statistics.median(rss[m]) - statistics.median(rss["plain"])
+            row[m] = (statistics.median(ratios[m]), min(ratios[m]), max(ratios[m]))
+            row[m + "_rss"] = statistics.median(extra[m])
         row["peaks"] = {p: statistics.median(v) for p, v in peaks.items() if v}
         row["plain_rss"] = statistics.median(rss["plain"])
         row["accuracy"] = accuracy
@@ -237,7 +255,7 @@ def main():
     lines = []
     lines.append(f"Machine: {platform.node()} ({os.cpu_count()} cores), {platform.python_implementation()} "
                  f"{subprocess.run([args.python, '-c', 'import sys;print(sys.version.split()[0])'], capture_output=True, text=True).stdout.strip()} "
-                 f"({args.python}), {rounds} interleaved rounds, {time.strftime('%Y-%m-%d')}.")
+                 f"({args.python}), {rounds} rounds of side-by-side pairs, {time.strftime('%Y-%m-%d')}.")
     lines.append("")
     lines.append("| workload | unprofiled (median s) | default: ratio (min-max) | default: extra RSS | --exact: ratio (min-max) | --exact: extra RSS |")
     lines.append("|---|---|---|---|---|---|")
@@ -251,7 +269,7 @@ def main():
     lines.append("| **geometric mean** | | " + " | | ".join(f"{geo([r[m][0] for r in rows]):.3f}×" for m in modes) + " | |")
     if peers:
         lines.append("")
-        lines.append("The other profilers, from the same interleaved rounds (median wall-time ratio against "
+        lines.append("The other profilers, from the same rounds (median wall-time ratio against "
                      "the unprofiled run, min-max; extra peak RSS of the whole process tree):")
         lines.append("")
         lines.append("| workload | oomph default | oomph --exact | " + " | ".join(peers) + " |")
