@@ -93,6 +93,7 @@ bench-quick: deps
 # Warnings must stay clean under clang too (not part of `make test`: CI has gcc).
 clang-check:
 	$(MAKE) -B CC=clang all $(UNIT_BINS)
+	$(MAKE) -B all  # build/ back to gcc's binaries (valgrind reads their DWARF)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/oomph
