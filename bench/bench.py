@@ -189,9 +189,7 @@ def main():
     modes = list(MODES)
     for name in names:
         script = os.path.join(args.workloads, name + ".py")
-        allm = ["plain"] + modes + peers
-        times = {m: [] for m in allm}
-        rss = {m: [] for m in allm}
+        plain_times, plain_rss = [], []
         peaks = {p: [] for p in peers}
         failed = {}
         accuracy = {}
@@ -199,9 +197,9 @@ def main():
         # the next round): a slow peer (tracemalloc at 25 frames takes
         # minutes on pandas_etl.py) must not put minutes of drift between a
         # mode and the run it is compared with.
-        ratios = {m: [] for m in allm}
-        extra = {m: [] for m in allm}
-        profiled = [m for m in allm if m != "plain"]
+        profiled = modes + peers
+        ratios = {m: [] for m in profiled}
+        extra = {m: [] for m in profiled}
         for r in range(rounds):
             order = profiled[r % len(profiled):] + profiled[:r % len(profiled)]
             for i, m in enumerate(order):
@@ -228,14 +226,13 @@ def main():
                     pair[which] = (dt, peak_rss)
                 if m in failed:
                     continue
-                for k in ("plain", m):
-                    times[k].append(pair[k][0])
-                    rss[k].append(pair[k][1])
+                plain_times.append(pair["plain"][0])
+                plain_rss.append(pair["plain"][1])
                 ratios[m].append(pair[m][0] / pair["plain"][0])
                 extra[m].append(pair[m][1] - pair["plain"][1])
             print(f"  {name} round {r + 1}/{rounds}: " +
                   ", ".join(f"{m} {ratios[m][-1]:.3f}x" for m in profiled if ratios[m]), file=sys.stderr)
-        row = {"workload": name, "plain_s": statistics.median(times["plain"])}
+        row = {"workload": name, "plain_s": statistics.median(plain_times)}
         for m in modes + peers:
             if not ratios[m] or m in failed:
                 row[m] = None
@@ -244,7 +241,7 @@ def main():
             row[m] = (statistics.median(ratios[m]), min(ratios[m]), max(ratios[m]))
             row[m + "_rss"] = statistics.median(extra[m])
         row["peaks"] = {p: statistics.median(v) for p, v in peaks.items() if v}
-        row["plain_rss"] = statistics.median(rss["plain"])
+        row["plain_rss"] = statistics.median(plain_rss)
         row["accuracy"] = accuracy
         rows.append(row)
     shutil.rmtree(tmp, ignore_errors=True)
