@@ -10,9 +10,10 @@
 # Layout: src/<module>/*.c.  src/tracker is preloaded into other programs:
 # it is never built with sanitizers and never linked into the command.
 # Everything else is built twice: optimised (build/) and with ASan+UBSan
-# (build/asan/) for the unit tests.
+# (build/asan/) for the unit tests.  B=DIR builds elsewhere (clang-check).
 
 CC      ?= gcc
+B       ?= build
 PREFIX  ?= /usr/local
 PYTHON_FOR_TESTS ?= /usr/bin/python3
 
@@ -26,38 +27,68 @@ TRACKER_SRC := $(wildcard src/tracker/*.c) src/common/limits.c src/common/readfi
 TRACKER_CORE_SRC := $(filter-out src/tracker/hooks.c src/common/%,$(TRACKER_SRC))
 LIB_SRC     := $(wildcard src/common/*.c src/profile/*.c src/report/*.c src/supervisor/*.c)
 CLI_SRC     := $(wildcard src/cli/*.c)
-HEADERS     := $(wildcard src/*/*.h)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 UNIT_HELPERS := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-.PHONY: all test unit cli integration demo bench bench-quick install clean deps asan clang-check
-all: build/oomph build/liboomph.so
+# Every source is compiled once per flavour into an object beside its
+# flavour's other objects; -MMD writes each object's header dependencies.
+#   $(B)/pic/     the preloaded tracker (-fPIC, hidden, initial-exec TLS)
+#   $(B)/obj/     the command (optimised)
+#   $(B)/asan/    the command and the unit tests (ASan+UBSan); the unit
+#                  tests link one static library of everything but hooks.c
+PIC_FLAGS  := -fPIC -fvisibility=hidden -ftls-model=initial-exec -fno-plt
+DEFS       := -DOOMPH_VERSION='"$(VERSION)"'
+TRACKER_OBJ := $(patsubst %.c,$(B)/pic/%.o,$(TRACKER_SRC))
+CMD_OBJ     := $(patsubst %.c,$(B)/obj/%.o,$(CLI_SRC) $(LIB_SRC))
+ASAN_CMD_OBJ := $(patsubst %.c,$(B)/asan/%.o,$(CLI_SRC) $(LIB_SRC))
+ASAN_LIB_OBJ := $(patsubst %.c,$(B)/asan/%.o,$(TRACKER_CORE_SRC) $(LIB_SRC) $(UNIT_HELPERS))
+ASAN_LIB    := $(B)/asan/liboomph-test.a
 
-# --- preloaded tracker: -fPIC, hidden by default, initial-exec TLS --------
-build/liboomph.so: $(TRACKER_SRC) $(HEADERS) | build
-	$(CC) $(BASE) $(OPT) -fPIC -shared -fvisibility=hidden -ftls-model=initial-exec \
-	  -fno-plt -o $@ $(TRACKER_SRC) -ldl -lpthread -lm
+.SECONDARY:
+.PHONY: all test unit unit-bins cli integration demo bench bench-quick install clean deps asan clang-check
+all: $(B)/oomph $(B)/liboomph.so
+
+$(B)/pic/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(OPT) $(PIC_FLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(OPT) $(DEFS) -MMD -MP -c -o $@ $<
+
+$(B)/asan/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(SAN) -Itests/unit $(DEFS) -MMD -MP -c -o $@ $<
+
+-include $(TRACKER_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(ASAN_CMD_OBJ:.o=.d) $(ASAN_LIB_OBJ:.o=.d) \
+	 $(patsubst %.c,$(B)/asan/%.d,$(UNIT_SRC))
+
+# --- preloaded tracker: never built with sanitizers, never linked into oomph
+$(B)/liboomph.so: $(TRACKER_OBJ)
+	$(CC) $(OPT) -shared -o $@ $^ -ldl -lpthread -lm
 
 # --- command ------------------------------------------------------------
-build/oomph: $(CLI_SRC) $(LIB_SRC) $(HEADERS) | build
-	$(CC) $(BASE) $(OPT) -DOOMPH_VERSION='"$(VERSION)"' -o $@ $(CLI_SRC) $(LIB_SRC) -lm
+$(B)/oomph: $(CMD_OBJ)
+	$(CC) $(OPT) -o $@ $^ -lm
 
-build/asan/oomph: $(CLI_SRC) $(LIB_SRC) $(HEADERS) | build
-	$(CC) $(BASE) $(SAN) -DOOMPH_VERSION='"$(VERSION)"' -o $@ $(CLI_SRC) $(LIB_SRC) -lm
+$(B)/asan/oomph: $(ASAN_CMD_OBJ)
+	$(CC) $(SAN) -o $@ $^ -lm
+
+$(ASAN_LIB): $(ASAN_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
 
 # --- unit tests: each tests/unit/test_X.c is one program, built with ASan --
-UNIT_BINS := $(patsubst tests/unit/%.c,build/asan/%,$(UNIT_SRC))
-build/asan/test_%: tests/unit/test_%.c $(UNIT_HELPERS) $(TRACKER_CORE_SRC) $(LIB_SRC) $(HEADERS) | build
-	$(CC) $(BASE) $(SAN) -Itests/unit -DOOMPH_VERSION='"$(VERSION)"' -o $@ $< $(UNIT_HELPERS) \
-	  $(TRACKER_CORE_SRC) $(LIB_SRC) -ldl -lpthread -lm
-
-build:
-	mkdir -p build/asan
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/asan/%,$(UNIT_SRC))
+$(B)/asan/test_%: $(B)/asan/tests/unit/test_%.o $(ASAN_LIB)
+	$(CC) $(SAN) -o $@ $< $(ASAN_LIB) -ldl -lpthread -lm
 
 deps:
 	@scripts/deps.sh
+
+unit-bins: $(UNIT_BINS)
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; ASAN_OPTIONS=detect_leaks=1 $$t; done
@@ -65,7 +96,7 @@ unit: $(UNIT_BINS)
 cli: all
 	bash tests/cli/test_cli.sh
 
-integration: all build/asan/oomph
+integration: all $(B)/asan/oomph
 	$(PYTHON_FOR_TESTS) -m pytest -q -p no:cacheprovider tests/integration
 
 test: deps
@@ -76,15 +107,15 @@ test: deps
 
 demo: deps
 	$(MAKE) all
-	build/oomph run --python $(PYTHON_FOR_TESTS) -o build/demo-report examples/demo.py
+	$(B)/oomph run --python $(PYTHON_FOR_TESTS) -o $(B)/demo-report examples/demo.py
 
 # Overhead against the unprofiled run, interleaved (see docs/performance.md).
 bench: deps
 	scripts/bench-deps.sh
 	$(MAKE) all
-	$(PYTHON_FOR_TESTS) bench/bench.py --out build/bench-results.md
-	$(PYTHON_FOR_TESTS) bench/rates.py --out build/bench-rates.md
-	$(PYTHON_FOR_TESTS) bench/scaling.py --out build/bench-scaling.md
+	$(PYTHON_FOR_TESTS) bench/bench.py --out $(B)/bench-results.md
+	$(PYTHON_FOR_TESTS) bench/rates.py --out $(B)/bench-rates.md
+	$(PYTHON_FOR_TESTS) bench/scaling.py --out $(B)/bench-scaling.md
 
 bench-quick: deps
 	$(MAKE) all
@@ -92,13 +123,12 @@ bench-quick: deps
 
 # Warnings must stay clean under clang too (not part of `make test`: CI has gcc).
 clang-check:
-	$(MAKE) -B CC=clang all $(UNIT_BINS)
-	$(MAKE) -B all  # build/ back to gcc's binaries (valgrind reads their DWARF)
+	$(MAKE) CC=clang B=build/clang all unit-bins
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/oomph
-	install -m 0755 build/oomph $(DESTDIR)$(PREFIX)/bin/oomph
-	install -m 0644 build/liboomph.so $(DESTDIR)$(PREFIX)/lib/oomph/liboomph.so
+	install -m 0755 $(B)/oomph $(DESTDIR)$(PREFIX)/bin/oomph
+	install -m 0644 $(B)/liboomph.so $(DESTDIR)$(PREFIX)/lib/oomph/liboomph.so
 
 clean:
 	rm -rf build
