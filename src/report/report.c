@@ -88,18 +88,6 @@ static int add_error(struct run *r, const char *file, const char *message)
 	return 0;
 }
 
-/* `<pid>.oomph` or `<pid>.<generation>.oomph`; other names sort last. */
-static void parse_name(struct state_name *s)
-{
-	char *end;
-	s->pid = strtol(s->name, &end, 10);
-	s->gen = 0;
-	if (end == s->name)
-		s->pid = LONG_MAX;
-	else if (*end == '.' && end[1] >= '0' && end[1] <= '9')
-		s->gen = strtol(end + 1, &end, 10);
-}
-
 static int name_cmp(const void *a, const void *b)
 {
 	const struct state_name *x = a, *y = b;
@@ -128,8 +116,9 @@ static int list_states(const char *run_dir, struct run *r, struct state_name **o
 	struct dirent *e;
 	int rc = 0;
 	while ((e = readdir(d))) {
-		size_t len = strlen(e->d_name), sl = strlen(OOMPH_STATE_SUFFIX);
-		if (e->d_name[0] == '.' || len <= sl || strcmp(e->d_name + len - sl, OOMPH_STATE_SUFFIX))
+		long pid;
+		unsigned gen;
+		if (!oomph_state_name_parse(e->d_name, &pid, &gen))
 			continue;
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -145,7 +134,8 @@ static int list_states(const char *run_dir, struct run *r, struct state_name **o
 			rc = -ENOMEM;
 			break;
 		}
-		parse_name(&(*out)[*n]);
+		(*out)[*n].pid = pid;
+		(*out)[*n].gen = gen;
 		(*n)++;
 	}
 	closedir(d);

@@ -222,11 +222,82 @@ struct oomph_state_header {
  * spare (bench/rates.py; figures in docs/performance.md). */
 #define OOMPH_DEFAULT_SAMPLE_RATE 1048576u
 
-/* Environment contract between supervisor and tracker. */
+/* Every OOMPH_* environment variable, here and nowhere else.
+ * Set by the supervisor for the tracker: */
 #define OOMPH_ENV_STATE_DIR "OOMPH_STATE_DIR"     /* where <pid>.oomph go */
 #define OOMPH_ENV_SAMPLE_RATE "OOMPH_SAMPLE_RATE" /* bytes, decimal */
 #define OOMPH_ENV_ON_OOM "OOMPH_ON_OOM"           /* report | stop | off */
 #define OOMPH_ENV_OOM_THRESHOLD "OOMPH_OOM_THRESHOLD" /* bytes of headroom */
+/* Read by the supervisor, set by the user: */
+#define OOMPH_ENV_LIBRARY "OOMPH_LIBRARY" /* where liboomph.so is */
+#define OOMPH_ENV_TMPFS "OOMPH_TMPFS"     /* tmpfs for live state, or "off" */
+/* Read by the tracker, for tests and diagnosis: */
+#define OOMPH_ENV_RAW_CHECKS "OOMPH_RAW_CHECKS" /* stacks read from memory vs the C API */
+#define OOMPH_ENV_POOLS "OOMPH_POOLS"           /* "off": arenas charged whole */
+
+/* State-file names, the one rule: "<pid>.oomph" for the first image of a
+ * process, "<pid>.<g>.oomph" for its g-th image after exec (g >= 1).
+ * Both helpers are async-signal-safe (no stdio): the tracker uses them. */
+#define OOMPH_STATE_NAME_MAX 48
+
+/* Writes the name into buf (cap >= OOMPH_STATE_NAME_MAX); returns its length. */
+static inline unsigned oomph_state_name(char *buf, unsigned long pid, unsigned g)
+{
+	char tmp[48];
+	unsigned n = 0, k = 0;
+	do {
+		tmp[k++] = (char)('0' + pid % 10);
+		pid /= 10;
+	} while (pid);
+	while (k)
+		buf[n++] = tmp[--k];
+	if (g) {
+		buf[n++] = '.';
+		do {
+			tmp[k++] = (char)('0' + g % 10);
+			g /= 10;
+		} while (g);
+		while (k)
+			buf[n++] = tmp[--k];
+	}
+	for (const char *s = OOMPH_STATE_SUFFIX; *s; s++)
+		buf[n++] = *s;
+	buf[n] = 0;
+	return n;
+}
+
+/* 1 if `name` is a state-file name (then *pid and *g are set), else 0. */
+static inline int oomph_state_name_parse(const char *name, long *pid, unsigned *g)
+{
+	long p = 0;
+	unsigned gen = 0;
+	const char *s = name;
+	if (*s < '0' || *s > '9')
+		return 0;
+	while (*s >= '0' && *s <= '9') {
+		if (p > 100000000L)
+			return 0;
+		p = p * 10 + (*s++ - '0');
+	}
+	if (*s == '.' && s[1] >= '0' && s[1] <= '9') {
+		s++;
+		while (*s >= '0' && *s <= '9') {
+			if (gen > 100000u)
+				return 0;
+			gen = gen * 10 + (unsigned)(*s++ - '0');
+		}
+		if (!gen)
+			return 0;
+	}
+	for (const char *x = OOMPH_STATE_SUFFIX; *x; x++, s++)
+		if (*s != *x)
+			return 0;
+	if (*s)
+		return 0;
+	*pid = p;
+	*g = gen;
+	return 1;
+}
 
 /* Near-OOM threshold when none is given: max(100 MiB, 2% of the limit). */
 #define OOMPH_OOM_THRESHOLD_MIN (100ll << 20)

@@ -15,6 +15,7 @@
 
 #include "common/errmsg.h"
 #include "profile/runmeta.h"
+#include "state/format.h"
 
 #ifndef TMPFS_MAGIC
 #define TMPFS_MAGIC 0x01021994
@@ -22,9 +23,9 @@
 
 int statedir_use_tmpfs(const char *run_dir, char *why, size_t whylen)
 {
-	const char *base = getenv(STATEDIR_ENV_TMPFS);
+	const char *base = getenv(OOMPH_ENV_TMPFS);
 	if (base && !strcmp(base, "off")) {
-		err_set(0, why, whylen, "%s=off", STATEDIR_ENV_TMPFS);
+		err_set(0, why, whylen, "%s=off", OOMPH_ENV_TMPFS);
 		return 0;
 	}
 	if (!base || !*base)

@@ -32,7 +32,6 @@
 
 #include <stddef.h>
 
-#define STATEDIR_ENV_TMPFS "OOMPH_TMPFS"
 /* Below this much free room on the tmpfs, stay on disk: a full tmpfs would
  * make the tracker's writes fault (SIGBUS) inside the program. */
 #define STATEDIR_MIN_FREE (512ull << 20)

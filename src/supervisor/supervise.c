@@ -95,14 +95,14 @@ static int sup_library_path_ok(const char *path, char *err, size_t errlen)
 		return err_set(-EINVAL, err, errlen,
 				"the path of %s contains a space or colon, which LD_PRELOAD cannot express: '%s' "
 				"(install oomph elsewhere, or set %s to a copy)",
-				SUP_LIBRARY_NAME, path, SUP_ENV_LIBRARY);
+				SUP_LIBRARY_NAME, path, OOMPH_ENV_LIBRARY);
 	return 0;
 }
 
 int sup_find_library(char *out, size_t outlen, char *err, size_t errlen)
 {
 	char resolved[PATH_MAX];
-	const char *env = getenv(SUP_ENV_LIBRARY);
+	const char *env = getenv(OOMPH_ENV_LIBRARY);
 	if (env != NULL && env[0] != '\0') {
 		int rc = sup_readable_file(env);
 		if (rc == 0 && realpath(env, resolved) == NULL)
@@ -110,7 +110,7 @@ int sup_find_library(char *out, size_t outlen, char *err, size_t errlen)
 		if (rc < 0)
 			return err_set(rc == -ENOENT ? -ENOENT : rc, err, errlen,
 					"%s='%s' cannot be used: %s (unset it, or point it at liboomph.so)",
-					SUP_ENV_LIBRARY, env, rc == -EISDIR ? "not a regular file" : strerror(-rc));
+					OOMPH_ENV_LIBRARY, env, rc == -EISDIR ? "not a regular file" : strerror(-rc));
 		if ((size_t)snprintf(out, outlen, "%s", resolved) >= outlen)
 			return err_set(-ENAMETOOLONG, err, errlen, "the path of %s is too long", SUP_LIBRARY_NAME);
 		return sup_library_path_ok(out, err, errlen);
@@ -121,7 +121,7 @@ int sup_find_library(char *out, size_t outlen, char *err, size_t errlen)
 	if (n <= 0)
 		return err_set(-ENOENT, err, errlen,
 				"cannot find %s: /proc/self/exe is unreadable (%s); set %s=/path/to/%s",
-				SUP_LIBRARY_NAME, n < 0 ? strerror(errno) : "empty", SUP_ENV_LIBRARY, SUP_LIBRARY_NAME);
+				SUP_LIBRARY_NAME, n < 0 ? strerror(errno) : "empty", OOMPH_ENV_LIBRARY, SUP_LIBRARY_NAME);
 	exe[n] = '\0';
 	char *dir = dirname(exe);
 
@@ -137,7 +137,7 @@ int sup_find_library(char *out, size_t outlen, char *err, size_t errlen)
 	}
 	return err_set(-ENOENT, err, errlen,
 			"cannot find %s (looked in %s/ and %s/../lib/oomph/); build it with 'make' or set %s",
-			SUP_LIBRARY_NAME, dir, dir, SUP_ENV_LIBRARY);
+			SUP_LIBRARY_NAME, dir, dir, OOMPH_ENV_LIBRARY);
 }
 
 /* ------------------------------------------------------------ run dir */

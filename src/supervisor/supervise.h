@@ -34,7 +34,6 @@
 #include "profile/runmeta.h"
 
 #define SUP_LIBRARY_NAME "liboomph.so"
-#define SUP_ENV_LIBRARY "OOMPH_LIBRARY"     /* overrides where liboomph.so is */
 #define SUP_DEFAULT_REPORT_PARENT "oomph-report"
 
 /* How the child ended, and what it cost. */

@@ -50,9 +50,10 @@ static void scan(struct watch *w)
 		return;
 	struct dirent *e;
 	while ((e = readdir(d)) != NULL && w->nfiles < WATCH_MAX_FILES) {
-		size_t n = strlen(e->d_name);
-		if (n < 7 || n >= sizeof w->files[0].name ||
-		    strcmp(e->d_name + n - strlen(OOMPH_STATE_SUFFIX), OOMPH_STATE_SUFFIX))
+		long pid;
+		unsigned gen;
+		if (strlen(e->d_name) >= sizeof w->files[0].name ||
+		    !oomph_state_name_parse(e->d_name, &pid, &gen))
 			continue;
 		int known = 0;
 		for (int i = 0; i < w->nfiles && !known; i++)
@@ -70,7 +71,7 @@ static void scan(struct watch *w)
 		if (m == MAP_FAILED)
 			continue; /* not sized yet: next scan */
 		struct watch_file *f = &w->files[w->nfiles++];
-		memcpy(f->name, e->d_name, n + 1);
+		memcpy(f->name, e->d_name, strlen(e->d_name) + 1);
 		f->map = m;
 		f->len = HEADER_MAP;
 	}

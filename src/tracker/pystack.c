@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "state/format.h"
+
 typedef void PyObj;
 
 /* PyMemAllocatorEx and the domains, as in CPython's public pymem.h (stable
@@ -110,7 +112,7 @@ int pystack_init(void)
 		minor = minor * 10 + (*p++ - '0');
 	if (major != 3 || minor < 9)
 		return 0;
-	const char *rc = getenv("OOMPH_RAW_CHECKS");
+	const char *rc = getenv(OOMPH_ENV_RAW_CHECKS);
 	if (rc && *rc >= '1' && *rc <= '9')
 		raw_checks = (int)strtol(rc, NULL, 10);
 	py.has_qualname = minor >= 11;
@@ -289,7 +291,7 @@ static void wrap_allocators(void)
 {
 	PyMemAllocatorEx w;
 	const char *name = py.AllocatorName ? py.AllocatorName() : NULL;
-	const char *env = getenv("OOMPH_POOLS");
+	const char *env = getenv(OOMPH_ENV_POOLS);
 	if (name && !strcmp(name, "pymalloc") && sizeof(void *) == 8 &&
 	    !(env && !strcmp(env, "off"))) {
 		size_t ps = py.minor >= 10 ? 1u << 14 : 1u << 12;

@@ -800,20 +800,7 @@ static size_t align_up(size_t x)
 	return (x + OOMPH_STATE_ALIGN - 1) & ~(size_t)(OOMPH_STATE_ALIGN - 1);
 }
 
-/* Append decimal `v` to buf at *pos (no stdio inside the profiled process). */
-static void put_uint(char *buf, size_t cap, size_t *pos, unsigned long v)
-{
-	char tmp[24];
-	int n = 0;
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n && *pos + 1 < cap)
-		buf[(*pos)++] = tmp[--n];
-	buf[*pos] = 0;
-}
-
+/* Append s to buf at *pos (no stdio inside the profiled process). */
 static void put_str(char *buf, size_t cap, size_t *pos, const char *s)
 {
 	while (*s && *pos + 1 < cap)
@@ -1019,14 +1006,11 @@ static int create_state_file(uint32_t *generation)
 	unsigned long pid = (unsigned long)getpid();
 	for (uint32_t g = 0; g < 1000; g++) {
 		size_t pos = 0;
+		char name[OOMPH_STATE_NAME_MAX];
+		oomph_state_name(name, pid, g);
 		put_str(G.path, sizeof(G.path), &pos, G.dir);
 		put_str(G.path, sizeof(G.path), &pos, "/");
-		put_uint(G.path, sizeof(G.path), &pos, pid);
-		if (g) {
-			put_str(G.path, sizeof(G.path), &pos, ".");
-			put_uint(G.path, sizeof(G.path), &pos, g);
-		}
-		put_str(G.path, sizeof(G.path), &pos, OOMPH_STATE_SUFFIX);
+		put_str(G.path, sizeof(G.path), &pos, name);
 		int fd = open(G.path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		if (fd >= 0) {
 			*generation = g;

@@ -94,23 +94,23 @@ static void test_library_comes_from_oomph_library_when_set(void)
 	char out[PATH_MAX], lib[700], spaced[700];
 	snprintf(lib, sizeof lib, "%s/liboomph.so", tmpdir);
 	write_file(lib, "not really a library", 0644);
-	setenv(SUP_ENV_LIBRARY, lib, 1);
+	setenv(OOMPH_ENV_LIBRARY, lib, 1);
 	CHECK_EQ_INT(sup_find_library(out, sizeof out, err, sizeof err), 0);
 	CHECK_STR_EQ(out, lib);
 
 	snprintf(spaced, sizeof spaced, "%s/with space.so", tmpdir);
 	write_file(spaced, "x", 0644);
-	setenv(SUP_ENV_LIBRARY, spaced, 1);
+	setenv(OOMPH_ENV_LIBRARY, spaced, 1);
 	CHECK_EQ_INT(sup_find_library(out, sizeof out, err, sizeof err), -EINVAL);
 	CHECK_STR_CONTAINS(err, "space or colon");
 
-	setenv(SUP_ENV_LIBRARY, "/no/such/liboomph.so", 1);
+	setenv(OOMPH_ENV_LIBRARY, "/no/such/liboomph.so", 1);
 	CHECK_EQ_INT(sup_find_library(out, sizeof out, err, sizeof err), -ENOENT);
 	CHECK_STR_CONTAINS(err, "OOMPH_LIBRARY='/no/such/liboomph.so' cannot be used");
-	setenv(SUP_ENV_LIBRARY, tmpdir, 1);
+	setenv(OOMPH_ENV_LIBRARY, tmpdir, 1);
 	CHECK(sup_find_library(out, sizeof out, err, sizeof err) < 0);
 	CHECK_STR_CONTAINS(err, "not a regular file");
-	unsetenv(SUP_ENV_LIBRARY);
+	unsetenv(OOMPH_ENV_LIBRARY);
 	/* Without it: beside this test program there is none. */
 	int rc = sup_find_library(out, sizeof out, err, sizeof err);
 	if (rc != 0)

@@ -1,0 +1,104 @@
+/* supervisor/rerender.c — `oomph report DIR` (see rerender.h). */
+#include "supervisor/rerender.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/errmsg.h"
+#include "common/exitcodes.h"
+#include "profile/profile.h"
+#include "profile/runmeta.h"
+#include "report/report.h"
+#include "state/format.h"
+
+/* After a render: -ENODATA if RUN_DIR/state/ holds state files and not one
+ * of them can be read (the report then only lists why), else 0.  Stops at
+ * the first readable file, so a healthy run costs one extra load. */
+static int check_some_profile_readable(const char *run_dir)
+{
+	char state[PATH_MAX];
+	snprintf(state, sizeof state, "%s/%s", run_dir, RUNMETA_STATE_DIR);
+	DIR *d = opendir(state);
+	if (d == NULL)
+		return 0;
+	int seen = 0, readable = 0;
+	struct dirent *e;
+	while (!readable && (e = readdir(d)) != NULL) {
+		long pid;
+		unsigned gen;
+		if (!oomph_state_name_parse(e->d_name, &pid, &gen))
+			continue;
+		char path[PATH_MAX + 256], err[256];
+		snprintf(path, sizeof path, "%s/%s", state, e->d_name);
+		struct profile p;
+		memset(&p, 0, sizeof p);
+		seen = 1;
+		int rc = profile_load(path, &p, err, sizeof err);
+		if (rc == 0 || rc == OOMPH_PROFILE_ENOMEM)
+			readable = 1;
+		if (rc == 0)
+			profile_free(&p);
+	}
+	closedir(d);
+	return seen && !readable ? -ENODATA : 0;
+}
+
+int rerender_dir(const char *dir, struct run_outcome *o, char *err, size_t errlen)
+{
+	struct stat st;
+	memset(o, 0, sizeof *o);
+	if (stat(dir, &st) != 0)
+		return run_refuse(o, OOMPH_EXIT_NOINPUT, -errno, err, errlen,
+			      "cannot open report directory '%s': %s", dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return run_refuse(o, OOMPH_EXIT_NOINPUT, -ENOTDIR, err, errlen,
+			      "'%s' is not a directory (usage: oomph report DIR)", dir);
+	char meta_path[PATH_MAX + 16];
+	snprintf(meta_path, sizeof meta_path, "%s/%s", dir, RUNMETA_FILE);
+	if (access(meta_path, F_OK) != 0)
+		return run_refuse(o, OOMPH_EXIT_NOINPUT, -ENOENT, err, errlen,
+			      "'%s' is not an oomph run directory (it has no %s)", dir, RUNMETA_FILE);
+
+	struct runmeta meta;
+	memset(&meta, 0, sizeof meta);
+	char msg[1024] = "";
+	int rc = runmeta_load(dir, &meta, msg, sizeof msg);
+	if (rc != 0) {
+		runmeta_free(&meta);
+		if (rc == -ENOMEM)
+			return run_refuse(o, OOMPH_EXIT_SOFTWARE, rc, err, errlen, "out of memory");
+		if (rc == -EACCES || rc == -EPERM)
+			return run_refuse(o, OOMPH_EXIT_NOINPUT, rc, err, errlen, "cannot read %s: %s",
+				      meta_path, strerror(-rc));
+		return run_refuse(o, OOMPH_EXIT_DATAERR, rc, err, errlen, "%s",
+			      msg[0] ? msg : "cannot read run.meta");
+	}
+	msg[0] = '\0';
+	rc = report_render(dir, &meta, stderr, msg, sizeof msg);
+	runmeta_free(&meta);
+	if (rc == 0 && check_some_profile_readable(dir) != 0)
+		return run_refuse(o, OOMPH_EXIT_DATAERR, -ENODATA, err, errlen,
+			      "no profile in %s/%s could be read (each is corrupt, foreign or truncated: see above)",
+			      dir, RUNMETA_STATE_DIR);
+	if (rc == 0)
+		return 0;
+	const char *why = msg[0] ? msg : strerror(-rc);
+	switch (rc) {
+	case -ENOMEM:
+		return run_refuse(o, OOMPH_EXIT_SOFTWARE, rc, err, errlen, "%s", why);
+	case -EACCES:
+	case -EPERM:
+	case -EROFS:
+	case -ENOSPC:
+	case -EDQUOT:
+		return run_refuse(o, OOMPH_EXIT_CANTCREAT, rc, err, errlen, "cannot write the report in %s: %s",
+			      dir, why);
+	default:
+		return run_refuse(o, OOMPH_EXIT_DATAERR, rc, err, errlen, "%s", why);
+	}
+}
