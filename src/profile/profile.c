@@ -124,5 +124,8 @@ void profile_free(struct profile *p)
 	free(p->live_self);
 	free(p->moment_self);
 	free(p->failures);
+	free(p->timeline);
+	free(p->moments);
+	free(p->changes);
 	memset(p, 0, sizeof(*p));
 }

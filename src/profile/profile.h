@@ -23,6 +23,19 @@
  * see coming (near-OOM, a failed allocation): moment_self.  Which of the two
  * is "the moment of death" is the report's choice, from the verdict
  * (docs/report-format.md).
+ *
+ * Time (the history): `timeline` is the tracker's own record of this
+ * process's exact tracked bytes over time (every change of about 1%, the
+ * plateau of each new maximum; coarsened, extrema kept, on long runs), with
+ * the peak and the end always among its points.  `moments` are instants at
+ * which the tracker recorded what every stack held, as the stacks that
+ * changed since the moment before (`changes`, each the stack's new value,
+ * not a difference): profile_picture_at() rebuilds the picture of moment k,
+ * rescaled like peak_self so that it adds up to that moment's exact bytes.
+ * The peak itself and the end (live_self) are moments too (is_peak /
+ * is_end), so the pictures at the run's local maxima, at its peak and at its
+ * end are all among them.  A hand-built profile has no history until
+ * profile_add_point / profile_add_moment give it one.
  */
 #ifndef OOMPH_PROFILE_H
 #define OOMPH_PROFILE_H
@@ -38,6 +51,7 @@ enum {
 	OOMPH_PROFILE_ECORRUPT = -5,  /* a count, offset or reference is wrong */
 	OOMPH_PROFILE_ENOTREADY = -6, /* writer died before initialising it */
 	OOMPH_PROFILE_ENOMEM = -7,
+	OOMPH_PROFILE_ERANGE = -8,    /* no such moment (profile_picture_at) */
 };
 
 #define PROFILE_FRAME_PYTHON 0u
@@ -55,6 +69,41 @@ struct profile_node {
 	uint32_t parent;   /* index of parent node; node 0 (root) has UINT32_MAX */
 	uint32_t frame;    /* index into frames; unused for node 0 */
 };
+
+/* One stack's bytes as the tracker keeps them: `exact` is the part recorded
+ * exactly, the rest a sampled estimate that pictures rescale. */
+struct profile_bytes {
+	int64_t bytes;
+	int64_t exact;
+};
+
+/* A point of the tracker's record of tracked memory. */
+struct profile_point {
+	double t_s;      /* since the process started (its state was made) */
+	int64_t bytes;   /* exact tracked bytes then */
+};
+
+/* From moment k on, node `node` holds `v` (until a later change). */
+struct profile_change {
+	uint32_t node;
+	uint32_t pad;
+	struct profile_bytes v;
+};
+
+struct profile_moment {
+	double t_s;        /* since start; ascending */
+	int64_t bytes;     /* exact tracked bytes then: the picture's sum */
+	uint32_t first;    /* its changes: changes[first .. first + nchanges) */
+	uint32_t nchanges;
+	uint8_t is_peak;   /* the peak picture (peak_self) */
+	uint8_t is_end;    /* the end (live_self): the last moment */
+	uint8_t pad[6];
+};
+
+/* Why the history may be thinner than the run (history_flags). */
+#define PROFILE_HISTORY_COARSENED 1u /* long run: points and moments merged */
+#define PROFILE_HISTORY_STOPPED 2u   /* too many stacks changed: no moments
+					after history_stopped_s */
 
 struct profile {
 	char *path;               /* the state file it came from */
@@ -125,6 +174,21 @@ struct profile {
 
 	char *strings;            /* owned storage behind every const char * */
 	size_t strings_len;
+
+	/* The history (see the top of this file); every array may be NULL
+	 * when its count is 0. */
+	uint32_t ntimeline;
+	struct profile_point *timeline;   /* ascending t_s */
+	uint32_t nmoments;
+	struct profile_moment *moments;   /* ascending t_s */
+	uint32_t nchanges;
+	struct profile_change *changes;   /* node < nnodes for every one */
+	unsigned history_flags;           /* PROFILE_HISTORY_* */
+	double history_step_s;            /* coarsest spacing of the points: 0 = every change */
+	double history_stopped_s;         /* when PROFILE_HISTORY_STOPPED */
+	uint32_t unattributed_node;       /* the "[unattributed]" node the reader
+					     added (bytes no sample accounts for),
+					     0 = none */
 };
 
 int profile_load(const char *path, struct profile *out, char *err, size_t errlen);
@@ -139,5 +203,47 @@ int profile_add_frame(struct profile *p, const char *file, const char *func,
 		      uint32_t line, uint32_t flags, uint32_t *out_index);
 int profile_add_node(struct profile *p, uint32_t parent, uint32_t frame,
 		     int64_t peak_self, int64_t live_self, uint32_t *out_index);
+
+/* ---- the history (profile/history.c) ---------------------------------- */
+
+/* The picture of moment k: self[i] (nnodes entries) = the bytes whose
+ * innermost frame is node i then, rescaled so that sum(self) ==
+ * moments[k].bytes (exact parts kept, sampled parts scaled, as for
+ * peak_self; what no sampled stack can carry goes to unattributed_node,
+ * or to the root, which the report shows as "[unattributed]" too).  O(changes up to k +
+ * nnodes).
+ * Returns 0, OOMPH_PROFILE_ERANGE (k >= nmoments), OOMPH_PROFILE_ENOMEM. */
+int profile_picture_at(const struct profile *p, uint32_t k, int64_t *self);
+
+/* What grew from moment k1 to moment k2: delta[i] = picture(k2)[i] -
+ * picture(k1)[i] (negative: shrank).  Same returns. */
+int profile_grown(const struct profile *p, uint32_t k1, uint32_t k2, int64_t *delta);
+
+/* Build a history by hand (tests): points and moments must come in
+ * ascending time.  profile_add_moment takes the whole picture then (self:
+ * nnodes entries, exact bytes, nodes added later hold 0) and stores what
+ * changed since the previous moment.  0 or OOMPH_PROFILE_ENOMEM /
+ * OOMPH_PROFILE_ECORRUPT (time going backwards). */
+int profile_add_point(struct profile *p, double t_s, int64_t bytes);
+int profile_add_moment(struct profile *p, double t_s, int64_t bytes, const int64_t *self);
+
+/* For the reader: the history from what the tracker recorded (points;
+ * moments whose changes index `changes`, each node < nn), with the peak
+ * (raw picture `peak`, at p->peak_time_s, p->peak_bytes) and the end (raw
+ * `live`, at p->duration_s, p->end_bytes) made points and moments of their
+ * own.  peak and live have nn entries (nn <= p->nnodes).  Fills
+ * p->timeline, p->moments, p->changes.  0 or OOMPH_PROFILE_ENOMEM. */
+int profile_history_assemble(struct profile *p, uint32_t nn, const struct profile_point *pts,
+			     uint32_t npts, const struct profile_moment *ms, uint32_t nms,
+			     const struct profile_change *changes, const struct profile_bytes *peak,
+			     const struct profile_bytes *live);
+
+/* The rule behind every picture: per-node (bytes, exact) into bytes adding
+ * up to `target` exactly.  Exact parts are kept; the sampled estimates are
+ * scaled to fill what the exact parts leave (if the exact parts alone
+ * exceed it, threads racing at the peak, everything is scaled); rounding
+ * goes to the largest entry.  Returns what could not be spread (nothing
+ * was sampled). */
+int64_t profile_rescale(int64_t *out, const struct profile_bytes *v, uint32_t n, int64_t target);
 
 #endif

@@ -42,45 +42,11 @@ static const char *string_at(const char *base, uint64_t used, uint32_t off)
 	return base + off + 4;
 }
 
-/* Turn per-node (bytes, exact) into bytes that add up to `target` exactly.
- * Exact parts are kept as they are; only the sampled estimates are scaled to
- * fill what the exact parts leave of the exact total (an unbiased estimate
- * corrected by a known sum).  Rounding remainders go to the largest entry.
- * Returns what could not be spread (nothing was sampled). */
-static int64_t rescale(int64_t *out, const struct oomph_state_bytes *v, uint32_t n, int64_t target)
-{
-	long double est_sum = 0;
-	int64_t exact_sum = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		int64_t ex = v[i].exact > 0 ? v[i].exact : 0;
-		int64_t est = v[i].bytes - ex > 0 ? v[i].bytes - ex : 0;
-		exact_sum += ex;
-		est_sum += (long double)est;
-	}
-	if (target < 0)
-		target = 0;
-	/* If exact bytes alone exceed the total (threads racing at the peak),
-	 * scale everything instead. */
-	int all = exact_sum > target;
-	long double pool = all ? (long double)target : (long double)(target - exact_sum);
-	long double denom = all ? est_sum + (long double)exact_sum : est_sum;
-	int64_t total = 0;
-	uint32_t big = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		int64_t ex = v[i].exact > 0 ? v[i].exact : 0;
-		int64_t est = v[i].bytes - ex > 0 ? v[i].bytes - ex : 0;
-		long double part = all ? (long double)(ex + est) : (long double)est;
-		out[i] = (all ? 0 : ex) + (denom > 0 ? (int64_t)(part * pool / denom) : 0);
-		total += out[i];
-		if (out[i] > out[big])
-			big = i;
-	}
-	if (denom > 0) {
-		out[big] += target - total;
-		return 0;
-	}
-	return target - total; /* nothing sampled to spread it over */
-}
+/* The file's (bytes, exact) pairs are copied straight into the model's. */
+_Static_assert(sizeof(struct profile_bytes) == sizeof(struct oomph_state_bytes) &&
+		       offsetof(struct profile_bytes, exact) ==
+			       offsetof(struct oomph_state_bytes, exact),
+	       "profile_bytes mirrors oomph_state_bytes");
 
 /* Bytes no sample accounts for (a process that died before its first
  * sample) go to a synthetic "[unattributed]" root, so totals add up. */
@@ -91,6 +57,7 @@ static void add_unattributed(struct profile *p, int64_t peak_left, int64_t live_
 	const char *name = p->strings + p->strings_len + 1;
 	p->frames[f] = (struct profile_frame){name, "", 0, PROFILE_FRAME_SYNTHETIC};
 	p->nodes[n] = (struct profile_node){0, f};
+	p->unattributed_node = n;
 	p->peak_self[n] = peak_left;
 	p->live_self[n] = live_left;
 	if (p->moment_self)
@@ -135,7 +102,7 @@ static int load_moment(const char *m, const struct oomph_state_header *h, struct
 		return err_set(OOMPH_PROFILE_ECORRUPT, err, errlen,
 			    "%s: moment picture has %u nodes of %u, reason %u", p->path, mn, nn,
 			    h->moment_reason);
-	struct oomph_state_bytes *v = calloc(nn, sizeof(*v));
+	struct profile_bytes *v = calloc(nn, sizeof(*v));
 	p->moment_self = calloc(nn + 1, sizeof(int64_t));
 	if (!v || !p->moment_self) {
 		free(v);
@@ -143,7 +110,7 @@ static int load_moment(const char *m, const struct oomph_state_header *h, struct
 	}
 	memcpy(v, m + h->moment_off, mn * sizeof(*v));
 	p->moment_bytes = h->moment_bytes > 0 ? h->moment_bytes : 0;
-	*left = rescale(p->moment_self, v, nn, p->moment_bytes);
+	*left = profile_rescale(p->moment_self, v, nn, p->moment_bytes);
 	free(v);
 	p->moment_time_s = (double)h->moment_time_ns / 1e9;
 	p->moment_headroom = h->moment_headroom;
@@ -175,6 +142,19 @@ static void load_failures(const struct oomph_state_header *h, struct profile *p,
 		memcpy(o->call, f->call, sizeof(o->call));
 		o->call[sizeof(o->call) - 1] = 0;
 	}
+}
+
+/* The history: what the tracker recorded over time, with the peak and
+ * the end made moments of their own (profile_history_assemble). */
+static int load_history(const char *m, const struct oomph_state_header *h, struct profile *p,
+			uint32_t nn, const struct profile_bytes *peak, const struct profile_bytes *live,
+			char *err, size_t errlen)
+{
+	(void)m;
+	(void)h;
+	(void)err;
+	(void)errlen;
+	return profile_history_assemble(p, nn, NULL, 0, NULL, 0, NULL, peak, live);
 }
 
 static void load_limits(const struct oomph_state_header *h, struct profile *p)
@@ -282,8 +262,8 @@ static int load_mapped(const char *m, uint64_t size, struct profile *p, char *er
 	p->nnodes = nn;
 
 	/* the pictures */
-	struct oomph_state_bytes *live = malloc(nn * sizeof(*live));
-	struct oomph_state_bytes *peak = malloc(nn * sizeof(*peak));
+	struct profile_bytes *live = malloc(nn * sizeof(*live));
+	struct profile_bytes *peak = malloc(nn * sizeof(*peak));
 	if (!live || !peak) {
 		free(live);
 		free(peak);
@@ -312,7 +292,7 @@ static int load_mapped(const char *m, uint64_t size, struct profile *p, char *er
 					    "%s: peak journal names node %u of %u", path,
 					    j[i].node, nn);
 			}
-			peak[j[i].node] = j[i].value;
+			memcpy(&peak[j[i].node], &j[i].value, sizeof(peak[0]));
 		}
 		peak_bytes = h.journal_bytes;
 		peak_ns = h.journal_time_ns;
@@ -335,12 +315,17 @@ static int load_mapped(const char *m, uint64_t size, struct profile *p, char *er
 	if (p->end_bytes < 0)
 		p->end_bytes = 0;
 	p->peak_bytes = peak_bytes > p->end_bytes ? peak_bytes : p->end_bytes;
-	int64_t peak_left = rescale(p->peak_self, peak, nn, p->peak_bytes);
-	int64_t live_left = rescale(p->live_self, live, nn, p->end_bytes);
+	p->duration_s = (double)end_ns / 1e9;
+	p->peak_time_s = (double)peak_ns / 1e9;
+	int64_t peak_left = profile_rescale(p->peak_self, peak, nn, p->peak_bytes);
+	int64_t live_left = profile_rescale(p->live_self, live, nn, p->end_bytes);
+	int rc = load_history(m, &h, p, nn, peak, live, err, errlen);
 	free(live);
 	free(peak);
+	if (rc)
+		return rc;
 	int64_t moment_left = 0;
-	int rc = load_moment(m, &h, p, nn, &moment_left, err, errlen);
+	rc = load_moment(m, &h, p, nn, &moment_left, err, errlen);
 	if (rc)
 		return rc;
 	if (peak_left || live_left || moment_left)
@@ -354,8 +339,6 @@ static int load_mapped(const char *m, uint64_t size, struct profile *p, char *er
 	memcpy(p->python_version, h.python_version, sizeof(p->python_version));
 	p->python_version[sizeof(p->python_version) - 1] = 0;
 	p->start_unix_s = (double)h.start_realtime_ns / 1e9;
-	p->duration_s = (double)end_ns / 1e9;
-	p->peak_time_s = (double)peak_ns / 1e9;
 	p->sample_rate = h.sample_rate;
 	p->exact = h.sample_rate == 1;
 	p->max_rss_bytes = (int64_t)h.max_rss_kib * 1024;

@@ -169,6 +169,31 @@ static void test_exact_totals_and_peak_picture(void)
 	CHECK_EQ_INT(bytes_at(&p, p.live_self, 1, 10), 0);
 	CHECK(p.exact);
 	CHECK(!strcmp(p.python_version, "3.99.0"));
+	/* the peak and the end are moments of the history, and points */
+	uint32_t k_peak = UINT32_MAX, k_end = UINT32_MAX;
+	for (uint32_t k = 0; k < p.nmoments; k++) {
+		if (p.moments[k].is_peak)
+			k_peak = k;
+		if (p.moments[k].is_end)
+			k_end = k;
+	}
+	CHECK(k_peak < k_end && k_end == p.nmoments - 1);
+	int64_t *self = calloc(p.nnodes, sizeof(*self));
+	if (k_end < p.nmoments && self) {
+		CHECK_EQ_INT(profile_picture_at(&p, k_peak, self), 0);
+		for (uint32_t i = 0; i < p.nnodes; i++)
+			CHECK_EQ_INT(self[i], p.peak_self[i]);
+		CHECK_EQ_INT(profile_picture_at(&p, k_end, self), 0);
+		for (uint32_t i = 0; i < p.nnodes; i++)
+			CHECK_EQ_INT(self[i], p.live_self[i]);
+		CHECK_EQ_INT(p.moments[k_end].bytes, 500);
+	}
+	free(self);
+	int peak_point = 0;
+	for (uint32_t i = 0; i < p.ntimeline; i++)
+		peak_point += p.timeline[i].bytes == 1500 && p.timeline[i].t_s == p.peak_time_s;
+	CHECK_EQ_INT(peak_point, 1);
+	CHECK(p.ntimeline >= 2 && p.timeline[p.ntimeline - 1].bytes == 500);
 	profile_free(&p);
 }
 
