@@ -6,46 +6,52 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bounds.h"
+
 static int64_t nonneg(int64_t v)
 {
 	return v > 0 ? v : 0;
 }
 
-/* Saturating: crafted values must not overflow a sum. */
-static int64_t add_sat(int64_t a, int64_t b)
+/* A figure of bytes held, within what one process can hold. */
+static int64_t clamp_bytes(int64_t v)
 {
-	int64_t r;
-	return __builtin_add_overflow(a, b, &r) ? INT64_MAX : r;
+	return v < 0 ? 0 : v > OOMPH_BYTES_MAX ? OOMPH_BYTES_MAX : v;
 }
 
+/* Each figure is read within [0, OOMPH_BYTES_MAX] (the reader rejects a
+ * state file with one outside; a hand-built history is clamped), so with
+ * n < 2^32 the sums are below 2^89 and every product part * pool below
+ * 2^121: 128-bit integers, exact.  Each share is the floor of its exact
+ * quotient, so the shares add up to at most the pool and no int64 sum
+ * below can overflow or exceed target. */
 int64_t profile_rescale(int64_t *out, const struct profile_bytes *v, uint32_t n, int64_t target)
 {
-	long double est_sum = 0;
-	int64_t exact_sum = 0;
+	unsigned __int128 est_sum = 0, exact_sum = 0;
 	for (uint32_t i = 0; i < n; i++) {
-		int64_t ex = nonneg(v[i].exact);
-		int64_t est = v[i].bytes > ex ? v[i].bytes - ex : 0;
-		exact_sum = add_sat(exact_sum, ex);
-		est_sum += (long double)est;
+		int64_t b = clamp_bytes(v[i].bytes), ex = clamp_bytes(v[i].exact);
+		exact_sum += (uint64_t)ex;
+		est_sum += (uint64_t)(b > ex ? b - ex : 0);
 	}
 	if (target < 0)
 		target = 0;
-	int all = exact_sum > target;
-	long double pool = all ? (long double)target : (long double)(target - exact_sum);
-	long double denom = all ? est_sum + (long double)exact_sum : est_sum;
+	int all = exact_sum > (uint64_t)target;
+	uint64_t pool = (uint64_t)target - (all ? 0 : (uint64_t)exact_sum);
+	unsigned __int128 denom = all ? est_sum + exact_sum : est_sum;
 	int64_t total = 0;
 	uint32_t big = 0;
 	for (uint32_t i = 0; i < n; i++) {
-		int64_t ex = nonneg(v[i].exact);
-		int64_t est = v[i].bytes > ex ? v[i].bytes - ex : 0;
-		long double part = all ? (long double)ex + (long double)est : (long double)est;
-		out[i] = (all ? 0 : ex) + (denom > 0 ? (int64_t)(part * pool / denom) : 0);
+		int64_t b = clamp_bytes(v[i].bytes), ex = clamp_bytes(v[i].exact);
+		int64_t est = b > ex ? b - ex : 0;
+		unsigned __int128 part = (uint64_t)(all ? ex + est : est);
+		int64_t share = denom ? (int64_t)(part * pool / denom) : 0;
+		out[i] = (all ? 0 : ex) + share;
 		total += out[i];
 		if (out[i] > out[big])
 			big = i;
 	}
-	if (denom > 0 && n) {
-		out[big] += target - total;
+	if (denom && n) {
+		out[big] += target - total; /* total <= target: floors */
 		return 0;
 	}
 	return target - total; /* nothing sampled to spread it over */

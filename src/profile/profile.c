@@ -2,8 +2,11 @@
  * Reading a state file into it is profile/reader.c. */
 #include "profile/profile.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "common/bounds.h"
 
 /* Hand-built profiles keep each string in its own allocation, chained through
  * a list hung off `strings` (see struct owned_string), because the strings
@@ -82,6 +85,9 @@ int profile_add_node(struct profile *p, uint32_t parent, uint32_t frame,
 {
 	if (parent >= p->nnodes || frame >= p->nframes)
 		return OOMPH_PROFILE_ECORRUPT;
+	int64_t peak = p->peak_bytes, end = p->end_bytes;
+	if (ck_acc_i64(&peak, peak_self) || ck_acc_i64(&end, live_self))
+		return -EOVERFLOW;
 	if (grow((void **)&p->nodes, p->nnodes, sizeof(*p->nodes)) ||
 	    grow((void **)&p->peak_self, p->nnodes, sizeof(*p->peak_self)) ||
 	    grow((void **)&p->live_self, p->nnodes, sizeof(*p->live_self)))
@@ -91,8 +97,8 @@ int profile_add_node(struct profile *p, uint32_t parent, uint32_t frame,
 	p->nodes[i].frame = frame;
 	p->peak_self[i] = peak_self;
 	p->live_self[i] = live_self;
-	p->peak_bytes += peak_self;
-	p->end_bytes += live_self;
+	p->peak_bytes = peak;
+	p->end_bytes = end;
 	if (out_index)
 		*out_index = i;
 	return 0;

@@ -201,6 +201,8 @@ void profile_free(struct profile *p);
 int profile_init(struct profile *p);
 int profile_add_frame(struct profile *p, const char *file, const char *func,
 		      uint32_t line, uint32_t flags, uint32_t *out_index);
+/* profile_add_node returns -EOVERFLOW (and adds nothing) if the totals would
+ * no longer fit in int64_t. */
 int profile_add_node(struct profile *p, uint32_t parent, uint32_t frame,
 		     int64_t peak_self, int64_t live_self, uint32_t *out_index);
 
@@ -243,7 +245,9 @@ int profile_history_assemble(struct profile *p, uint32_t nn, const struct profil
  * scaled to fill what the exact parts leave (if the exact parts alone
  * exceed it, threads racing at the peak, everything is scaled); rounding
  * goes to the largest entry.  Returns what could not be spread (nothing
- * was sampled). */
+ * was sampled).  Exact integer arithmetic, each figure read within
+ * [0, OOMPH_BYTES_MAX] (common/bounds.h): it cannot overflow, whatever the
+ * input, and every entry comes out >= 0. */
 int64_t profile_rescale(int64_t *out, const struct profile_bytes *v, uint32_t n, int64_t target);
 
 #endif

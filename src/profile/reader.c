@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/bounds.h"
 #include "common/errmsg.h"
 #include "state/format.h"
 
@@ -47,6 +48,38 @@ _Static_assert(sizeof(struct profile_bytes) == sizeof(struct oomph_state_bytes) 
 		       offsetof(struct profile_bytes, exact) ==
 			       offsetof(struct oomph_state_bytes, exact),
 	       "profile_bytes mirrors oomph_state_bytes");
+
+/* Every figure of a picture (live[], peak[], the journal, moment[]) is a
+ * count of bytes held: never negative (a credit only takes back what a
+ * node was charged), none above what a process can hold, and neither the
+ * stacks' bytes nor their exact parts add up to more.  `exact` may exceed
+ * `bytes` by what one credit takes back (the writer updates bytes, then
+ * exact, and may die between the two): profile_rescale() reads it as bytes
+ * then. */
+static int check_picture(const struct profile_bytes *v, uint32_t n, const char *what,
+			 const char *path, char *err, size_t errlen)
+{
+	int64_t bytes = 0, exact = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		if (!in_range_i64(v[i].bytes, 0, OOMPH_BYTES_MAX) ||
+		    !in_range_i64(v[i].exact, 0, OOMPH_BYTES_MAX))
+			return err_set(OOMPH_PROFILE_ECORRUPT, err, errlen,
+				    "%s: %s picture: stack node %u holds %lld bytes (%lld exact), "
+				    "outside 0 .. %lld (the most a process can hold)",
+				    path, what, i, (long long)v[i].bytes, (long long)v[i].exact,
+				    (long long)OOMPH_BYTES_MAX);
+		/* both sums stay below 2^63: each term is below 2^57 and so is
+		 * every partial sum that passed the test before it */
+		bytes += v[i].bytes;
+		exact += v[i].exact;
+		if (bytes > OOMPH_BYTES_MAX || exact > OOMPH_BYTES_MAX)
+			return err_set(OOMPH_PROFILE_ECORRUPT, err, errlen,
+				    "%s: %s picture: the stacks add up to more than %lld bytes "
+				    "(the most a process can hold) by node %u",
+				    path, what, (long long)OOMPH_BYTES_MAX, i);
+	}
+	return 0;
+}
 
 /* Bytes no sample accounts for (a process that died before its first
  * sample) go to a synthetic "[unattributed]" root, so totals add up. */
@@ -109,6 +142,11 @@ static int load_moment(const char *m, const struct oomph_state_header *h, struct
 		return OOMPH_PROFILE_ENOMEM;
 	}
 	memcpy(v, m + h->moment_off, mn * sizeof(*v));
+	int rc = check_picture(v, mn, "moment", p->path, err, errlen);
+	if (rc) {
+		free(v);
+		return rc;
+	}
 	p->moment_bytes = h->moment_bytes > 0 ? h->moment_bytes : 0;
 	*left = profile_rescale(p->moment_self, v, nn, p->moment_bytes);
 	free(v);
@@ -132,8 +170,9 @@ static void load_failures(const struct oomph_state_header *h, struct profile *p,
 		return;
 	for (uint64_t n = first; n <= total; n++) {
 		const struct oomph_state_failure *f = &h->failures[(n - 1) % OOMPH_FAILURES_CAP];
-		if (atomic_load(&f->seq) != n)
-			continue;
+		if (atomic_load(&f->seq) != n || f->time_ns > OOMPH_TIME_MAX_NS || f->err < 0 ||
+		    f->err > 4095)
+			continue; /* torn, or not a failure a tracker records */
 		struct profile_failure *o = &p->failures[p->nfailures++];
 		o->size = f->size;
 		o->time_s = (double)f->time_ns / 1e9;
@@ -175,6 +214,73 @@ static void load_limits(const struct oomph_state_header *h, struct profile *p)
 	}
 }
 
+/* One header figure outside what a real run can write. */
+static int bad_field(const char *path, const char *name, long long v, long long lo, long long hi,
+		     char *err, size_t errlen)
+{
+	return err_set(OOMPH_PROFILE_ECORRUPT, err, errlen,
+		    "%s: header field %s is %lld, outside %lld .. %lld", path, name, v, lo, hi);
+}
+
+static int bad_ufield(const char *path, const char *name, uint64_t v, uint64_t hi, char *err,
+		      size_t errlen)
+{
+	return err_set(OOMPH_PROFILE_ECORRUPT, err, errlen,
+		    "%s: header field %s is %llu, above %llu", path, name, (unsigned long long)v,
+		    (unsigned long long)hi);
+}
+
+#define CHECK_I64(h, f, lo, hi)                                                             \
+	do {                                                                                \
+		int64_t v_ = (int64_t)(h)->f;                                               \
+		if (!in_range_i64(v_, (lo), (hi)))                                          \
+			return bad_field(path, #f, v_, (lo), (hi), err, errlen);            \
+	} while (0)
+#define CHECK_U64(h, f, hi)                                                                 \
+	do {                                                                                \
+		uint64_t v_ = (uint64_t)(h)->f;                                             \
+		if (v_ > (uint64_t)(hi))                                                    \
+			return bad_ufield(path, #f, v_, (uint64_t)(hi), err, errlen);        \
+	} while (0)
+
+/* Every figure of the header within what a real run can produce
+ * (common/bounds.h).  Totals may be negative: the tracker subtracts the
+ * frees of blocks it never saw allocated (made before it started), so
+ * cur_bytes (and what is copied from it) can dip below zero; the reader
+ * reads them as 0.  New fields get their bound here. */
+static int check_header(const struct oomph_state_header *h, const char *path, char *err,
+			size_t errlen)
+{
+	const int64_t B = OOMPH_BYTES_MAX, L = OOMPH_LIMIT_MAX;
+	CHECK_I64(h, pid, 1, OOMPH_PID_MAX);
+	CHECK_I64(h, ppid, 0, OOMPH_PID_MAX);
+	CHECK_I64(h, sample_rate, 1, B);
+	CHECK_I64(h, cur_bytes, -B, B);
+	CHECK_I64(h, max_bytes, -B, B);
+	CHECK_I64(h, peak_bytes, -B, B);
+	CHECK_I64(h, journal_bytes, -B, B);
+	CHECK_I64(h, moment_bytes, -B, B);
+	CHECK_I64(h, limit_bytes, 0, L);
+	CHECK_I64(h, oom_threshold, 0, L);
+	CHECK_I64(h, moment_headroom, -L, L);
+	CHECK_U64(h, max_rss_kib, B / 1024);
+	CHECK_U64(h, start_realtime_ns, OOMPH_TIME_MAX_NS);
+	CHECK_U64(h, max_time_ns, OOMPH_TIME_MAX_NS);
+	CHECK_U64(h, last_update_ns, OOMPH_TIME_MAX_NS);
+	CHECK_U64(h, peak_time_ns, OOMPH_TIME_MAX_NS);
+	CHECK_U64(h, journal_time_ns, OOMPH_TIME_MAX_NS);
+	CHECK_U64(h, end_time_ns, OOMPH_TIME_MAX_NS);
+	CHECK_U64(h, moment_time_ns, OOMPH_TIME_MAX_NS);
+	CHECK_U64(h, fault_time_ns, OOMPH_TIME_MAX_NS);
+	CHECK_U64(h, n_sampled, OOMPH_COUNT_MAX);
+	CHECK_U64(h, n_mmaps, OOMPH_COUNT_MAX);
+	CHECK_U64(h, failures_total, OOMPH_COUNT_MAX);
+	CHECK_U64(h, end_state, OOMPH_END_EXEC);
+	CHECK_U64(h, oom_mode, OOMPH_OOM_OFF);
+	CHECK_U64(h, fault_signal, 64);
+	return 0;
+}
+
 static int load_mapped(const char *m, uint64_t size, struct profile *p, char *err, size_t errlen)
 {
 	struct oomph_state_header h;
@@ -212,6 +318,10 @@ static int load_mapped(const char *m, uint64_t size, struct profile *p, char *er
 		return err_set(OOMPH_PROFILE_ECORRUPT, err, errlen,
 			    "%s: table counts out of range (strings %llu, frames %u, nodes %u)",
 			    path, (unsigned long long)su, nf, nn);
+
+	int rc = check_header(&h, path, err, errlen);
+	if (rc)
+		return rc;
 
 	/* strings */
 	static const char unattributed[] = "[unattributed]";
@@ -311,15 +421,28 @@ static int load_mapped(const char *m, uint64_t size, struct profile *p, char *er
 	}
 	if (end_ns < peak_ns)
 		end_ns = peak_ns;
+	if ((rc = check_picture(live, nn, "live", path, err, errlen)) != 0 ||
+	    (rc = check_picture(peak, nn, "peak", path, err, errlen)) != 0) {
+		free(live);
+		free(peak);
+		return rc;
+	}
+	/* Every total is within +-OOMPH_BYTES_MAX (check_header). */
 	p->end_bytes = atomic_load(&h.cur_bytes);
 	if (p->end_bytes < 0)
 		p->end_bytes = 0;
+	/* The peak is at least every other total: the exact total is raised
+	 * before its maximum, so a death between the two (or a moment taken
+	 * by another thread in between) can leave one above max_bytes. */
 	p->peak_bytes = peak_bytes > p->end_bytes ? peak_bytes : p->end_bytes;
+	uint64_t mseq = atomic_load(&h.moment_seq);
+	if (mseq && !(mseq & 1) && h.moment_bytes > p->peak_bytes)
+		p->peak_bytes = h.moment_bytes;
 	p->duration_s = (double)end_ns / 1e9;
 	p->peak_time_s = (double)peak_ns / 1e9;
 	int64_t peak_left = profile_rescale(p->peak_self, peak, nn, p->peak_bytes);
 	int64_t live_left = profile_rescale(p->live_self, live, nn, p->end_bytes);
-	int rc = load_history(m, &h, p, nn, peak, live, err, errlen);
+	rc = load_history(m, &h, p, nn, peak, live, err, errlen);
 	free(live);
 	free(peak);
 	if (rc)
@@ -341,7 +464,7 @@ static int load_mapped(const char *m, uint64_t size, struct profile *p, char *er
 	p->start_unix_s = (double)h.start_realtime_ns / 1e9;
 	p->sample_rate = h.sample_rate;
 	p->exact = h.sample_rate == 1;
-	p->max_rss_bytes = (int64_t)h.max_rss_kib * 1024;
+	p->max_rss_bytes = (int64_t)h.max_rss_kib * 1024; /* below 2^57 (check_header) */
 	p->exited_cleanly = end_state != OOMPH_END_RUNNING;
 	p->exit_code = h.exit_code;
 	p->overflow = atomic_load(&h.overflow);

@@ -14,6 +14,7 @@
  */
 #include "profile/runmeta.h"
 
+#include "common/bounds.h"
 #include "common/errmsg.h"
 
 #include <errno.h>
@@ -26,6 +27,9 @@
 
 #define MARKER "# oomph run.meta "
 #define FORMAT_VERSION 1
+
+/* Every figure is bounded by what a real run can write (common/bounds.h). */
+#define RATE_MAX 1e15 /* events per second */
 
 static void put_escaped(FILE *f, const char *key, const char *v)
 {
@@ -147,25 +151,26 @@ static int parse_ll(const char *s, long long lo, long long hi, long long *out)
 	return 0;
 }
 
-static int parse_u64(const char *s, uint64_t *out)
+static int parse_u64(const char *s, uint64_t hi, uint64_t *out)
 {
 	char *end;
 	errno = 0;
 	if (*s == '-')
 		return -1;
 	unsigned long long v = strtoull(s, &end, 10);
-	if (!*s || *end || errno)
+	if (!*s || *end || errno || v > hi)
 		return -1;
 	*out = v;
 	return 0;
 }
 
-static int parse_double(const char *s, double *out)
+/* A finite double in [lo, hi] (strtod also reads "nan" and "inf"). */
+static int parse_double(const char *s, double lo, double hi, double *out)
 {
 	char *end;
 	errno = 0;
 	double v = strtod(s, &end);
-	if (!*s || *end || errno == ERANGE)
+	if (!*s || *end || errno == ERANGE || !(v >= lo && v <= hi))
 		return -1;
 	*out = v;
 	return 0;
@@ -315,7 +320,7 @@ int runmeta_load(const char *run_dir, struct runmeta *m, char *err, size_t errle
 		} else if (!strcmp(key, "on_oom")) {
 			bad = set_str(m->on_oom, sizeof(m->on_oom), val);
 		} else if (!strcmp(key, "limit_bytes")) {
-			bad = parse_ll(val, 0, INT64_MAX, &ll);
+			bad = parse_ll(val, 0, OOMPH_LIMIT_MAX, &ll);
 			m->limit_bytes = ll;
 		} else if (!strcmp(key, "thrashing")) {
 			bad = parse_ll(val, 0, 1, &ll);
@@ -324,17 +329,17 @@ int runmeta_load(const char *run_dir, struct runmeta *m, char *err, size_t errle
 			bad = parse_ll(val, 0, 1, &ll);
 			m->stopped_for_stall = (int)ll;
 		} else if (!strcmp(key, "stall_max_pct")) {
-			bad = parse_double(val, &m->stall_max_pct);
+			bad = parse_double(val, -1, 100, &m->stall_max_pct);
 		} else if (!strcmp(key, "stall_total_s")) {
-			bad = parse_double(val, &m->stall_total_s);
+			bad = parse_double(val, 0, OOMPH_TIME_MAX_S, &m->stall_total_s);
 		} else if (!strcmp(key, "thrash_seconds")) {
-			bad = parse_double(val, &m->thrash_seconds);
+			bad = parse_double(val, 0, OOMPH_TIME_MAX_S, &m->thrash_seconds);
 		} else if (!strcmp(key, "majflt_max_per_s")) {
-			bad = parse_double(val, &m->majflt_max_per_s);
+			bad = parse_double(val, -1, RATE_MAX, &m->majflt_max_per_s);
 		} else if (!strcmp(key, "refault_max_per_s")) {
-			bad = parse_double(val, &m->refault_max_per_s);
+			bad = parse_double(val, -1, RATE_MAX, &m->refault_max_per_s);
 		} else if (!strcmp(key, "child_pid")) {
-			bad = parse_ll(val, 0, INT32_MAX, &ll);
+			bad = parse_ll(val, 0, OOMPH_PID_MAX, &ll);
 			m->child_pid = (int)ll;
 		} else if (!strcmp(key, "exit_code")) {
 			bad = parse_ll(val, INT32_MIN, INT32_MAX, &ll);
@@ -349,14 +354,14 @@ int runmeta_load(const char *run_dir, struct runmeta *m, char *err, size_t errle
 			bad = parse_ll(val, 0, 1, &ll);
 			m->exact = (int)ll;
 		} else if (!strcmp(key, "peak_rss_bytes")) {
-			bad = parse_ll(val, INT64_MIN, INT64_MAX, &ll);
+			bad = parse_ll(val, 0, OOMPH_BYTES_MAX, &ll);
 			m->peak_rss_bytes = ll;
 		} else if (!strcmp(key, "sample_rate")) {
-			bad = parse_u64(val, &m->sample_rate);
+			bad = parse_u64(val, OOMPH_BYTES_MAX, &m->sample_rate);
 		} else if (!strcmp(key, "start_unix_s")) {
-			bad = parse_double(val, &m->start_unix_s);
+			bad = parse_double(val, 0, OOMPH_TIME_MAX_S, &m->start_unix_s);
 		} else if (!strcmp(key, "duration_s")) {
-			bad = parse_double(val, &m->duration_s);
+			bad = parse_double(val, 0, OOMPH_TIME_MAX_S, &m->duration_s);
 		}
 		/* any other key: written by a newer oomph; ignored */
 		if (bad) {

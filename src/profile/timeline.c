@@ -1,6 +1,7 @@
 /* profile/timeline.c — RUN_DIR/timeline.tsv (timeline.h). */
 #include "profile/timeline.h"
 
+#include "common/bounds.h"
 #include "common/errmsg.h"
 
 #include <errno.h>
@@ -55,6 +56,25 @@ void timeline_free(struct timeline *tl)
 	tl->n = 0;
 }
 
+/* A sample a real run can write: finite, in time order, every figure in
+ * range (common/bounds.h).  Tracked bytes are a sum of exact totals, which
+ * may dip below zero (frees of blocks allocated before the tracker ran);
+ * both byte sums are over every process, so below OOMPH_LIMIT_MAX rather
+ * than one process's OOMPH_BYTES_MAX.  PSI is a percentage or -1. */
+static int point_ok(const struct timeline_point *pt, const struct timeline *tl)
+{
+	const int64_t L = OOMPH_LIMIT_MAX;
+	if (!(pt->t_s >= 0 && pt->t_s <= OOMPH_TIME_MAX_S) ||
+	    (tl->n && pt->t_s < tl->p[tl->n - 1].t_s))
+		return 0;
+	if (!in_range_i64(pt->tracked_bytes, -L, L) || !in_range_i64(pt->rss_bytes, 0, L))
+		return 0;
+	if (!(pt->psi_some >= -1 && pt->psi_some <= 100) ||
+	    !(pt->psi_full >= -1 && pt->psi_full <= 100))
+		return 0;
+	return pt->majflt_per_s >= 0 && pt->majflt_per_s <= 1e15;
+}
+
 static int push(struct timeline *tl, size_t *cap, const struct timeline_point *pt)
 {
 	if (tl->n == *cap) {
@@ -105,7 +125,7 @@ int timeline_load(const char *run_dir, struct timeline *out, char *err, size_t e
 		if (sscanf(line, "%lf %" SCNd64 " %" SCNd64 " %lf %lf %lf", &pt.t_s,
 			   &pt.tracked_bytes, &pt.rss_bytes, &pt.psi_some, &pt.psi_full,
 			   &pt.majflt_per_s) != 6 ||
-		    pt.t_s < 0 || (out->n && pt.t_s < out->p[out->n - 1].t_s)) {
+		    !point_ok(&pt, out)) {
 			rc = err_set(-EINVAL, err, errlen, "%s:%ld: malformed sample", path, lineno);
 			break;
 		}

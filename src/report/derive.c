@@ -1,6 +1,7 @@
 /* report/derive.c — rewritten stacks for display (derive.h). */
 #include "report/derive.h"
 
+#include "common/bounds.h"
 #include "report/view.h"
 
 #include <errno.h>
@@ -84,8 +85,8 @@ static int graft(struct profile *out, struct kids *t, uint32_t under, const stru
 		if (profile_add_frame(out, fr->file, fr->func, fr->line, fr->flags, NULL))
 			rc = -ENOMEM;
 	}
-	if (!rc && p->nnodes)
-		out->peak_self[under] += self[0] > 0 ? self[0] : 0;
+	if (!rc && p->nnodes && ck_acc_i64(&out->peak_self[under], self[0] > 0 ? self[0] : 0))
+		rc = -EOVERFLOW;
 	for (uint32_t i = 1; !rc && i < p->nnodes; i++) {
 		if (self[i] <= 0)
 			continue;
@@ -104,8 +105,8 @@ static int graft(struct profile *out, struct kids *t, uint32_t under, const stru
 				break;
 			}
 		}
-		if (!rc)
-			out->peak_self[node] += self[i];
+		if (!rc && ck_acc_i64(&out->peak_self[node], self[i]))
+			rc = -EOVERFLOW;
 	}
 	free(path);
 	return rc;
@@ -115,7 +116,8 @@ static int finish(struct profile *out, struct kids *t, int rc)
 {
 	int64_t total = 0;
 	for (uint32_t i = 0; !rc && i < out->nnodes; i++)
-		total += out->peak_self[i];
+		if (ck_acc_i64(&total, out->peak_self[i]))
+			rc = -EOVERFLOW;
 	out->peak_bytes = total;
 	free(t->slot);
 	if (rc)

@@ -12,7 +12,9 @@
  *   - fold_imports drops frames whose file is one of CPython's frozen
  *     import modules (<frozen importlib._bootstrap>, ..._external): an
  *     import-time allocation is then charged to the line that imported.
- *   - Returns 0 or -ENOMEM.
+ *   - Returns 0, -ENOMEM, or -EOVERFLOW when the bytes add up to more than
+ *     int64_t holds (only processes combined can: one profile's bytes are
+ *     bounded by the reader, common/bounds.h).
  */
 #ifndef OOMPH_REPORT_DERIVE_H
 #define OOMPH_REPORT_DERIVE_H
@@ -27,7 +29,7 @@ int derive_profile(const struct profile *p, const int64_t *self, int fold_import
 /* Every process in one picture: under the root one synthetic frame per
  * process (labels[i], e.g. "pid 4242: python3 app.py"), below it that
  * process's stacks (imports folded).  views[i]->self gives the bytes;
- * the total is the sum of the processes' totals.  0 or -ENOMEM. */
+ * the total is the sum of the processes' totals.  0, -ENOMEM or -EOVERFLOW. */
 struct view;
 int derive_combined(struct view *const *views, const char *const *labels, size_t n,
 		    struct profile *out);

@@ -167,9 +167,10 @@ static int load_all(const char *run_dir, const char *cwd, struct run *r, char *e
 			continue;
 		}
 		int vrc = view_build(&pr->v, &pr->p, cwd, r->src);
-		if (vrc == -EINVAL) {
+		if (vrc == -EINVAL || vrc == -EOVERFLOW) {
 			profile_free(&pr->p);
-			rc = add_error(r, rel, "inconsistent stack table");
+			rc = add_error(r, rel, vrc == -EINVAL ? "inconsistent stack table"
+							     : "its stacks add up to more than 2^63 bytes");
 			continue;
 		}
 		if (vrc) {
@@ -333,6 +334,8 @@ static int combine(struct run *r, const char *cwd)
 		else
 			r->has_all = 1;
 	}
+	if (rc == -EOVERFLOW) /* no combined view: the processes' own stay */
+		rc = add_error(r, "all processes", "together more than 2^63 bytes: not combined");
 	for (size_t i = 0; labels && i < r->nprocs; i++)
 		free(labels[i]);
 	free(labels);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bounds.h"
 #include "report/buf.h"
 #include "report/escape.h"
 
@@ -251,11 +252,17 @@ int view_build(struct view *v, const struct profile *p, const char *cwd, struct 
 	if (!v->self || !v->incl || !v->depth || !v->kids_start || !v->kids || !v->file ||
 	    !v->label || !v->flabel || !v->source)
 		goto oom;
+	/* The one sum that depends on the input: once it fits, every other sum
+	 * of a view (incl, a line's bytes, a folded stack, a flame graph's x)
+	 * adds a subset of these non-negative figures and fits too. */
 	int64_t sum = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		int64_t s = p->peak_self ? p->peak_self[i] : 0;
 		v->self[i] = s > 0 ? s : 0;
-		sum += v->self[i];
+		if (ck_acc_i64(&sum, v->self[i])) {
+			view_free(v);
+			return -EOVERFLOW;
+		}
 	}
 	if (p->peak_bytes > sum)
 		v->self[0] += p->peak_bytes - sum;

@@ -15,8 +15,11 @@
  *       * the children of every node, sorted by label (then index), so every
  *         writer walks the trie in the same deterministic order;
  *       * the top lines at the peak (see view_top).
- *     Returns 0, -ENOMEM, or -EINVAL if the trie breaks the model's rules
- *     (a parent not below its child, a frame out of range).
+ *     Returns 0, -ENOMEM, -EINVAL if the trie breaks the model's rules
+ *     (a parent not below its child, a frame out of range), or -EOVERFLOW
+ *     if the stacks' bytes add up to more than int64_t holds (a profile
+ *     from profile_load never does: the reader bounds them).  So every
+ *     partial sum a writer makes of self or incl fits in int64_t.
  *   - view_source() gives a frame's source text (source.h), looked up on
  *     first use and remembered.
  *   - Strings in the view point into the profile or into the view; nothing

@@ -15,6 +15,11 @@
  *     redo journal (see "peak snapshot" below), so a reader never sees a torn
  *     picture, even if the writer died in the middle of taking it.
  *   - All integers are native-endian (the file never leaves the machine).
+ *   - The reader bounds every figure by what a real run can write
+ *     (common/bounds.h: bytes one process can hold, times, counts, pids)
+ *     and rejects the file otherwise; a new field gets its bound in
+ *     profile/reader.c check_header() (or check_picture() for per-node
+ *     figures) in the same change.
  *
  * Layout: [header page(s)] [strings] [frames] [nodes] [live] [peak]
  *         [journal] [moment], each region aligned to 4096 bytes; offsets are

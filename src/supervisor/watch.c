@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/bounds.h"
 #include "common/errmsg.h"
 #include "common/readfile.h"
 #include "report/text.h"
@@ -152,8 +153,12 @@ int watch_tick(struct watch *w, pid_t main_pid, double t, int stopped)
 			continue;
 		if (kill(h->pid, 0) != 0)
 			continue; /* gone without a word (SIGKILL) */
-		tracked += atomic_load_explicit(&h->cur_bytes, memory_order_relaxed);
-		rss += rss_of(h->pid);
+		/* the program writes its own state: a figure no process can
+		 * hold is not added (and the sums cannot wrap) */
+		int64_t cur = atomic_load_explicit(&h->cur_bytes, memory_order_relaxed);
+		if (in_range_i64(cur, -OOMPH_BYTES_MAX, OOMPH_BYTES_MAX))
+			(void)ck_acc_i64(&tracked, cur);
+		(void)ck_acc_i64(&rss, rss_of(h->pid));
 		uint64_t mseq = atomic_load_explicit(&h->moment_seq, memory_order_acquire);
 		if (mseq && !(mseq & 1) && h->moment_reason == OOMPH_MOMENT_NEAR_OOM &&
 		    !w->files[i].warned_near_oom && w->cfg.warn) {

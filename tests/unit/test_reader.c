@@ -12,8 +12,11 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "common/exitcodes.h"
 #include "profile/profile.h"
+#include "profile/runmeta.h"
 #include "state/format.h"
+#include "supervisor/rerender.h"
 #include "tracker/tracker.h"
 
 static char dir[256], good[512], bad[512];
@@ -240,6 +243,202 @@ static void test_an_interrupted_snapshot_is_replayed(void)
 	profile_free(&p);
 }
 
+/* The header of a copy, read back; and helpers to poke one field or one
+ * node's picture entry. */
+static struct oomph_state_header read_header(const char *path)
+{
+	struct oomph_state_header h;
+	int fd = open(path, O_RDONLY);
+	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
+		perror("pread");
+	close(fd);
+	return h;
+}
+
+#define POKE_FIELD(path, field, value)                                                   \
+	do {                                                                             \
+		__typeof__(((struct oomph_state_header *)0)->field) v_ = (value);          \
+		poke(path, offsetof(struct oomph_state_header, field), &v_, sizeof(v_));   \
+	} while (0)
+
+static void poke_bytes(const char *path, uint64_t table_off, uint32_t node, int64_t bytes,
+		       int64_t exact)
+{
+	struct oomph_state_bytes b = {bytes, exact};
+	poke(path, (off_t)(table_off + node * sizeof(b)), &b, sizeof(b));
+}
+
+/* The crafted file of issue 11 (item 2): stack bytes and totals no process
+ * can hold rendered as "4.0 EiB, 3,627,807,272,618 %".  Each impossible
+ * figure is rejected, and the message names the check that failed. */
+static void test_impossible_figures_are_rejected(void)
+{
+	char err[512] = "";
+	struct oomph_state_header h = read_header(good);
+
+	/* one stack holding 2^62 bytes at the peak */
+	copy_file(good, bad, -1);
+	poke_bytes(bad, h.peak_off, 1, INT64_C(1) << 62, 0);
+	CHECK_EQ_INT(load(bad, err, sizeof(err)), OOMPH_PROFILE_ECORRUPT);
+	CHECK_STR_CONTAINS(err, "peak picture: stack node 1 holds 4611686018427387904 bytes");
+
+	/* a negative live stack */
+	copy_file(good, bad, -1);
+	poke_bytes(bad, h.live_off, 2, -4096, 0);
+	CHECK_EQ_INT(load(bad, err, sizeof(err)), OOMPH_PROFILE_ECORRUPT);
+	CHECK_STR_CONTAINS(err, "live picture: stack node 2");
+
+	/* an exact part out of range */
+	copy_file(good, bad, -1);
+	poke_bytes(bad, h.live_off, 1, 100, INT64_MIN);
+	CHECK_EQ_INT(load(bad, err, sizeof(err)), OOMPH_PROFILE_ECORRUPT);
+	CHECK_STR_CONTAINS(err, "live picture: stack node 1");
+
+	/* stacks each possible, together more than a process can hold: their
+	 * int64 sum would overflow further down without this */
+	copy_file(good, bad, -1);
+	uint32_t nn = atomic_load(&h.nodes_used);
+	for (uint32_t i = 1; i < nn; i++)
+		poke_bytes(bad, h.peak_off, i, (INT64_C(1) << 57) - 1, 0);
+	CHECK_EQ_INT(load(bad, err, sizeof(err)), OOMPH_PROFILE_ECORRUPT);
+	CHECK_STR_CONTAINS(err, "peak picture: the stacks add up to more than 144115188075855872");
+
+	/* header totals, times, rates and ids out of range */
+	copy_file(good, bad, -1);
+	POKE_FIELD(bad, peak_bytes, INT64_MAX);
+	CHECK_EQ_INT(load(bad, err, sizeof(err)), OOMPH_PROFILE_ECORRUPT);
+	CHECK_STR_CONTAINS(err, "header field peak_bytes is 9223372036854775807");
+	copy_file(good, bad, -1);
+	POKE_FIELD(bad, max_bytes, INT64_MIN + 1);
+	CHECK_EQ_INT(load(bad, err, sizeof(err)), OOMPH_PROFILE_ECORRUPT);
+	CHECK_STR_CONTAINS(err, "header field max_bytes");
+	copy_file(good, bad, -1);
+	POKE_FIELD(bad, cur_bytes, INT64_C(1) << 60);
+	CHECK_EQ_INT(load(bad, err, sizeof(err)), OOMPH_PROFILE_ECORRUPT);
+	CHECK_STR_CONTAINS(err, "header field cur_bytes");
+	copy_file(good, bad, -1);
+	POKE_FIELD(bad, sample_rate, 0);
+	CHECK_EQ_INT(load(bad, err, sizeof(err)), OOMPH_PROFILE_ECORRUPT);
+	CHECK_STR_CONTAINS(err, "header field sample_rate is 0");
+	copy_file(good, bad, -1);
+	POKE_FIELD(bad, max_rss_kib, UINT64_C(1) << 60);
+	CHECK_EQ_INT(load(bad, err, sizeof(err)), OOMPH_PROFILE_ECORRUPT);
+	CHECK_STR_CONTAINS(err, "header field max_rss_kib");
+	copy_file(good, bad, -1);
+	POKE_FIELD(bad, end_time_ns, UINT64_MAX);
+	CHECK_EQ_INT(load(bad, err, sizeof(err)), OOMPH_PROFILE_ECORRUPT);
+	CHECK_STR_CONTAINS(err, "header field end_time_ns");
+	copy_file(good, bad, -1);
+	POKE_FIELD(bad, pid, 0);
+	CHECK_EQ_INT(load(bad, err, sizeof(err)), OOMPH_PROFILE_ECORRUPT);
+	CHECK_STR_CONTAINS(err, "header field pid is 0");
+	copy_file(good, bad, -1);
+	POKE_FIELD(bad, limit_bytes, INT64_MAX);
+	CHECK_EQ_INT(load(bad, err, sizeof(err)), OOMPH_PROFILE_ECORRUPT);
+	CHECK_STR_CONTAINS(err, "header field limit_bytes");
+
+	/* a moment picture with an impossible stack */
+	copy_file(good, bad, -1);
+	POKE_FIELD(bad, moment_seq, 2);
+	POKE_FIELD(bad, moment_nodes, nn);
+	POKE_FIELD(bad, moment_reason, OOMPH_MOMENT_NEAR_OOM);
+	poke_bytes(bad, h.moment_off, 1, -1, 0);
+	CHECK_EQ_INT(load(bad, err, sizeof(err)), OOMPH_PROFILE_ECORRUPT);
+	CHECK_STR_CONTAINS(err, "moment picture: stack node 1");
+
+	/* a journal record that would put an impossible value in the peak */
+	copy_file(good, bad, -1);
+	struct oomph_state_journal j = {1, 0, {INT64_MAX, 0}};
+	poke(bad, (off_t)h.journal_off, &j, sizeof(j));
+	POKE_FIELD(bad, journal_count, 1);
+	POKE_FIELD(bad, journal_bytes, 100000);
+	POKE_FIELD(bad, peak_seq, 3);
+	CHECK_EQ_INT(load(bad, err, sizeof(err)), OOMPH_PROFILE_ECORRUPT);
+	CHECK_STR_CONTAINS(err, "peak picture: stack node 1");
+}
+
+/* Extreme figures a process could still hold load, and every total the
+ * report adds up stays exact: the stacks sum to the peak, none negative. */
+static void test_extreme_but_possible_figures_add_up(void)
+{
+	char err[512] = "";
+	struct oomph_state_header h = read_header(good);
+	uint32_t nn = atomic_load(&h.nodes_used);
+	copy_file(good, bad, -1);
+	const int64_t big = INT64_C(1) << 55; /* 32 PiB: 4 of them is the most */
+	for (uint32_t i = 1; i < nn && i <= 3; i++)
+		poke_bytes(bad, h.peak_off, i, big, i == 1 ? big : 0);
+	POKE_FIELD(bad, peak_bytes, 3 * big);
+	POKE_FIELD(bad, max_bytes, 3 * big);
+	/* a moment above the peak (taken while another thread's allocation had
+	 * raised the total but not yet its maximum): the peak is at least it */
+	POKE_FIELD(bad, moment_seq, 2);
+	POKE_FIELD(bad, moment_nodes, nn);
+	POKE_FIELD(bad, moment_reason, OOMPH_MOMENT_FAILED_ALLOC);
+	POKE_FIELD(bad, moment_bytes, 3 * big + 4096);
+	struct profile p;
+	CHECK_EQ_INT(profile_load(bad, &p, err, sizeof(err)), 0);
+	CHECK_EQ_INT(p.peak_bytes, 3 * big + 4096);
+	int64_t sum = 0, msum = 0;
+	int negative = 0;
+	for (uint32_t i = 0; i < p.nnodes; i++) {
+		sum += p.peak_self[i];
+		msum += p.moment_self ? p.moment_self[i] : 0;
+		negative += p.peak_self[i] < 0 || p.live_self[i] < 0;
+	}
+	CHECK_EQ_INT(sum, p.peak_bytes);
+	CHECK_EQ_INT(msum, p.moment_bytes);
+	CHECK_EQ_INT(negative, 0);
+	CHECK_EQ_INT(p.peak_self[1] >= big, 1); /* its exact part is kept */
+	profile_free(&p);
+}
+
+/* `oomph report DIR` on a run whose one profile is the crafted file: exit
+ * status 65 (data error), and the summary names the check that failed. */
+static void test_report_of_a_crafted_file_says_which_check_failed(void)
+{
+	char run[600], state[700], path[800], out[800], err[1024] = "";
+	snprintf(run, sizeof(run), "%s/run", dir);
+	snprintf(state, sizeof(state), "%s/state", run);
+	snprintf(path, sizeof(path), "%s/4242.oomph", state);
+	snprintf(out, sizeof(out), "%s/stderr.txt", dir);
+	mkdir(run, 0755);
+	mkdir(state, 0755);
+	struct runmeta m;
+	memset(&m, 0, sizeof(m));
+	snprintf(m.verdict, sizeof(m.verdict), "exited");
+	snprintf(m.cwd, sizeof(m.cwd), "%s", dir);
+	CHECK_EQ_INT(runmeta_save(run, &m, err, sizeof(err)), 0);
+	copy_file(good, path, -1);
+	struct oomph_state_header h = read_header(good);
+	poke_bytes(path, h.peak_off, 1, INT64_C(1) << 62, 0);
+	POKE_FIELD(path, peak_bytes, INT64_C(1) << 62);
+
+	fflush(stderr);
+	int saved = dup(2), fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	dup2(fd, 2);
+	close(fd);
+	struct run_outcome o;
+	int rc = rerender_dir(run, &o, err, sizeof(err));
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	CHECK(rc < 0);
+	CHECK_EQ_INT(o.status, OOMPH_EXIT_DATAERR);
+	CHECK_STR_CONTAINS(err, "could be read");
+	char text[8192] = "";
+	fd = open(out, O_RDONLY);
+	ssize_t got = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	text[got > 0 ? got : 0] = 0;
+	CHECK_STR_CONTAINS(text, "4242.oomph");
+	CHECK_STR_CONTAINS(text, "header field peak_bytes is 4611686018427387904");
+	CHECK(!strstr(text, "EiB"));
+	char cmd[2048];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", run, out);
+	CHECK_EQ_INT(system(cmd), 0);
+}
+
 /* Random damage to the header and the first table pages: never a crash. */
 static void test_random_damage_never_crashes(void)
 {
@@ -276,6 +475,9 @@ int main(void)
 	test_foreign_and_other_version_files_are_rejected();
 	test_corrupt_tables_are_rejected();
 	test_an_interrupted_snapshot_is_replayed();
+	test_impossible_figures_are_rejected();
+	test_extreme_but_possible_figures_add_up();
+	test_report_of_a_crafted_file_says_which_check_failed();
 	test_random_damage_never_crashes();
 	unlink(good);
 	unlink(bad);

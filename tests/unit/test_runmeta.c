@@ -119,6 +119,23 @@ static void test_forward_compatible_and_malformed(void)
 	CHECK_EQ_INT(load_text("# oomph run.meta 1\npython_version 0123456789012345678901234567890123\n",
 			       err, sizeof(err)),
 		     -EINVAL);
+	/* figures no run can produce: not a number, or out of range */
+	static const char *const impossible[] = {
+		"duration_s nan", "duration_s inf", "start_unix_s -5", "stall_max_pct 250",
+		"peak_rss_bytes -1", "peak_rss_bytes 9223372036854775807",
+		"limit_bytes 9223372036854775807", "sample_rate 18446744073709551615",
+		"majflt_max_per_s -inf", "child_pid 2147483647",
+	};
+	for (size_t i = 0; i < sizeof(impossible) / sizeof(impossible[0]); i++) {
+		char text[256];
+		snprintf(text, sizeof(text), "# oomph run.meta 1\n%s\n", impossible[i]);
+		CHECK_EQ_INT(load_text(text, err, sizeof(err)), -EINVAL);
+		CHECK_STR_CONTAINS(err, "bad value for");
+	}
+	CHECK_EQ_INT(load_text("# oomph run.meta 1\npeak_rss_bytes 144115188075855872\n"
+			       "refault_max_per_s -1\nstall_max_pct 100\n",
+			       err, sizeof(err)),
+		     0);
 	CHECK_EQ_INT(load_text("PK\x03\x04 zip", err, sizeof(err)), -EINVAL);
 	CHECK_STR_CONTAINS(err, "not an oomph run.meta file");
 	CHECK_EQ_INT(load_text("", err, sizeof(err)), -EINVAL);

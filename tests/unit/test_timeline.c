@@ -86,6 +86,24 @@ int main(void)
 	write_raw("# oomph timeline 1\n0.5 1 1 0 0 0\n0.1 1 1 0 0 0\n");
 	CHECK(timeline_load(dir, &tl, err, sizeof err) < 0);
 
+	/* figures no run writes: NaN and infinite times (they would reach
+	 * downsampling's float-to-integer conversion), bytes past any machine,
+	 * negative RSS, PSI above 100 % */
+	static const char *const impossible[] = {
+		"nan 1 1 0 0 0", "inf 1 1 0 0 0", "0.1 9223372036854775807 1 0 0 0",
+		"0.1 1 -5 0 0 0", "0.1 1 1 101 0 0", "0.1 1 1 0 nan 0", "0.1 1 1 0 0 -1",
+	};
+	for (size_t i = 0; i < sizeof impossible / sizeof impossible[0]; i++) {
+		char text[256];
+		snprintf(text, sizeof text, "# oomph timeline 1\n%s\n", impossible[i]);
+		write_raw(text);
+		CHECK(timeline_load(dir, &tl, err, sizeof err) < 0);
+		CHECK_STR_CONTAINS(err, ":2: malformed sample");
+	}
+	write_raw("# oomph timeline 1\n0.1 -4096 0 -1 -1 0\n");
+	CHECK_EQ_INT(timeline_load(dir, &tl, err, sizeof err), 0);
+	timeline_free(&tl);
+
 	char path[600];
 	snprintf(path, sizeof path, "%s/%s", dir, TIMELINE_FILE);
 	unlink(path);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "report/derive.h"
 #include "report/view.h"
 #include "report_fixture.h"
 
@@ -152,11 +153,48 @@ static void test_empty_profile(void)
 	profile_free(&p);
 }
 
+/* Sums that would overflow int64_t are refused, never wrapped: a
+ * hand-built profile adding past 2^63, a view of one, and processes
+ * that together hold more than 2^63 bytes. */
+static void test_sums_never_overflow(void)
+{
+	struct profile p;
+	uint32_t f, n;
+	CHECK_EQ_INT(profile_init(&p), 0);
+	CHECK_EQ_INT(profile_add_frame(&p, "a.py", "f", 1, PROFILE_FRAME_PYTHON, &f), 0);
+	CHECK_EQ_INT(profile_add_node(&p, 0, f, INT64_MAX - 10, 0, &n), 0);
+	CHECK_EQ_INT(profile_add_node(&p, n, f, 11, 0, NULL), -EOVERFLOW);
+	CHECK_EQ_INT(p.nnodes, 2); /* nothing added */
+	CHECK_EQ_INT(p.peak_bytes, INT64_MAX - 10);
+	CHECK_EQ_INT(profile_add_node(&p, n, f, 10, 0, NULL), 0);
+	/* a profile whose stacks add past 2^63 (set by hand past the checks) */
+	p.peak_self[2] = 20;
+	struct src_cache *src = src_new(FX_CWD);
+	struct view v;
+	CHECK_EQ_INT(view_build(&v, &p, FX_CWD, src), -EOVERFLOW);
+	p.peak_self[2] = 10;
+	CHECK_EQ_INT(view_build(&v, &p, FX_CWD, src), 0);
+	CHECK_EQ_INT(v.total, INT64_MAX);
+	CHECK_EQ_INT(v.incl[1], INT64_MAX);
+	/* two such processes combined */
+	struct view *views[2] = {&v, &v};
+	const char *labels[2] = {"pid 1", "pid 2"};
+	struct profile all;
+	CHECK_EQ_INT(derive_combined(views, labels, 2, &all), -EOVERFLOW);
+	CHECK_EQ_INT(derive_combined(views, labels, 1, &all), 0);
+	CHECK_EQ_INT(all.peak_bytes, INT64_MAX);
+	profile_free(&all);
+	view_free(&v);
+	src_free(src);
+	profile_free(&p);
+}
+
 int main(void)
 {
 	test_totals_and_order();
 	test_cwd_spellings();
 	test_bad_trie_is_refused();
 	test_empty_profile();
+	test_sums_never_overflow();
 	return check_summary();
 }
