@@ -41,8 +41,8 @@ int psi_read(const char *path, struct psi *out)
 int proc_majflt_parse(const char *text, uint64_t *majflt)
 {
 	const char *p = strrchr(text, ')');
-	if (!p)
-		return -EINVAL;
+	if (!p || !p[1])
+		return -EINVAL; /* no fields after comm (found by fuzz_procfiles) */
 	p++;
 	/* after comm: state(3) ppid pgrp session tty_nr tpgid flags minflt
 	 * cminflt majflt(12) */

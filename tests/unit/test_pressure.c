@@ -1,6 +1,7 @@
 /* Unit tests of supervisor/pressure.c (PSI, /proc/PID/stat, refaults, the
  * stall detector) and supervisor/kmsg.c's line parser. */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -40,6 +41,11 @@ static void test_majflt(void)
 	CHECK_EQ_INT(m, 30);
 	CHECK(proc_majflt_parse("garbage", &m) < 0);
 	CHECK(proc_majflt_parse("1 (x) S 0", &m) < 0);
+	/* nothing after comm: the parser must not read past the text's end
+	 * (a heap copy of exactly its size, as ASan sees it; fuzz_procfiles) */
+	char *ends = strdup("1 (x)");
+	CHECK(proc_majflt_parse(ends, &m) < 0);
+	free(ends);
 	CHECK_EQ_INT(proc_majflt(getpid(), &m), 0);
 }
 
