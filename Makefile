@@ -3,6 +3,8 @@
 #   make            build build/oomph and build/liboomph.so
 #   make test       install missing dependencies, then run every test
 #   make demo       install missing dependencies, profile examples/demo.py
+#   make fuzz       build the fuzz targets with clang's libFuzzer and run each
+#                   for FUZZ_TIME seconds (default 60; docs/testing.md)
 #   make bench      overhead against the unprofiled run and the other profilers,
 #                   accuracy against --exact, scaling (bench/*.py, ~40 min)
 #   make install PREFIX=/usr/local
@@ -46,8 +48,17 @@ ASAN_CMD_OBJ := $(patsubst %.c,$(B)/asan/%.o,$(CLI_SRC) $(LIB_SRC))
 ASAN_LIB_OBJ := $(patsubst %.c,$(B)/asan/%.o,$(TRACKER_CORE_SRC) $(LIB_SRC) $(UNIT_HELPERS))
 ASAN_LIB    := $(B)/asan/liboomph-test.a
 
+# Fuzz targets: tests/fuzz/fuzz_NAME.c, seeds in tests/fuzz/corpus/NAME/.
+FUZZ_TARGETS := state runmeta timeline size procfiles
+FUZZ_TIME ?= 60
+FUZZ_CC ?= clang
+FUZZ_SAN := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_OBJ := $(patsubst %.c,$(B)/fuzz/obj/%.o,$(LIB_SRC))
+REPLAY_BINS := $(patsubst %,$(B)/asan/replay_%,$(FUZZ_TARGETS))
+
 .SECONDARY:
-.PHONY: all test unit unit-bins cli integration demo bench bench-quick install clean deps asan clang-check
+.PHONY: all test unit unit-bins cli integration demo bench bench-quick install clean deps asan clang-check \
+	fuzz fuzz-bins replay-bins fuzz-replay fuzz-seeds
 all: $(B)/oomph $(B)/liboomph.so
 
 $(B)/pic/%.o: %.c
@@ -63,7 +74,8 @@ $(B)/asan/%.o: %.c
 	$(CC) $(BASE) $(SAN) -Itests/unit $(DEFS) -MMD -MP -c -o $@ $<
 
 -include $(TRACKER_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(ASAN_CMD_OBJ:.o=.d) $(ASAN_LIB_OBJ:.o=.d) \
-	 $(patsubst %.c,$(B)/asan/%.d,$(UNIT_SRC))
+	 $(patsubst %.c,$(B)/asan/%.d,$(UNIT_SRC)) $(FUZZ_OBJ:.o=.d) \
+	 $(patsubst %,$(B)/asan/tests/fuzz/fuzz_%.d,$(FUZZ_TARGETS))
 
 # --- preloaded tracker: never built with sanitizers, never linked into oomph
 $(B)/liboomph.so: $(TRACKER_OBJ)
@@ -85,6 +97,49 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/asan/%,$(UNIT_SRC))
 $(B)/asan/test_%: $(B)/asan/tests/unit/test_%.o $(ASAN_LIB)
 	$(CC) $(SAN) -o $@ $< $(ASAN_LIB) -ldl -lpthread -lm
 
+# --- fuzzing: libFuzzer builds (clang) and the corpus replay (gcc, ASan) --
+$(B)/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(BASE) $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(DEFS) -MMD -MP -c -o $@ $<
+
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(BASE) $(FUZZ_SAN) -fsanitize=fuzzer $(DEFS) -o $@ $< $(FUZZ_OBJ) -lm
+
+$(B)/asan/replay_%: $(B)/asan/tests/fuzz/fuzz_%.o $(B)/asan/tests/fuzz/replay.o $(ASAN_LIB)
+	$(CC) $(SAN) -o $@ $^ -ldl -lpthread -lm
+
+fuzz-bins: $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+replay-bins: $(REPLAY_BINS)
+
+# One target after another (2 shared cores), each FUZZ_TIME seconds; new
+# inputs go to $(B)/fuzz/corpus/NAME (tests/fuzz/corpus/ is only read),
+# crashes to $(B)/fuzz/crash-NAME-*, the figures to $(B)/fuzz/NAME.log.
+fuzz:
+	@scripts/fuzz-deps.sh
+	$(MAKE) fuzz-bins
+	@bad=""; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(B)/fuzz/corpus/$$t; \
+		echo "== fuzz_$$t for $(FUZZ_TIME) s"; \
+		nice -n 10 $(B)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) -timeout=10 \
+			-print_final_stats=1 -artifact_prefix=$(B)/fuzz/crash-$$t- \
+			$(B)/fuzz/corpus/$$t tests/fuzz/corpus/$$t >$(B)/fuzz/$$t.log 2>&1 || \
+			{ bad="$$bad $$t"; grep -A20 -m1 "ERROR:\|runtime error" $(B)/fuzz/$$t.log; }; \
+		grep -E "DONE|stat::number_of_executed_units" $(B)/fuzz/$$t.log; \
+	done; [ -z "$$bad" ] || { echo "fuzz: crashes in:$$bad (inputs in $(B)/fuzz/crash-*)"; exit 1; }
+
+# Each seed once through each target (gcc, ASan+UBSan): part of make test.
+fuzz-replay: $(REPLAY_BINS)
+	@set -e; for t in $(FUZZ_TARGETS); do echo "== replay_$$t"; \
+		ASAN_OPTIONS=detect_leaks=1 $(B)/asan/replay_$$t tests/fuzz/corpus/$$t/*; done
+
+# Seeds from real runs (scripts/fuzz-seeds.sh); the result is committed.
+fuzz-seeds: all $(B)/mkseed_state
+	scripts/fuzz-seeds.sh $(B)
+
+$(B)/mkseed_state: tests/fuzz/mkseed_state.c src/state/format.h
+	$(CC) $(BASE) $(OPT) -o $@ $<
+
 deps:
 	@scripts/deps.sh
 
@@ -102,6 +157,7 @@ integration: all $(B)/asan/oomph
 test: deps
 	$(MAKE) all
 	$(MAKE) unit
+	$(MAKE) fuzz-replay
 	$(MAKE) cli
 	$(MAKE) integration
 
@@ -123,7 +179,7 @@ bench-quick: deps
 
 # Warnings must stay clean under clang too (not part of `make test`: CI has gcc).
 clang-check:
-	$(MAKE) CC=clang B=build/clang all unit-bins
+	$(MAKE) CC=clang B=build/clang all unit-bins replay-bins
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/oomph
