@@ -3,7 +3,10 @@
 #
 #   build:  gcc make libc6-dev
 #   tests:  python3-numpy python3-pandas python3-pytest (Debian's python3),
-#           chromium (headless, for the report's browser tests)
+#           chromium (headless, for the report's browser tests),
+#           golang-go (`go tool pprof` reads peak.pb.gz) and npm (fetches
+#           speedscope at test time into build/npm/, which reads
+#           peak.speedscope.json): tests/integration/test_export_consumers.py
 #
 # Idempotent and silent when everything is present: it then touches neither
 # apt nor the network.  As root it runs `apt-get update` once and installs
@@ -46,6 +49,8 @@ need_pymod numpy python3-numpy
 need_pymod pandas python3-pandas
 need_pymod pytest python3-pytest
 need_cmd chromium chromium               # the report's browser tests
+need_cmd go golang-go                    # go tool pprof on peak.pb.gz
+need_cmd npm npm                         # speedscope, fetched at test time
 
 [ -z "$missing" ] && exit 0
 

@@ -10,6 +10,7 @@ descriptors 3 and 4), with the standard library only.
         page.dialogs    # alert/confirm/prompt that opened
 """
 import base64
+import fcntl
 import json
 import os
 import select
@@ -32,8 +33,12 @@ class Browser:
         self._res_r, res_w = os.pipe()
 
         def wire():  # in the child: commands on fd 3, responses on fd 4
-            os.dup2(cmd_r, 3)
-            os.dup2(res_w, 4)
+            # moved above 4 first: a pipe end may itself be fd 3 or 4 (in a
+            # process with few files open), and dup2 onto itself would
+            # neither clear close-on-exec nor survive the other dup2
+            c, r = fcntl.fcntl(cmd_r, fcntl.F_DUPFD, 10), fcntl.fcntl(res_w, fcntl.F_DUPFD, 10)
+            os.dup2(c, 3)
+            os.dup2(r, 4)
 
         self.proc = subprocess.Popen([CHROMIUM, *FLAGS, "--user-data-dir=" + self.profile,
                                       "about:blank"], preexec_fn=wire, close_fds=False,
