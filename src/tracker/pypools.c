@@ -1,0 +1,205 @@
+/* tracker/pypools.c — see pypools.h.
+ *
+ * pymalloc maps arenas (1 MiB; 256 KiB in 3.9) and carves them into pools
+ * (16 KiB; 4 KiB in 3.9), each holding blocks of one size class.  Charging
+ * an arena to the allocation that happened to need it mixes every line that
+ * allocates in the same loop, and charging a pool to the allocation that
+ * opened it aliases with loops that allocate in a fixed order.  So a pool is
+ * charged to a random one of its allocations: the one that brings the
+ * pool's block count to k, drawn per size class in [2, blocks / 2] and drawn
+ * again after each pool that changes hands (docs/architecture.md).
+ *
+ * The pool header (CPython's struct pool_header) is read at the pool's
+ * aligned address; the first pools are checked against the size asked for,
+ * and one disagreement turns the scheme off for good.  Only a block pymalloc
+ * itself handed out is looked at: sizes 1-512, and not when the call went to
+ * malloc (TRACKER_PY_CCALL): a realloc of a block pymalloc never had, or its
+ * fallback when it could not get memory.  (Its own bookkeeping — the arenas'
+ * table — also calls malloc, rarely: that allocation is just not looked at.)
+ * Reading below a malloc block could fault: the page may not be mapped. */
+#include "tracker/pypools.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "state/format.h"
+#include "tracker/pyapi.h"
+
+/* CPython's struct pool_header (Objects/obmalloc.c, 3.9-3.13; 3.14+
+ * Include/internal/pycore_obmalloc.h): the fields read here. */
+struct pool_head {
+	uint32_t count; /* union with a pointer in CPython: the low half */
+	uint32_t pad;
+	void *freeblock, *nextpool, *prevpool;
+	uint32_t arenaindex, szidx, nextoffset, maxnextoffset;
+};
+#define SMALL_MAX 512u    /* SMALL_REQUEST_THRESHOLD */
+#define SIZE_CLASS 16u    /* ALIGNMENT on 64-bit, 3.8+ */
+#define POOL_CHECKS 64u
+#define POOL_OVERHEAD 48u /* the header, rounded to ALIGNMENT */
+
+static PyMemAllocatorEx orig_mem, orig_obj;
+static int wrapped;
+
+static uintptr_t pool_base;   /* ~(pool size - 1) once pools are watched */
+static size_t small_max;      /* SMALL_MAX while pools are watched, else 0 */
+static size_t arena_bytes;
+static unsigned pool_checked;
+
+/* The count at which the next pool of each size class is picked: drawn
+ * again after every pick, at random in [2, blocks per pool / 2] (a pool
+ * half full is picked; its owner is a random one of its allocations, so a
+ * loop allocating in a fixed order cannot alias with the pool's size). */
+static uint32_t pool_blocks[SMALL_MAX / SIZE_CLASS];
+static uint32_t pick_at[SMALL_MAX / SIZE_CLASS];
+static uint64_t pick_rng = 0x9e3779b97f4a7c15ull;
+
+static void pick_draw(uint32_t idx)
+{
+	uint64_t x = pick_rng; /* under the GIL; a lost race only repeats a draw */
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	pick_rng = x;
+	uint32_t half = pool_blocks[idx] / 2 > 2 ? pool_blocks[idx] / 2 : 2;
+	pick_at[idx] = 2 + (uint32_t)(((x * 0x2545f4914f6cdd1dull) >> 32) * (half - 1) >> 32);
+}
+
+/* The last pool event of this thread: objects made and dropped in a loop
+ * can bring the same pool's count back to the picked value on every
+ * iteration; one event is enough. */
+static __thread uintptr_t last_pool __attribute__((tls_model("initial-exec")));
+
+static inline size_t small_limit(void)
+{
+	return __atomic_load_n(&small_max, __ATOMIC_RELAXED);
+}
+
+/* A pool's count just reached the picked value. */
+static __attribute__((noinline)) void pool_event(struct pool_head *pool, size_t n)
+{
+	uint32_t idx = (uint32_t)((n - 1) / SIZE_CLASS);
+	if ((uintptr_t)pool == last_pool)
+		return;
+	last_pool = (uintptr_t)pool;
+	if (!tracker_active())
+		return;
+	size_t ps = ~pool_base + 1;
+	if (pool_checked < POOL_CHECKS) {
+		if (pool->szidx != idx || pool->maxnextoffset != ps - (idx + 1) * SIZE_CLASS) {
+			/* not the layout we know: arenas are charged whole */
+			__atomic_store_n(&small_max, 0, __ATOMIC_RELAXED);
+			return;
+		}
+		pool_checked++;
+	}
+	/* A new draw after each pool that changed hands: a pool whose count
+	 * comes back to the value under the same owner changes nothing. */
+	if (tracker_on_pool(pool, ps))
+		pick_draw(idx);
+}
+
+/* After every small allocation that did not go to malloc: two compares,
+ * one load of a word pymalloc just wrote, one of the size class's pick. */
+static inline void pool_note(void *p, size_t n)
+{
+	if (n - 1 >= small_limit() || !p)
+		return;
+	struct pool_head *pool = (struct pool_head *)((uintptr_t)p & pool_base);
+	if (__builtin_expect(pool->count == pick_at[(n - 1) / SIZE_CLASS], 0))
+		pool_event(pool, n);
+}
+
+size_t pypools_arena_here(void)
+{
+	return small_limit() && pypools_inside() ? arena_bytes : 0;
+}
+
+/* The way out of a wrapper: resolve deferred samples (where the C API is as
+ * safe to call as for the allocator's own caller) and look at the block's
+ * pool.  The common way out is one decrement and one test: nested calls,
+ * calls into malloc and deferred samples all leave the word non-zero
+ * (tracker.h). */
+static __attribute__((noinline)) void *leave_slow(void *p, size_t n, uint32_t s)
+{
+	if (s & TRACKER_PY_DEPTH)
+		return p; /* nested: the outermost call looks at its own block */
+	tracker_py = 0;
+	if (s & TRACKER_PY_DEFERRED) {
+		tracker_resolve_deferred();
+		if (tracker_deferred) /* could not resolve now: next time */
+			tracker_py |= TRACKER_PY_DEFERRED;
+	}
+	if (!(s & TRACKER_PY_CCALL))
+		pool_note(p, n);
+	return p;
+}
+
+/* n: the size to look at the block's pool for, 0 for none. */
+static inline void *leave_pyalloc(void *p, size_t n)
+{
+	uint32_t s = --tracker_py;
+	if (__builtin_expect(s != 0, 0))
+		return leave_slow(p, n, s);
+	pool_note(p, n);
+	return p;
+}
+
+/* One set per domain, each calling its domain's original functions with
+ * the original context: free needs no wrapper and stays as Python made it
+ * (a direct call the interpreter's build may have inlined). */
+#define WRAP_DOMAIN(D, orig)                                                   \
+	static void *D##_malloc(void *ctx, size_t n)                           \
+	{                                                                      \
+		tracker_py++;                                                  \
+		return leave_pyalloc(orig.malloc(ctx, n), n);                 \
+	}                                                                      \
+	static void *D##_calloc(void *ctx, size_t n, size_t m)                 \
+	{                                                                      \
+		size_t bytes;                                                  \
+		if (__builtin_mul_overflow(n, m, &bytes))                      \
+			bytes = 0;                                             \
+		tracker_py++;                                                  \
+		return leave_pyalloc(orig.calloc(ctx, n, m), bytes);          \
+	}                                                                      \
+	/* the same block, grown in place, opened nothing */                   \
+	static void *D##_realloc(void *ctx, void *p, size_t n)                 \
+	{                                                                      \
+		tracker_py++;                                                  \
+		void *q = orig.realloc(ctx, p, n);                             \
+		return leave_pyalloc(q, q != p ? n : 0);                       \
+	}
+WRAP_DOMAIN(w_mem, orig_mem)
+WRAP_DOMAIN(w_obj, orig_obj)
+
+int pypools_wrapped(void)
+{
+	return wrapped;
+}
+
+void pypools_wrap(void)
+{
+	PyMemAllocatorEx w;
+	const char *name = pyapi.AllocatorName ? pyapi.AllocatorName() : NULL;
+	const char *env = getenv(OOMPH_ENV_POOLS);
+	if (name && !strcmp(name, "pymalloc") && sizeof(void *) == 8 &&
+	    !(env && !strcmp(env, "off"))) {
+		size_t ps = pyapi.minor >= 10 ? 1u << 14 : 1u << 12;
+		for (uint32_t i = 0; i < SMALL_MAX / SIZE_CLASS; i++) {
+			pool_blocks[i] = (uint32_t)((ps - POOL_OVERHEAD) / ((i + 1) * SIZE_CLASS));
+			pick_draw(i);
+		}
+		arena_bytes = pyapi.minor >= 10 ? 1u << 20 : 1u << 18;
+		pool_base = ~(uintptr_t)(ps - 1);
+		small_max = SMALL_MAX;
+	}
+	pyapi.Mem_GetAllocator(PYMEM_DOMAIN_MEM, &orig_mem);
+	pyapi.Mem_GetAllocator(PYMEM_DOMAIN_OBJ, &orig_obj);
+	w = (PyMemAllocatorEx){orig_mem.ctx, w_mem_malloc, w_mem_calloc, w_mem_realloc,
+			       orig_mem.free};
+	pyapi.Mem_SetAllocator(PYMEM_DOMAIN_MEM, &w);
+	w = (PyMemAllocatorEx){orig_obj.ctx, w_obj_malloc, w_obj_calloc, w_obj_realloc,
+			       orig_obj.free};
+	pyapi.Mem_SetAllocator(PYMEM_DOMAIN_OBJ, &w);
+	wrapped = 1;
+}
