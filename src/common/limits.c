@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/bounds.h"
 #include "common/readfile.h"
 
 /* Values at or above this are "no limit" (v1 prints PAGE_COUNTER_MAX
@@ -50,6 +51,17 @@ static int64_t parse_i64(const char *s)
 		v = v * 10 + (*s++ - '0');
 	}
 	return v;
+}
+
+/* A figure in KiB (meminfo, status) as bytes; -1 if it is absent, negative
+ * or more than a machine can hold (found by fuzz_procfiles: a huge figure
+ * overflowed the multiplication). */
+static int64_t kib_bytes(int64_t kib)
+{
+	int64_t b;
+	if (kib < 0 || ck_mul_i64(kib, 1024, &b) || b > OOMPH_LIMIT_MAX)
+		return -1;
+	return b;
 }
 
 /* The number after `key` at the start of a line; -1 if absent. */
@@ -233,8 +245,8 @@ int limits_detect(const char *root, const struct rlimit *as, const struct rlimit
 	memset(out, 0, sizeof *out);
 	path2(path, sizeof path, root, "/proc/meminfo");
 	if (read_text_file(path, buf, sizeof buf) > 0) {
-		int64_t t = key_value(buf, "MemTotal:");
-		out->system_total = t > 0 ? t * 1024 : 0;
+		int64_t t = kib_bytes(key_value(buf, "MemTotal:"));
+		out->system_total = t > 0 ? t : 0;
 	}
 
 	struct mounts m;
@@ -305,14 +317,14 @@ int limits_usage(const struct limits *l, int64_t *usage_bytes)
 	int64_t u = -1;
 	switch (l->kind) {
 	case LIMIT_SYSTEM: {
-		int64_t t = key_value(buf, "MemTotal:"), a = key_value(buf, "MemAvailable:");
-		u = t >= 0 && a >= 0 ? (t - a) * 1024 : -1;
+		int64_t t = kib_bytes(key_value(buf, "MemTotal:"));
+		int64_t a = kib_bytes(key_value(buf, "MemAvailable:"));
+		u = t >= 0 && a >= 0 && a <= t ? t - a : -1;
 		break;
 	}
 	case LIMIT_RLIMIT_AS:
 	case LIMIT_RLIMIT_DATA:
-		u = key_value(buf, l->kind == LIMIT_RLIMIT_AS ? "VmSize:" : "VmData:");
-		u = u >= 0 ? u * 1024 : -1;
+		u = kib_bytes(key_value(buf, l->kind == LIMIT_RLIMIT_AS ? "VmSize:" : "VmData:"));
 		break;
 	case LIMIT_CGROUP_V1:
 	case LIMIT_CGROUP_V2:

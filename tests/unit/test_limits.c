@@ -94,6 +94,19 @@ int main(void)
 	detect("does-not-exist", &l, NULL);
 	CHECK_EQ_INT(l.limit_bytes, 0);
 
+	/* KiB figures no machine has (found by fuzz_procfiles: kB * 1024
+	 * overflowed): unknown, never wrapped */
+	detect("huge", &l, NULL);
+	CHECK_EQ_INT(l.system_total, 0);
+	CHECK_EQ_INT(l.limit_bytes, 0);
+	detect("huge", &l, &as);
+	CHECK_STR_EQ(limits_kind_name(l.kind), "rlimit-as");
+	u = 7;
+	CHECK(limits_usage(&l, &u) < 0 && u == 7); /* VmSize */
+	CHECK_EQ_INT(limits_detect("tests/fixtures/limits/huge", &none,
+				   &(struct rlimit){64 * MiB, RLIM_INFINITY}, &l2), 0);
+	CHECK(limits_usage(&l2, &u) < 0 && u == 7); /* VmData */
+
 	/* the real machine: whatever it is, it is consistent */
 	CHECK_EQ_INT(limits_detect("", NULL, NULL, &l), 0);
 	CHECK(l.limit_bytes > 0);
