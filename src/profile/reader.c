@@ -19,6 +19,7 @@
 
 #include "common/bounds.h"
 #include "common/errmsg.h"
+#include "common/safefs.h"
 #include "state/format.h"
 
 /* A region [off, off + n*elem) lies inside the file. */
@@ -480,19 +481,23 @@ int profile_load(const char *path, struct profile *out, char *err, size_t errlen
 	out->path = strdup(path);
 	if (!out->path)
 		return OOMPH_PROFILE_ENOMEM;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Never through a link, never a FIFO or device (opened non-blocking
+	 * and checked before the first read: common/safefs.h). */
+	off_t fsize = 0;
+	char why[512];
+	int fd = safefs_open_read(path, &fsize, why, sizeof why);
 	if (fd < 0) {
-		int e = errno;
 		profile_free(out);
-		return err_set(OOMPH_PROFILE_EIO, err, errlen, "%s: %s", path, strerror(e));
+		return err_set(OOMPH_PROFILE_EIO, err, errlen, "%s", why);
 	}
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+	uint64_t size = (uint64_t)fsize;
+	if (size == 0) {
+		/* the tracker creates the file, then sizes it: it died between */
 		close(fd);
 		profile_free(out);
-		return err_set(OOMPH_PROFILE_EIO, err, errlen, "%s: not a regular file", path);
+		return err_set(OOMPH_PROFILE_ENOTREADY, err, errlen,
+			       "%s: empty: the process died before its profile was set up", path);
 	}
-	uint64_t size = (uint64_t)st.st_size;
 	char magic[8] = {0};
 	ssize_t got = pread(fd, magic, sizeof(magic), 0);
 	int rc;

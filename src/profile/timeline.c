@@ -3,11 +3,13 @@
 
 #include "common/bounds.h"
 #include "common/errmsg.h"
+#include "common/safefs.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MARKER "# oomph timeline 1"
 
@@ -18,9 +20,17 @@ int timeline_writer_open(struct timeline_writer *w, const char *run_dir, char *e
 	w->f = NULL;
 	if ((size_t)snprintf(path, sizeof path, "%s/%s", run_dir, TIMELINE_FILE) >= sizeof path)
 		return err_set(-ENAMETOOLONG, err, errlen, "timeline: path too long");
-	FILE *f = fopen(path, "we");
+	int dfd = safefs_open_dir(run_dir, err, errlen);
+	if (dfd < 0)
+		return dfd;
+	int fd = safefs_create_at(dfd, TIMELINE_FILE, err, errlen);
+	close(dfd);
+	if (fd < 0)
+		return fd;
+	FILE *f = fdopen(fd, "w");
 	if (!f) {
 		int e = errno;
+		close(fd);
 		return err_set(-e, err, errlen, "cannot create %s: %s", path, strerror(e));
 	}
 	fprintf(f, "%s\n# t_s tracked_bytes rss_bytes psi_some psi_full majflt_per_s\n", MARKER);
@@ -96,11 +106,15 @@ int timeline_load(const char *run_dir, struct timeline *out, char *err, size_t e
 	out->p = NULL;
 	if ((size_t)snprintf(path, sizeof path, "%s/%s", run_dir, TIMELINE_FILE) >= sizeof path)
 		return err_set(-ENAMETOOLONG, err, errlen, "timeline: path too long");
-	FILE *f = fopen(path, "re");
+	int fd = safefs_open_read(path, NULL, err, errlen);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	FILE *f = fdopen(fd, "r");
 	if (!f) {
-		if (errno == ENOENT)
-			return 0;
 		int e = errno;
+		close(fd);
 		return err_set(-e, err, errlen, "cannot open %s: %s", path, strerror(e));
 	}
 	char line[512];

@@ -1,8 +1,9 @@
 /* report/buf.c — growable buffer and atomic file write (see buf.h). */
 #include "report/buf.h"
 
+#include "common/safefs.h"
+
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,48 +113,7 @@ int buf_write_file(const struct buf *b, const char *path, char *err, size_t errl
 		snprintf(err, errlen, "cannot write %s: out of memory while rendering it", path);
 		return -ENOMEM;
 	}
-	char tmp[4200];
-	const char *slash = strrchr(path, '/');
-	int dirlen = slash ? (int)(slash - path + 1) : 0;
-	/* A dot name in the same directory: rename() stays within one file
-	 * system, and a leftover (if we are killed) is hidden from `ls`. */
-	int n = snprintf(tmp, sizeof(tmp), "%.*s.%s.tmp.%ld", dirlen, path,
-			 path + dirlen, (long)getpid());
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		snprintf(err, errlen, "cannot write %s: path too long", path);
-		return -ENAMETOOLONG;
-	}
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		int e = errno;
-		snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(e));
-		return -e;
-	}
-	size_t off = 0;
-	while (off < b->len) {
-		ssize_t w = write(fd, b->p + off, b->len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			int e = w < 0 ? errno : EIO;
-			close(fd);
-			unlink(tmp);
-			snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(e));
-			return -e;
-		}
-		off += (size_t)w;
-	}
-	if (close(fd) != 0) {
-		int e = errno;
-		unlink(tmp);
-		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(e));
-		return -e;
-	}
-	if (rename(tmp, path) != 0) {
-		int e = errno;
-		unlink(tmp);
-		snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(e));
-		return -e;
-	}
-	return 0;
+	/* common/safefs.h: a random temporary name in the same directory, then
+	 * rename(); never through a link; only in a directory of our own. */
+	return safefs_write(path, b->p ? b->p : "", b->len, err, errlen);
 }

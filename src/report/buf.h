@@ -7,9 +7,11 @@
  *   - Out of memory is sticky: the failing put and every later put do
  *     nothing and `oom` stays set, so writers check once, at the end
  *     (buf_write_file refuses an oom buffer with -ENOMEM).
- *   - buf_write_file() writes to a temporary name in the same directory and
- *     renames it over the target: a reader sees the old file, the complete
- *     new one, or nothing; never a half-written one.  Returns 0 or a
+ *   - buf_write_file() writes to a random temporary name in the same
+ *     directory and renames it over the target (common/safefs.h: never
+ *     through a link, only in a directory of the effective user's, mode
+ *     0600 plus the directory's read bits): a reader sees the old file, the
+ *     complete new one, or nothing; never a half-written one.  Returns 0 or a
  *     negative errno with a one-line message in `err`.
  */
 #ifndef OOMPH_REPORT_BUF_H
