@@ -67,6 +67,8 @@ static const char help_main[] =
 	"                        of the time for a sustained period (thrashing)\n" \
 	"  -q, --quiet           no summary on the terminal (the report is still written)\n" \
 	"  --open                open index.html with xdg-open when the run is over\n" \
+	"  --team-readable       let the report directory's group read it (default:\n" \
+	"                        only you: it holds the command line and source lines)\n" \
 	"  --version             print oomph's version\n" \
 	"  -h, --help            this help\n" \
 	"\n" \
@@ -86,7 +88,10 @@ static const char help_main[] =
 	"\n" \
 	"Environment: OOMPH_LIBRARY overrides where liboomph.so is found;\n" \
 	"  OOMPH_TMPFS=DIR keeps state files on that tmpfs while the program runs\n" \
-	"  (default /dev/shm), OOMPH_TMPFS=off on disk in the report directory.\n"
+	"  (default /dev/shm), OOMPH_TMPFS=off on disk in the report directory.\n" \
+	"\n" \
+	"If oomph itself is killed, the program is killed too (SIGKILL); its profile\n" \
+	"is kept, and `oomph report DIR` renders it.\n"
 
 static const char help_report[] =
 	"Usage: oomph report DIR\n"

@@ -16,6 +16,7 @@
 
 #include "common/bounds.h"
 #include "common/errmsg.h"
+#include "common/safefs.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #define MARKER "# oomph run.meta "
@@ -49,15 +51,11 @@ int runmeta_save(const char *run_dir, const struct runmeta *m, char *err, size_t
 	if (m->argc < 0 || m->argc > RUNMETA_MAX_ARGS || (m->argc && !m->argv))
 		return err_set(-EINVAL, err, errlen, "cannot save run.meta: bad argument count %d",
 			    m->argc);
-	char path[4200], tmp[4300];
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", run_dir, RUNMETA_FILE) >= sizeof(path))
-		return err_set(-ENAMETOOLONG, err, errlen, "cannot save run.meta: path too long");
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp.%ld", run_dir, RUNMETA_FILE, (long)getpid());
-	FILE *f = fopen(tmp, "we");
-	if (!f) {
-		int e = errno;
-		return err_set(-e, err, errlen, "cannot create %s: %s", tmp, strerror(e));
-	}
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return err_set(-ENOMEM, err, errlen, "cannot save run.meta: out of memory");
 	fprintf(f, "%s%d\n", MARKER, FORMAT_VERSION);
 	for (int i = 0; i < m->argc; i++)
 		put_escaped(f, "argv", m->argv[i] ? m->argv[i] : "");
@@ -88,24 +86,50 @@ int runmeta_save(const char *run_dir, const struct runmeta *m, char *err, size_t
 	fprintf(f, "majflt_max_per_s %.17g\n", m->majflt_max_per_s);
 	fprintf(f, "refault_max_per_s %.17g\n", m->refault_max_per_s);
 	fprintf(f, "stopped_for_stall %d\n", m->stopped_for_stall);
+	put_escaped(f, "status", m->status[0] ? m->status : "done");
+	put_escaped(f, "live_state", m->live_state);
+	fprintf(f, "supervisor_pid %d\n", m->supervisor_pid);
+	fprintf(f, "supervisor_start %" PRIu64 "\n", m->supervisor_start);
+	put_escaped(f, "cgroup_dir", m->cgroup_dir);
+	put_escaped(f, "cgroup_psi_dir", m->cgroup_psi_dir);
+	fprintf(f, "team_readable %d\n", m->team_readable);
 	int bad = fflush(f) != 0 || ferror(f);
-	int e = errno;
-	if (fclose(f) != 0 && !bad) {
+	if (fclose(f) != 0)
 		bad = 1;
-		e = errno;
-	}
 	if (bad) {
-		unlink(tmp);
-		return err_set(-(e ? e : EIO), err, errlen, "cannot write %s: %s", tmp,
-			    strerror(e ? e : EIO));
+		free(text);
+		return err_set(-ENOMEM, err, errlen, "cannot save run.meta: out of memory");
 	}
-	/* Same directory, so rename() replaces run.meta in one step: a reader
-	 * sees the old file or the new one, never a mix. */
-	if (rename(tmp, path) != 0) {
-		e = errno;
-		unlink(tmp);
-		return err_set(-e, err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(e));
+	int dfd = safefs_open_dir(run_dir, err, errlen);
+	int rc = dfd;
+	if (dfd >= 0) {
+		/* a random temporary name, then rename(): a reader sees the old
+		 * file or the new one, never a mix */
+		rc = safefs_write_at(dfd, RUNMETA_FILE, text, len, err, errlen);
+		close(dfd);
 	}
+	free(text);
+	return rc;
+}
+
+int runmeta_escape(const char *in, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = 0;
+	for (const unsigned char *s = (const unsigned char *)in; *s; s++) {
+		if (n + 4 > cap)
+			return -ENAMETOOLONG;
+		if (*s > ' ' && *s < 0x7f && *s != '%') {
+			out[n++] = (char)*s;
+		} else {
+			out[n++] = '%';
+			out[n++] = hex[*s >> 4];
+			out[n++] = hex[*s & 15];
+		}
+	}
+	if (n >= cap)
+		return -ENAMETOOLONG;
+	out[n] = 0;
 	return 0;
 }
 
@@ -122,7 +146,7 @@ static int hexval(int c)
 
 /* Decode in place; -1 on a malformed escape or an embedded NUL (which no
  * field can hold). */
-static int unescape(char *s)
+int runmeta_unescape(char *s)
 {
 	char *o = s;
 	for (char *p = s; *p; p++) {
@@ -235,9 +259,13 @@ int runmeta_load(const char *run_dir, struct runmeta *m, char *err, size_t errle
 	char path[4200];
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", run_dir, RUNMETA_FILE) >= sizeof(path))
 		return err_set(-ENAMETOOLONG, err, errlen, "cannot read run.meta: path too long");
-	FILE *f = fopen(path, "re");
+	int fd = safefs_open_read(path, NULL, err, errlen);
+	if (fd < 0)
+		return fd;
+	FILE *f = fdopen(fd, "r");
 	if (!f) {
 		int e = errno;
+		close(fd);
 		return err_set(-e, err, errlen, "cannot open %s: %s", path, strerror(e));
 	}
 	char *line = NULL;
@@ -268,7 +296,7 @@ int runmeta_load(const char *run_dir, struct runmeta *m, char *err, size_t errle
 			*val++ = 0;
 		else
 			val = line + len;
-		if (unescape(val)) {
+		if (runmeta_unescape(val)) {
 			rc = err_set(-EINVAL, err, errlen, "%s:%ld: bad %%-escape in `%s`", path, lineno, key);
 			break;
 		}
@@ -362,6 +390,24 @@ int runmeta_load(const char *run_dir, struct runmeta *m, char *err, size_t errle
 			bad = parse_double(val, 0, OOMPH_TIME_MAX_S, &m->start_unix_s);
 		} else if (!strcmp(key, "duration_s")) {
 			bad = parse_double(val, 0, OOMPH_TIME_MAX_S, &m->duration_s);
+		} else if (!strcmp(key, "status")) {
+			bad = set_str(m->status, sizeof(m->status), val);
+		} else if (!strcmp(key, "live_state")) {
+			/* where oomph report will look: an absolute path or nothing */
+			bad = set_str(m->live_state, sizeof(m->live_state), val) ||
+			      (val[0] && val[0] != '/');
+		} else if (!strcmp(key, "supervisor_pid")) {
+			bad = parse_ll(val, 0, INT32_MAX, &ll);
+			m->supervisor_pid = (int)ll;
+		} else if (!strcmp(key, "supervisor_start")) {
+			bad = parse_u64(val, UINT64_MAX, &m->supervisor_start);
+		} else if (!strcmp(key, "cgroup_dir")) {
+			bad = set_str(m->cgroup_dir, sizeof(m->cgroup_dir), val);
+		} else if (!strcmp(key, "cgroup_psi_dir")) {
+			bad = set_str(m->cgroup_psi_dir, sizeof(m->cgroup_psi_dir), val);
+		} else if (!strcmp(key, "team_readable")) {
+			bad = parse_ll(val, 0, 1, &ll);
+			m->team_readable = (int)ll;
 		}
 		/* any other key: written by a newer oomph; ignored */
 		if (bad) {
@@ -380,4 +426,16 @@ int runmeta_load(const char *run_dir, struct runmeta *m, char *err, size_t errle
 		memset(m, 0, sizeof(*m));
 	}
 	return rc;
+}
+
+int runmeta_state_dir(const struct runmeta *m, const char *run_dir, char *out, size_t cap)
+{
+	int n;
+	/* running: the live directory; over, but its copy home failed: still
+	 * there; else the run directory's own */
+	if (m && m->live_state[0])
+		n = snprintf(out, cap, "%s", m->live_state);
+	else
+		n = snprintf(out, cap, "%s/%s", run_dir, RUNMETA_STATE_DIR);
+	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
 }

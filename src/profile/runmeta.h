@@ -4,9 +4,15 @@
  * Contract
  *   - The run directory holds `run.meta` (this module's text format) and
  *     `state/<pid>[.<generation>].oomph` (state/format.h), one per process.
- *   - runmeta_save() writes `run.meta` atomically (temp file + rename);
- *     runmeta_load() reads it back; both return 0 or a negative errno, with a
+ *   - runmeta_save() writes `run.meta` atomically (a random temporary name
+ *     and rename, through common/safefs.h: never through a link, only in a
+ *     directory of the effective user's); runmeta_load() reads it back (a
+ *     regular file only); both return 0 or a negative errno, with a
  *     one-line message in `err`.
+ *   - It is written twice: when the program starts (status "running": where
+ *     its live state is, which oomph watches it, its cgroup), so a run whose
+ *     oomph died can still be found, reported and cleaned up; and when the
+ *     run is over (status "done", the verdict and its evidence).
  *   - Format: one `key value` per line, values are percent-escaped so that any
  *     byte (newline, space) survives; argv is `argv <escaped>` repeated.
  *     Unknown keys are ignored (forward compatible).
@@ -60,11 +66,34 @@ struct runmeta {
 	double majflt_max_per_s; /* worst major-fault rate of the program */
 	double refault_max_per_s; /* worst working-set refault rate, pages/s */
 	int stopped_for_stall;   /* --max-stall stopped it */
+
+	/* The run's life (written at the start, completed at the end). */
+	char status[16];         /* "running", "done", "supervisor-died" */
+	char live_state[4200];   /* state directory on tmpfs while it runs;
+				    "" when the state is in RUN_DIR/state */
+	int supervisor_pid;      /* the oomph that watches it */
+	uint64_t supervisor_start; /* its start time (clock ticks since boot,
+				      /proc/PID/stat field 22): a reused pid
+				      is another process */
+	char cgroup_dir[4096];   /* --limit: the private memory cgroup */
+	char cgroup_psi_dir[4096]; /* and its cgroup2 companion, or "" */
+	int team_readable;       /* --team-readable: group may read the report */
 };
 
 int runmeta_save(const char *run_dir, const struct runmeta *m, char *err, size_t errlen);
 int runmeta_load(const char *run_dir, struct runmeta *m, char *err, size_t errlen);
 void runmeta_free(struct runmeta *m); /* frees argv and evidence */
+/* The escaping of run.meta values (any byte outside '!'..'~', and '%',
+ * as %XX), for other files of the run directory that name paths.
+ * runmeta_escape: 0 or -ENAMETOOLONG; runmeta_unescape (in place): 0 or -1
+ * on a malformed escape or an escaped NUL. */
+/* Where the run's state files are now: its live directory (on tmpfs) while
+ * it runs, or when copying them home failed; else RUN_DIR/state.  Every
+ * reader of a run finds them through this.  0 or -ENAMETOOLONG. */
+int runmeta_state_dir(const struct runmeta *m, const char *run_dir, char *out, size_t cap);
+
+int runmeta_escape(const char *in, char *out, size_t cap);
+int runmeta_unescape(char *s);
 int runmeta_add_evidence(struct runmeta *m, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3))); /* 0 or -ENOMEM */
 

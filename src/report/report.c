@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "common/safefs.h"
 #include "profile/profile.h"
 #include "report/buf.h"
 #include "report/derive.h"
@@ -28,6 +30,8 @@
 #define MAX_PATH 4096
 /* Points of the timeline kept for the report (chart and summary.json). */
 #define REPORT_TIMELINE_POINTS 500
+/* Notes of unprofiled processes shown (the first ones; the rest counted). */
+#define REPORT_MAX_NOTES 4
 
 struct proc {
 	struct profile p;
@@ -49,7 +53,11 @@ struct run {
 	struct doc_proc *dps; /* procs as the pages see them, same order */
 	struct doc_error *errors;
 	size_t nerrors;
-	const char *warnings[4];
+	const char *warnings[6 + REPORT_MAX_NOTES];
+	char changed_warning[512];
+	/* why processes that loaded the tracker were not profiled (<pid>.note) */
+	char notes[REPORT_MAX_NOTES][400];
+	size_t nnotes;
 	size_t nwarnings;
 	struct src_cache *src;
 	/* the main process at its moment of death (death_p shares the main
@@ -64,12 +72,6 @@ struct run {
 	struct view all_v;
 	int has_all;
 };
-
-static int fail(char *err, size_t errlen, int rc, const char *what, const char *path)
-{
-	snprintf(err, errlen, "%s %s: %s", what, path, strerror(-rc));
-	return rc;
-}
 
 static int add_error(struct run *r, const char *file, const char *message)
 {
@@ -98,19 +100,46 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* "<pid>.note": a process that loaded the tracker and said why it is not
+ * profiled (hooks.c). */
+static void read_note(struct run *r, int dfd, const char *name)
+{
+	char *end;
+	long pid = strtol(name, &end, 10);
+	if (end == name || strcmp(end, OOMPH_NOTE_SUFFIX) || r->nnotes >= REPORT_MAX_NOTES)
+		return;
+	int fd = safefs_open_read_at(dfd, name, NULL, NULL, 0);
+	if (fd < 0)
+		return;
+	char text[300];
+	ssize_t got = read(fd, text, sizeof text - 1);
+	close(fd);
+	if (got <= 0)
+		return;
+	text[got] = 0;
+	for (char *c = text; *c; c++) /* one line of text */
+		if ((unsigned char)*c < ' ')
+			*c = ' ';
+	snprintf(r->notes[r->nnotes++], sizeof r->notes[0], "process %ld was not profiled: %s", pid, text);
+}
+
 /* The state files, in pid/generation order so every rendering loads (and
  * reports errors) in the same order. */
-static int list_states(const char *run_dir, struct run *r, struct state_name **out, size_t *n)
+static int list_states(const char *dir, struct run *r, struct state_name **out, size_t *n)
 {
-	char dir[MAX_PATH];
-	snprintf(dir, sizeof(dir), "%s/%s", run_dir, RUNMETA_STATE_DIR);
 	*out = NULL;
 	*n = 0;
-	DIR *d = opendir(dir);
+	/* never through a link (common/safefs.h) */
+	int foreign = 0;
+	int fd = safefs_open_dir_readonly(dir, &foreign, NULL, 0);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (!d) {
-		if (errno == ENOENT)
+		int e = fd >= 0 ? errno : -fd;
+		if (fd >= 0)
+			close(fd);
+		if (e == ENOENT)
 			return 0; /* nothing was profiled */
-		return add_error(r, RUNMETA_STATE_DIR, strerror(errno));
+		return add_error(r, RUNMETA_STATE_DIR, e == ELOOP ? "a symbolic link: not followed" : strerror(e));
 	}
 	size_t cap = 0;
 	struct dirent *e;
@@ -118,8 +147,10 @@ static int list_states(const char *run_dir, struct run *r, struct state_name **o
 	while ((e = readdir(d))) {
 		long pid;
 		unsigned gen;
-		if (!oomph_state_name_parse(e->d_name, &pid, &gen))
+		if (!oomph_state_name_parse(e->d_name, &pid, &gen)) {
+			read_note(r, dirfd(d), e->d_name);
 			continue;
+		}
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 16;
 			struct state_name *q = realloc(*out, cap * sizeof(*q));
@@ -144,16 +175,24 @@ static int list_states(const char *run_dir, struct run *r, struct state_name **o
 	return rc;
 }
 
-static int load_all(const char *run_dir, const char *cwd, struct run *r, char *err, size_t errlen)
+static int load_all(const char *run_dir, const struct runmeta *meta, const char *cwd, struct run *r,
+		    char *err, size_t errlen)
 {
+	/* while it runs (or when copying its state home failed) the state is
+	 * in its live directory: runmeta_state_dir says where */
+	char state[MAX_PATH];
+	if (runmeta_state_dir(meta, run_dir, state, sizeof state) != 0) {
+		snprintf(err, errlen, "cannot render the report of %s: path too long", run_dir);
+		return -ENAMETOOLONG;
+	}
 	struct state_name *names;
 	size_t n;
-	int rc = list_states(run_dir, r, &names, &n);
+	int rc = list_states(state, r, &names, &n);
 	if (!rc && n && !(r->procs = calloc(n, sizeof(*r->procs))))
 		rc = -ENOMEM;
 	for (size_t i = 0; i < n && !rc; i++) {
-		char path[MAX_PATH], rel[512], msg[512];
-		snprintf(path, sizeof(path), "%s/%s/%s", run_dir, RUNMETA_STATE_DIR, names[i].name);
+		char path[MAX_PATH + 256], rel[512], msg[512];
+		snprintf(path, sizeof(path), "%s/%s", state, names[i].name);
 		snprintf(rel, sizeof(rel), "%s/%s", RUNMETA_STATE_DIR, names[i].name);
 		struct proc *pr = &r->procs[r->nprocs];
 		msg[0] = 0;
@@ -186,6 +225,69 @@ static int load_all(const char *run_dir, const char *cwd, struct run *r, char *e
 	if (rc)
 		snprintf(err, errlen, "cannot render the report of %s: %s", run_dir, strerror(-rc));
 	return rc;
+}
+
+/* Source lines: those the run used, kept in RUN_DIR/sources since its
+ * first report (so a later one shows the same text, whatever became of the
+ * files), else read now, the run's own script allowed whatever its name. */
+static int sources_begin(struct run *r, const char *run_dir, const struct runmeta *meta,
+			 int *stored)
+{
+	const char *script = NULL;
+	if (meta && meta->python[0] && meta->argc > 1 && meta->argv[1][0] != '-')
+		script = meta->argv[1];
+	/* a file modified after the run ended surely changed (one modified
+	 * during the run may be one the program wrote itself, then ran) */
+	if (src_set_run(r->src, meta ? meta->start_unix_s + meta->duration_s : 0, script) != 0)
+		return -ENOMEM;
+	char path[MAX_PATH];
+	snprintf(path, sizeof path, "%s/%s", run_dir, SRC_FILE);
+	off_t size = 0;
+	int fd = safefs_open_read(path, &size, NULL, 0);
+	*stored = 0;
+	if (fd < 0)
+		return 0;
+	char *text = size > 0 && size < (64 << 20) ? malloc((size_t)size + 1) : NULL;
+	ssize_t got = text ? read(fd, text, (size_t)size) : -1;
+	close(fd);
+	if (got == (ssize_t)size && text) {
+		text[got] = 0;
+		*stored = 1;
+		if (src_load(r->src, text, (size_t)got) == -ENOMEM) {
+			free(text);
+			return -ENOMEM;
+		}
+	}
+	free(text);
+	return 0;
+}
+
+/* Before the pages: say which files changed since the run started. */
+static void sources_warn(struct run *r)
+{
+	const char *names[3];
+	size_t n = src_changed(r->src, names, 3);
+	if (n && r->nwarnings < sizeof r->warnings / sizeof r->warnings[0]) {
+		snprintf(r->changed_warning, sizeof r->changed_warning,
+			 "%zu source file%s changed after the run, so %s lines are not shown: %s%s%s%s%s",
+			 n, n > 1 ? "s" : "", n > 1 ? "their" : "its", names[0], n > 1 ? ", " : "",
+			 n > 1 ? names[1] : "", n > 2 ? ", " : "", n > 2 ? names[2] : "");
+		r->warnings[r->nwarnings++] = r->changed_warning;
+	}
+}
+
+/* After the pages: keep the lines used, once the run is over. */
+static void sources_keep(struct run *r, const char *run_dir, const struct runmeta *meta, int stored)
+{
+	if (stored || (meta && !strcmp(meta->status, "running")))
+		return;
+	char *text = NULL;
+	size_t len = 0;
+	char path[MAX_PATH], why[256];
+	snprintf(path, sizeof path, "%s/%s", run_dir, SRC_FILE);
+	if (src_save(r->src, &text, &len) == 0)
+		safefs_write(path, text, len, why, sizeof why);
+	free(text);
 }
 
 static int loaded_pid(const struct run *r, int pid, size_t except)
@@ -281,9 +383,7 @@ static int arrange(struct run *r, const struct runmeta *meta)
 
 static int make_dir(const char *path, char *err, size_t errlen)
 {
-	if (mkdir(path, 0755) == 0 || errno == EEXIST)
-		return 0;
-	return fail(err, errlen, -errno, "cannot create", path);
+	return safefs_mkdir(path, err, errlen);
 }
 
 /* The display views of one picture: imports folded, and inverted. */
@@ -519,7 +619,9 @@ static void main_doc(struct doc *d, struct run *r, const struct runmeta *meta)
 						      : "";
 	if (meta) {
 		d->signal = meta->signal;
-		d->has_exit_code = meta->signal == 0;
+		/* no exit status when oomph died first, or while it runs */
+		d->has_exit_code = meta->signal == 0 && strcmp(meta->status, "supervisor-died") &&
+				   strcmp(meta->status, "running");
 		d->exit_code = meta->exit_code;
 		d->verdict = meta->verdict;
 		d->duration_s = meta->duration_s;
@@ -615,8 +717,11 @@ int report_render(const char *run_dir, const struct runmeta *meta, FILE *term, c
 	int rc = r.src ? 0 : -ENOMEM;
 	if (rc)
 		snprintf(err, errlen, "cannot render the report of %s: out of memory", run_dir);
+	int stored = 0;
+	if (!rc && (rc = sources_begin(&r, run_dir, meta, &stored)) != 0)
+		snprintf(err, errlen, "cannot render the report of %s: out of memory", run_dir);
 	if (!rc)
-		rc = load_all(run_dir, cwd, &r, err, errlen);
+		rc = load_all(run_dir, meta, cwd, &r, err, errlen);
 	if (!rc && (rc = arrange(&r, meta)) != 0)
 		snprintf(err, errlen, "cannot render the report of %s: out of memory", run_dir);
 	if (!rc && ((rc = derive_all(&r, cwd)) != 0 || (rc = combine(&r, cwd)) != 0))
@@ -639,9 +744,16 @@ int report_render(const char *run_dir, const struct runmeta *meta, FILE *term, c
 	if (!rc) {
 		if (!r.nprocs)
 			r.warnings[r.nwarnings++] =
-				"no process was profiled: there is no readable state file in "
-				"the run's state directory";
+				r.nnotes ? "no process was profiled (why: below)"
+					 : "no process was profiled: no CPython 3.9 or newer ran under the "
+					   "tracker, or it could not write its profile (a process that changed "
+					   "user cannot: the state directory is private to the user who ran oomph)";
+		for (size_t i = 0; i < r.nnotes; i++)
+			r.warnings[r.nwarnings++] = r.notes[i];
+		sources_warn(&r);
 		rc = write_all(run_dir, &r, meta, err, errlen);
+		if (!rc)
+			sources_keep(&r, run_dir, meta, stored);
 	}
 	if (!rc && term) {
 		struct doc d;

@@ -271,6 +271,18 @@ static inline unsigned oomph_state_name(char *buf, unsigned long pid, unsigned g
 	return n;
 }
 
+/* "<pid>.note": why a process that loaded the tracker is not profiled
+ * (text, one line).  Returns the name's length. */
+#define OOMPH_NOTE_SUFFIX ".note"
+static inline unsigned oomph_note_name(char *buf, unsigned long pid)
+{
+	unsigned n = oomph_state_name(buf, pid, 0) - (unsigned)(sizeof(OOMPH_STATE_SUFFIX) - 1);
+	for (const char *s = OOMPH_NOTE_SUFFIX; *s; s++)
+		buf[n++] = *s;
+	buf[n] = 0;
+	return n;
+}
+
 /* 1 if `name` is a state-file name (then *pid and *g are set), else 0. */
 static inline int oomph_state_name_parse(const char *name, long *pid, unsigned *g)
 {

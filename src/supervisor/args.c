@@ -145,6 +145,10 @@ static int args_parse_run(int argc, char **argv, int i, struct args *out,
 			out->open = 1;
 			continue;
 		}
+		if (strcmp(a, "--team-readable") == 0) {
+			out->team_readable = 1;
+			continue;
+		}
 		if (strcmp(a, "--no-oom-detection") == 0) {
 			out->on_oom = ARGS_ON_OOM_OFF;
 			continue;

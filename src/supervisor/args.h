@@ -46,6 +46,7 @@ struct args {
 	int no_pymalloc;         /* --no-pymalloc */
 	int quiet;               /* --quiet */
 	int open;                /* --open */
+	int team_readable;       /* --team-readable: the report's group may read it */
 	int64_t limit_bytes;     /* --limit SIZE; 0 = none */
 	enum { ARGS_ON_OOM_REPORT = 0, ARGS_ON_OOM_STOP, ARGS_ON_OOM_OFF } on_oom;
 				 /* --on-oom report|stop, --no-oom-detection */

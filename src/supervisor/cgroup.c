@@ -207,6 +207,19 @@ static void remove_dir(const char *dir)
 	rmdir(dir);
 }
 
+int cgroup_remove(const char *dir)
+{
+	const char *base = strrchr(dir, '/');
+	if (strncmp(dir, "/sys/fs/cgroup/", 15) || !base || strncmp(base + 1, "oomph-", 6) ||
+	    strstr(dir, "/../"))
+		return -EPERM; /* not one of ours */
+	struct stat st;
+	if (stat(dir, &st) != 0)
+		return -errno;
+	remove_dir(dir);
+	return access(dir, F_OK) == 0 ? -EBUSY : 0;
+}
+
 void cgroup_destroy(struct ocgroup *cg)
 {
 	if (cg->destroyed)

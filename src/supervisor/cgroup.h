@@ -46,5 +46,9 @@ int cgroup_oom_kills(const struct ocgroup *cg, uint64_t *n);
 /* The program's memory.pressure file, or "" when there is none. */
 void cgroup_pressure_path(const struct ocgroup *cg, char *out, size_t cap);
 void cgroup_destroy(struct ocgroup *cg);
+/* Remove a private cgroup left by a run whose oomph died (its path from
+ * run.meta): only a directory named oomph-* under /sys/fs/cgroup/; what is
+ * still inside is killed first.  0, -EPERM (not ours), -ENOENT, -EBUSY. */
+int cgroup_remove(const char *dir);
 
 #endif

@@ -11,18 +11,21 @@
 
 #include "common/errmsg.h"
 #include "common/exitcodes.h"
+#include "common/safefs.h"
 #include "profile/profile.h"
 #include "profile/runmeta.h"
 #include "report/report.h"
 #include "state/format.h"
+#include "supervisor/rundir.h"
 
 /* After a render: -ENODATA if RUN_DIR/state/ holds state files and not one
  * of them can be read (the report then only lists why), else 0.  Stops at
  * the first readable file, so a healthy run costs one extra load. */
-static int check_some_profile_readable(const char *run_dir)
+static int check_some_profile_readable(const char *run_dir, const struct runmeta *meta)
 {
 	char state[PATH_MAX];
-	snprintf(state, sizeof state, "%s/%s", run_dir, RUNMETA_STATE_DIR);
+	if (runmeta_state_dir(meta, run_dir, state, sizeof state) != 0)
+		return 0;
 	DIR *d = opendir(state);
 	if (d == NULL)
 		return 0;
@@ -52,17 +55,31 @@ int rerender_dir(const char *dir, struct run_outcome *o, char *err, size_t errle
 {
 	struct stat st;
 	memset(o, 0, sizeof *o);
-	if (stat(dir, &st) != 0)
+	if (lstat(dir, &st) != 0)
 		return run_refuse(o, OOMPH_EXIT_NOINPUT, -errno, err, errlen,
-			      "cannot open report directory '%s': %s", dir, strerror(errno));
+				  "cannot open report directory '%s': %s", dir, strerror(errno));
+	if (S_ISLNK(st.st_mode) && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		return run_refuse(o, OOMPH_EXIT_NOINPUT, -ELOOP, err, errlen,
+				  "'%s' is a symbolic link: give the run directory itself", dir);
 	if (!S_ISDIR(st.st_mode))
 		return run_refuse(o, OOMPH_EXIT_NOINPUT, -ENOTDIR, err, errlen,
-			      "'%s' is not a directory (usage: oomph report DIR)", dir);
+				  "'%s' is not a directory (usage: oomph report DIR)", dir);
 	char meta_path[PATH_MAX + 16];
 	snprintf(meta_path, sizeof meta_path, "%s/%s", dir, RUNMETA_FILE);
 	if (access(meta_path, F_OK) != 0)
 		return run_refuse(o, OOMPH_EXIT_NOINPUT, -ENOENT, err, errlen,
-			      "'%s' is not an oomph run directory (it has no %s)", dir, RUNMETA_FILE);
+				  "'%s' is not an oomph run directory (it has no %s)", dir, RUNMETA_FILE);
+	/* The report is written into DIR: it must be ours, and nobody else's
+	 * to write (common/safefs.h), or nothing is read from it either. */
+	char why[700];
+	int dfd = safefs_open_dir(dir, why, sizeof why);
+	if (dfd < 0)
+		return run_refuse(o, dfd == -ENOENT ? OOMPH_EXIT_NOINPUT : OOMPH_EXIT_CANTCREAT, dfd, err,
+				  errlen, "cannot render the report in '%s': %s", dir, why);
+	close(dfd);
+
+	int swept = 0;
+	rundir_sweep(&swept, why, sizeof why);
 
 	struct runmeta meta;
 	memset(&meta, 0, sizeof meta);
@@ -74,31 +91,39 @@ int rerender_dir(const char *dir, struct run_outcome *o, char *err, size_t errle
 			return run_refuse(o, OOMPH_EXIT_SOFTWARE, rc, err, errlen, "out of memory");
 		if (rc == -EACCES || rc == -EPERM)
 			return run_refuse(o, OOMPH_EXIT_NOINPUT, rc, err, errlen, "cannot read %s: %s",
-				      meta_path, strerror(-rc));
+					  meta_path, strerror(-rc));
 		return run_refuse(o, OOMPH_EXIT_DATAERR, rc, err, errlen, "%s",
-			      msg[0] ? msg : "cannot read run.meta");
+				  msg[0] ? msg : "cannot read run.meta");
+	}
+	if (!strcmp(meta.status, "running")) {
+		if (rundir_supervisor_alive(meta.supervisor_pid, meta.supervisor_start))
+			err_print("the run is still going (watched by oomph pid %d): this report shows it now",
+				  meta.supervisor_pid);
+		else if (rundir_recover(dir, &meta, msg, sizeof msg) != 0)
+			err_print("%s", msg);
 	}
 	msg[0] = '\0';
 	rc = report_render(dir, &meta, stderr, msg, sizeof msg);
+	int unreadable = rc == 0 && check_some_profile_readable(dir, &meta) != 0;
 	runmeta_free(&meta);
-	if (rc == 0 && check_some_profile_readable(dir) != 0)
+	if (unreadable)
 		return run_refuse(o, OOMPH_EXIT_DATAERR, -ENODATA, err, errlen,
-			      "no profile in %s/%s could be read (each is corrupt, foreign or truncated: see above)",
-			      dir, RUNMETA_STATE_DIR);
+				  "no profile of %s could be read (each is corrupt, foreign or truncated: see above)",
+				  dir);
 	if (rc == 0)
 		return 0;
-	const char *why = msg[0] ? msg : strerror(-rc);
+	const char *reason = msg[0] ? msg : strerror(-rc);
 	switch (rc) {
 	case -ENOMEM:
-		return run_refuse(o, OOMPH_EXIT_SOFTWARE, rc, err, errlen, "%s", why);
+		return run_refuse(o, OOMPH_EXIT_SOFTWARE, rc, err, errlen, "%s", reason);
 	case -EACCES:
 	case -EPERM:
 	case -EROFS:
 	case -ENOSPC:
 	case -EDQUOT:
-		return run_refuse(o, OOMPH_EXIT_CANTCREAT, rc, err, errlen, "cannot write the report in %s: %s",
-			      dir, why);
+		return run_refuse(o, OOMPH_EXIT_CANTCREAT, rc, err, errlen,
+				  "cannot write the report in %s: %s", dir, reason);
 	default:
-		return run_refuse(o, OOMPH_EXIT_DATAERR, rc, err, errlen, "%s", why);
+		return run_refuse(o, OOMPH_EXIT_DATAERR, rc, err, errlen, "%s", reason);
 	}
 }

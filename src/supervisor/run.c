@@ -25,7 +25,7 @@
 #include "supervisor/cgroup.h"
 #include "supervisor/kmsg.h"
 #include "supervisor/pyprobe.h"
-#include "supervisor/statedir.h"
+#include "supervisor/rundir.h"
 #include "supervisor/supervise.h"
 #include "supervisor/verdict.h"
 #include "supervisor/watch.h"
@@ -203,6 +203,23 @@ static void decide(const struct args *a, const char *state_dir, const struct sup
 		profile_free(&main_p);
 }
 
+/* run.meta at the start: what runs, where its live state is, who watches
+ * it, its cgroup; so that a run whose oomph dies can be found and cleaned
+ * up, and `oomph report` of a running run knows where to look. */
+static void meta_at_start(struct runmeta *meta, const struct rundir *rd, const struct run_ctx *ctx,
+			  int team_readable)
+{
+	snprintf(meta->live_state, sizeof meta->live_state, "%s", rd->live ? rd->state : "");
+	meta->supervisor_pid = (int)getpid();
+	meta->supervisor_start = rundir_proc_start((int)getpid());
+	meta->team_readable = team_readable;
+	if (ctx->have_cg) {
+		snprintf(meta->cgroup_dir, sizeof meta->cgroup_dir, "%s", ctx->cg.mem_dir);
+		snprintf(meta->cgroup_psi_dir, sizeof meta->cgroup_psi_dir, "%s", ctx->cg.psi_dir);
+		snprintf(meta->limit_mode, sizeof meta->limit_mode, "%s", ctx->cg.mode);
+	}
+}
+
 int run_program(const struct args *a, struct run_outcome *o, char *err, size_t errlen)
 {
 	char msg[1024];
@@ -226,10 +243,11 @@ int run_program(const struct args *a, struct run_outcome *o, char *err, size_t e
 		int on_path = strchr(a->target_arg, '/') == NULL;
 		if (rc == -ENOENT)
 			return run_refuse(o, OOMPH_EXIT_NOTFOUND, rc, err, errlen, "command '%s' not found%s",
-				      a->target_arg, on_path ? " on PATH" : "");
+					  a->target_arg, on_path ? " on PATH" : "");
 		if (rc < 0)
 			return run_refuse(o, OOMPH_EXIT_NOEXEC, rc, err, errlen,
-				      "command '%s' cannot be executed: %s", a->target_arg, strerror(-rc));
+					  "command '%s' cannot be executed: %s", a->target_arg,
+					  strerror(-rc));
 	}
 
 	char library[PATH_MAX];
@@ -238,16 +256,22 @@ int run_program(const struct args *a, struct run_outcome *o, char *err, size_t e
 		return rc;
 	}
 
-	char run_dir[PATH_MAX];
-	int created = 0;
-	if ((rc = sup_make_run_dir(a->output, run_dir, sizeof run_dir, &created, err, errlen)) != 0) {
+	/* Live state left by runs whose oomph died: home, or gone. */
+	int swept = 0;
+	rundir_sweep(&swept, msg, sizeof msg);
+
+	struct rundir rd;
+	if ((rc = rundir_make(a->output, a->team_readable, &rd, err, errlen)) != 0) {
 		o->status = OOMPH_EXIT_CANTCREAT;
 		return rc;
 	}
-	char state_dir[PATH_MAX + 16];
-	snprintf(state_dir, sizeof state_dir, "%s/%s", run_dir, RUNMETA_STATE_DIR);
-	char why[512];
-	int on_tmpfs = statedir_use_tmpfs(run_dir, why, sizeof why);
+	if ((rc = rundir_make_state(&rd, (int)getpid(), rundir_proc_start((int)getpid()), err,
+				    errlen)) != 0) {
+		rundir_abandon(&rd);
+		o->status = OOMPH_EXIT_CANTCREAT;
+		return rc;
+	}
+	const char *run_dir = rd.path;
 
 	/* The tracker's near-OOM settings travel in the environment. */
 	setenv(OOMPH_ENV_ON_OOM,
@@ -264,12 +288,9 @@ int run_program(const struct args *a, struct run_outcome *o, char *err, size_t e
 	int n = 0;
 	char **argv = calloc((size_t)a->nrest + 4, sizeof *argv);
 	char **env = NULL;
-	if (argv == NULL || sup_child_env(library, state_dir, a->sample_rate, a->no_pymalloc, &env) != 0) {
+	if (argv == NULL || sup_child_env(library, rd.state, a->sample_rate, a->no_pymalloc, &env) != 0) {
 		free(argv);
-		if (on_tmpfs)
-			statedir_discard(run_dir);
-		if (created)
-			sup_remove_run_dir(run_dir);
+		rundir_abandon(&rd);
 		return run_refuse(o, OOMPH_EXIT_SOFTWARE, -ENOMEM, err, errlen, "out of memory");
 	}
 	switch (a->target) {
@@ -292,6 +313,15 @@ int run_program(const struct args *a, struct run_outcome *o, char *err, size_t e
 		argv[n++] = a->rest[i];
 	argv[n] = NULL;
 
+	struct runmeta meta;
+	if (sup_meta_fill(&meta, n, argv, a->target == ARGS_TARGET_COMMAND ? "" : python_path,
+			  info.version, a->sample_rate, a->exact) != 0) {
+		free(argv);
+		sup_free_env(env);
+		rundir_abandon(&rd);
+		return run_refuse(o, OOMPH_EXIT_SOFTWARE, -ENOMEM, err, errlen, "out of memory");
+	}
+
 	struct run_ctx ctx;
 	memset(&ctx, 0, sizeof ctx);
 	ctx.a = a;
@@ -310,8 +340,13 @@ int run_program(const struct args *a, struct run_outcome *o, char *err, size_t e
 					  ctx.cg_why);
 		}
 	}
+	meta_at_start(&meta, &rd, &ctx, a->team_readable);
+	if (runmeta_save(run_dir, &meta, msg, sizeof msg) != 0)
+		err_print("cannot save the run's metadata: %s", msg);
+
 	struct watch_config wc = {
 		.run_dir = run_dir,
+		.state_dir = rd.state,
 		.psi_path = psi_path[0] ? psi_path : NULL,
 		.stat_path = stat_path[0] ? stat_path : NULL,
 		.max_stall_pct = a->max_stall_pct,
@@ -332,40 +367,43 @@ int run_program(const struct args *a, struct run_outcome *o, char *err, size_t e
 			ctx.oom_kills_rise = (long long)(kills - ctx.oom_kills0);
 		cgroup_destroy(&ctx.cg);
 	}
+	free(argv);
+	sup_free_env(env);
 	if (run_rc != 0) {
 		if (ctx.kmsg_fd >= 0)
 			close(ctx.kmsg_fd);
 		if (ctx.watching)
 			watch_end(&ctx.watch, &(struct runmeta){0});
-		free(argv);
-		sup_free_env(env);
-		if (on_tmpfs)
-			statedir_discard(run_dir);
-		if (created)
-			sup_remove_run_dir(run_dir);
+		runmeta_free(&meta);
+		char rm[PATH_MAX + 16];
+		snprintf(rm, sizeof rm, "%s/%s", run_dir, RUNMETA_FILE);
+		unlink(rm);
+		rundir_abandon(&rd);
 		o->status = OOMPH_EXIT_SOFTWARE;
 		return run_rc;
 	}
-	sup_free_env(env);
 
 	/* From here on oomph exits with the program's status, whatever happens
 	 * to the report. */
 	o->status = res.exit_status;
-	struct runmeta meta;
-	rc = sup_meta_fill(&meta, n, argv, a->target == ARGS_TARGET_COMMAND ? "" : python_path,
-			   info.version, a->sample_rate, a->exact, &res);
-	free(argv);
-	if (rc != 0) {
-		err_print("out of memory; no report written to %s", run_dir);
-		return 0;
-	}
+	sup_meta_result(&meta, &res);
 	if (ctx.watching)
 		watch_end(&ctx.watch, &meta);
-	if (on_tmpfs && statedir_materialize(run_dir, msg, sizeof msg) != 0)
-		err_print("the state files stay on tmpfs (linked from %s): %s", state_dir, msg);
+	const char *state_dir = rd.state;
+	char home[PATH_MAX + 16];
+	snprintf(home, sizeof home, "%s/%s", run_dir, RUNMETA_STATE_DIR);
+	if (rd.live) {
+		if (rundir_keep_state(run_dir, rd.state, msg, sizeof msg) == 0) {
+			meta.live_state[0] = 0;
+			state_dir = home;
+		} else {
+			err_print("the state files stay on tmpfs in %s: %s", rd.state, msg);
+		}
+	}
 	decide(a, state_dir, &res, &ctx, &meta);
 	if (ctx.kmsg_fd >= 0)
 		close(ctx.kmsg_fd);
+	snprintf(meta.status, sizeof meta.status, "done");
 	if (runmeta_save(run_dir, &meta, msg, sizeof msg) != 0)
 		err_print("cannot save the run's metadata: %s", msg);
 	msg[0] = '\0';

@@ -140,114 +140,6 @@ int sup_find_library(char *out, size_t outlen, char *err, size_t errlen)
 			SUP_LIBRARY_NAME, dir, dir, OOMPH_ENV_LIBRARY);
 }
 
-/* ------------------------------------------------------------ run dir */
-
-/* 1 if the directory has no entry but . and .., 0 if it has, -errno. */
-static int sup_dir_is_empty(const char *path)
-{
-	DIR *d = opendir(path);
-	if (d == NULL)
-		return -errno;
-	int empty = 1;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-			empty = 0;
-			break;
-		}
-	}
-	closedir(d);
-	return empty;
-}
-
-int sup_make_run_dir(const char *requested, char *abs_out, size_t outlen, int *created,
-		     char *err, size_t errlen)
-{
-	char path[PATH_MAX];
-	*created = 0;
-	if (requested != NULL) {
-		if ((size_t)snprintf(path, sizeof path, "%s", requested) >= sizeof path)
-			return err_set(-ENAMETOOLONG, err, errlen, "output directory name is too long");
-	} else {
-		time_t now = time(NULL);
-		struct tm tm;
-		if (localtime_r(&now, &tm) == NULL)
-			memset(&tm, 0, sizeof tm);
-		snprintf(path, sizeof path, "%s/%04d%02d%02d-%02d%02d%02d-%ld", SUP_DEFAULT_REPORT_PARENT,
-			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-			 (long)getpid());
-	}
-	/* Drop trailing slashes ("out/" and "out" are the same directory). */
-	size_t len = strlen(path);
-	while (len > 1 && path[len - 1] == '/')
-		path[--len] = '\0';
-
-	/* mkdir -p for the parents. */
-	for (char *s = path + 1; *s != '\0'; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-			int e = errno;
-			*s = '/';
-			return err_set(-e, err, errlen, "cannot create output directory '%s': %s",
-					path, strerror(e));
-		}
-		*s = '/';
-	}
-	if (mkdir(path, 0777) == 0) {
-		*created = 1;
-	} else if (errno == EEXIST) {
-		struct stat st;
-		if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-			return err_set(-ENOTDIR, err, errlen,
-					"output directory '%s' exists and is not a directory (choose another -o DIR)",
-					path);
-		int empty = sup_dir_is_empty(path);
-		if (empty < 0)
-			return err_set(empty, err, errlen, "cannot use output directory '%s': %s",
-					path, strerror(-empty));
-		if (!empty)
-			return err_set(-EEXIST, err, errlen,
-					"output directory '%s' exists and is not empty (choose another -o DIR, or remove it)",
-					path);
-	} else {
-		int e = errno;
-		return err_set(-e, err, errlen, "cannot create output directory '%s': %s", path, strerror(e));
-	}
-
-	char resolved[PATH_MAX];
-	if (realpath(path, resolved) == NULL) {
-		int e = errno;
-		if (*created)
-			rmdir(path);
-		*created = 0;
-		return err_set(-e, err, errlen, "cannot resolve output directory '%s': %s", path, strerror(e));
-	}
-	char state[PATH_MAX + 16];
-	snprintf(state, sizeof state, "%s/%s", resolved, RUNMETA_STATE_DIR);
-	if (mkdir(state, 0777) != 0) {
-		int e = errno;
-		if (*created)
-			rmdir(resolved);
-		*created = 0;
-		return err_set(-e, err, errlen, "cannot create output directory '%s': %s", state, strerror(e));
-	}
-	if ((size_t)snprintf(abs_out, outlen, "%s", resolved) >= outlen) {
-		sup_remove_run_dir(resolved);
-		return err_set(-ENAMETOOLONG, err, errlen, "output directory name is too long");
-	}
-	return 0;
-}
-
-void sup_remove_run_dir(const char *abs_run_dir)
-{
-	char state[PATH_MAX + 16];
-	snprintf(state, sizeof state, "%s/%s", abs_run_dir, RUNMETA_STATE_DIR);
-	rmdir(state);
-	rmdir(abs_run_dir);
-}
-
 /* ------------------------------------------------------------ environment */
 
 static int sup_env_is(const char *entry, const char *name)
@@ -350,10 +242,70 @@ static volatile sig_atomic_t sup_sentinel_fd = -1;
  * sent to oomph alone does not.  So when oomph gets a signal, the
  * sentinel's pending set (/proc/PID/status, ShdPnd) says whether the
  * program has its own copy already.  The sentinel discards a pending signal
- * when oomph writes its number to the pipe, and exits at end of file. */
-_Noreturn static void sup_sentinel_main(int rfd, pid_t parent)
+ * when oomph writes its number to the pipe.
+ *
+ * It is also the run's watchdog: oomph ends it by writing SUP_SENTINEL_BYE
+ * and closing the pipe.  End of file without that means oomph died (killed
+ * alone: a whole process group killed takes the sentinel too): the
+ * program got SIGKILL from its parent-death signal, and the sentinel kills
+ * what else of the run is left — every process that carries the run's
+ * OOMPH_STATE_DIR in its environment (a shell script's children) — so no
+ * part of the run goes on unwatched.  Its state stays where it is, for
+ * `oomph report DIR` (or the next oomph) to bring home. */
+#define SUP_SENTINEL_BYE 0xffu
+
+/* 1 if /proc/PID/environ holds the exact entry `want`. */
+static int sup_environ_has(const char *pid, const char *want)
 {
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	char path[300];
+	static char buf[1 << 18];
+	snprintf(path, sizeof path, "/proc/%s/environ", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	size_t wl = strlen(want);
+	for (ssize_t i = 0; i < n;) {
+		size_t l = strlen(buf + i);
+		if (l == wl && memcmp(buf + i, want, wl) == 0)
+			return 1;
+		i += (ssize_t)l + 1;
+	}
+	return 0;
+}
+
+static void sup_kill_run(const char *marker)
+{
+	pid_t self = getpid();
+	for (int round = 0; round < 20; round++) {
+		DIR *d = opendir("/proc");
+		if (!d)
+			return;
+		int found = 0;
+		struct dirent *e;
+		while ((e = readdir(d)) != NULL) {
+			if (e->d_name[0] < '1' || e->d_name[0] > '9')
+				continue;
+			pid_t pid = (pid_t)atol(e->d_name);
+			if (pid != self && sup_environ_has(e->d_name, marker)) {
+				kill(pid, SIGKILL);
+				found = 1;
+			}
+		}
+		closedir(d);
+		if (!found)
+			return;
+		struct timespec ts = {0, 20 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+}
+
+_Noreturn static void sup_sentinel_main(int rfd, pid_t parent, const char *marker)
+{
 	if (getppid() != parent)
 		_exit(0);
 	prctl(PR_SET_NAME, "oomph-sentinel");
@@ -371,8 +323,13 @@ _Noreturn static void sup_sentinel_main(int rfd, pid_t parent)
 		ssize_t r = read(rfd, &b, 1);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (r == 1 && b == SUP_SENTINEL_BYE)
 			_exit(0);
+		if (r <= 0) { /* oomph died */
+			if (marker)
+				sup_kill_run(marker);
+			_exit(0);
+		}
 		sigset_t one;
 		sigemptyset(&one);
 		sigaddset(&one, b);
@@ -458,7 +415,7 @@ static void sup_forward(int sig, siginfo_t *si, void *uctx)
 }
 
 /* Starts the sentinel (signals blocked by the caller); 0 or -errno. */
-static int sup_start_sentinel(void)
+static int sup_start_sentinel(const char *marker)
 {
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) != 0)
@@ -473,7 +430,7 @@ static int sup_start_sentinel(void)
 	}
 	if (pid == 0) {
 		close(p[1]);
-		sup_sentinel_main(p[0], parent);
+		sup_sentinel_main(p[0], parent, marker);
 	}
 	close(p[0]);
 	sup_sentinel_fd = p[1];
@@ -487,8 +444,12 @@ static void sup_stop_sentinel(void)
 	int fd = sup_sentinel_fd;
 	sup_sentinel_pid = 0;
 	sup_sentinel_fd = -1;
-	if (fd >= 0)
-		close(fd); /* end of file: it exits */
+	if (fd >= 0) {
+		unsigned char bye = SUP_SENTINEL_BYE;
+		ssize_t w = write(fd, &bye, 1);
+		(void)w;
+		close(fd);
+	}
 	if (pid > 0)
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
@@ -589,7 +550,11 @@ int sup_run_hooked(const char *file, char *const argv[], char *const envp[],
 	fflush(NULL);
 	/* Without a sentinel every signal is forwarded: a group signal then
 	 * reaches the program twice, which is better than not at all. */
-	(void)sup_start_sentinel();
+	const char *marker = NULL; /* the run's own OOMPH_STATE_DIR=... entry */
+	for (int i = 0; envp && envp[i]; i++)
+		if (!strncmp(envp[i], OOMPH_ENV_STATE_DIR "=", strlen(OOMPH_ENV_STATE_DIR) + 1))
+			marker = envp[i];
+	(void)sup_start_sentinel(marker);
 
 	struct rusage before;
 	memset(&before, 0, sizeof before);
@@ -597,6 +562,7 @@ int sup_run_hooked(const char *file, char *const argv[], char *const envp[],
 	res->start_unix_s = sup_clock(CLOCK_REALTIME);
 	double t0 = sup_clock(CLOCK_MONOTONIC);
 
+	pid_t parent_pid = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		int e = errno;
@@ -611,6 +577,10 @@ int sup_run_hooked(const char *file, char *const argv[], char *const envp[],
 	}
 	if (pid == 0) {
 		close(execp[0]);
+		/* If oomph dies, the program dies with it: no run goes on
+		 * unwatched, its profile is kept (oomph report DIR renders it). */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent_pid)
+			_exit(126);
 		for (int i = 0; i < SUP_NFORWARDED; i++)
 			if (installed[i])
 				sigaction(sup_forwarded[i], &oldact[i], NULL);
@@ -692,7 +662,7 @@ int sup_run_hooked(const char *file, char *const argv[], char *const envp[],
 
 int sup_meta_fill(struct runmeta *m, int user_argc, char *const user_argv[],
 		  const char *python, const char *python_version, uint64_t sample_rate,
-		  int exact, const struct sup_result *res)
+		  int exact)
 {
 	memset(m, 0, sizeof *m);
 	m->argv = calloc((size_t)user_argc + 1, sizeof *m->argv);
@@ -709,6 +679,15 @@ int sup_meta_fill(struct runmeta *m, int user_argc, char *const user_argv[],
 	snprintf(m->python_version, sizeof m->python_version, "%s", python_version ? python_version : "");
 	if (getcwd(m->cwd, sizeof m->cwd) == NULL)
 		m->cwd[0] = '\0';
+	m->sample_rate = sample_rate;
+	m->exact = exact;
+	m->start_unix_s = sup_clock(CLOCK_REALTIME);
+	snprintf(m->status, sizeof m->status, "running");
+	return 0;
+}
+
+void sup_meta_result(struct runmeta *m, const struct sup_result *res)
+{
 	m->child_pid = (int)res->pid;
 	m->start_unix_s = res->start_unix_s;
 	m->duration_s = res->duration_s;
@@ -716,11 +695,8 @@ int sup_meta_fill(struct runmeta *m, int user_argc, char *const user_argv[],
 	m->signal = res->signal;
 	m->exit_status = res->exit_status;
 	m->peak_rss_bytes = res->peak_rss_bytes;
-	m->sample_rate = sample_rate;
-	m->exact = exact;
 	snprintf(m->verdict, sizeof m->verdict, "%s",
 		 res->signal == 0 ? "exited" : res->signal == SIGKILL ? "killed" : "signal");
-	return 0;
 }
 
 /* ------------------------------------------------------------ --open */

@@ -3,9 +3,10 @@
  * Contract
  *   - The steps of `oomph run`, each a plain function the command line calls
  *     in order: sup_which (find a program like execvp does),
- *     sup_find_library (liboomph.so), sup_make_run_dir, sup_child_env,
- *     sup_run (fork, exec, wait), sup_meta_fill (struct runmeta from the
- *     result), sup_open_report (--open).
+ *     sup_find_library (liboomph.so), sup_child_env, sup_run (fork, exec,
+ *     wait), sup_meta_fill / sup_meta_result (struct runmeta at the start
+ *     and from the result), sup_open_report (--open).  The run directory is
+ *     supervisor/rundir.h.
  *   - Every function returns 0 or a negative errno, with a one-line message
  *     (no "oomph: " prefix) in `err` where it takes one; results go through
  *     out-params; nothing here exits or keeps global state beyond sup_run's
@@ -34,7 +35,6 @@
 #include "profile/runmeta.h"
 
 #define SUP_LIBRARY_NAME "liboomph.so"
-#define SUP_DEFAULT_REPORT_PARENT "oomph-report"
 
 /* How the child ended, and what it cost. */
 struct sup_result {
@@ -59,18 +59,6 @@ int sup_which(const char *name, char *out, size_t outlen);
  * layout).  Writes the absolute, canonical path.  Rejects a path that
  * LD_PRELOAD cannot express (containing a space or a colon). */
 int sup_find_library(char *out, size_t outlen, char *err, size_t errlen);
-
-/* Create the run directory and its state/ subdirectory (like mkdir -p).
- * `requested` is -o DIR, or NULL for oomph-report/<YYYYmmdd-HHMMSS>-<pid>
- * under the current directory.  An existing directory is accepted only if
- * it is empty.  Writes the absolute path to abs_out; *created is set when
- * the run directory itself was made by this call (so a failed start can
- * undo it with sup_remove_run_dir). */
-int sup_make_run_dir(const char *requested, char *abs_out, size_t outlen, int *created,
-		     char *err, size_t errlen);
-
-/* Best effort: remove RUN_DIR/state and RUN_DIR if they are empty. */
-void sup_remove_run_dir(const char *abs_run_dir);
 
 /* The child's environment: ours, with `library` prepended to LD_PRELOAD
  * (existing entries kept, a duplicate of `library` dropped),
@@ -105,13 +93,15 @@ int sup_run_hooked(const char *file, char *const argv[], char *const envp[],
 		   const struct sup_hooks *hooks, struct sup_result *res, char *err,
 		   size_t errlen);
 
-/* Fill `m` from the run: a copy of user_argv (the command as the user would
- * type it), python path and version ("" for -- COMMAND), the current
- * directory, the sample rate and the result.  runmeta_free() releases it.
- * -ENOMEM. */
+/* Start `m` for a run about to begin (run.meta is written at the start):
+ * a copy of user_argv (the command as the user would type it), python path
+ * and version ("" for -- COMMAND), the current directory, the sample rate,
+ * the time, status "running".  runmeta_free() releases it.  -ENOMEM. */
 int sup_meta_fill(struct runmeta *m, int user_argc, char *const user_argv[],
 		  const char *python, const char *python_version, uint64_t sample_rate,
-		  int exact, const struct sup_result *res);
+		  int exact);
+/* Complete it with how the program ended. */
+void sup_meta_result(struct runmeta *m, const struct sup_result *res);
 
 /* --open: open RUN_DIR/index.html with xdg-open when it is on PATH.
  * Returns 0 when xdg-open was started and succeeded, else a negative errno

@@ -26,7 +26,7 @@ int watch_start(struct watch *w, const struct watch_config *cfg, char *err, size
 {
 	memset(w, 0, sizeof *w);
 	w->cfg = *cfg;
-	snprintf(w->state_dir, sizeof w->state_dir, "%s/state", cfg->run_dir);
+	snprintf(w->state_dir, sizeof w->state_dir, "%s", cfg->state_dir);
 	w->last_scan = -1;
 	w->last_t = -1;
 	w->psi_own = cfg->psi_path && cfg->psi_path[0];

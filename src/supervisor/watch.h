@@ -2,7 +2,7 @@
  *
  * Contract
  *   - The supervisor's tick (sup_run_hooked) calls watch_tick() every
- *     SUP_TICK_MS: it maps the header of every state file in RUN_DIR/state
+ *     SUP_TICK_MS: it maps the header of every state file in the state dir
  *     (read-only, MAP_SHARED: the counters are live), sums the tracked bytes
  *     and RSS of the processes still running, reads memory pressure (PSI of
  *     the program's cgroup when it has its own, else of the machine) and the
@@ -32,6 +32,7 @@
 
 struct watch_config {
 	const char *run_dir;
+	const char *state_dir;  /* where the state files are (rundir.h) */
 	const char *psi_path;   /* the program's memory.pressure, or NULL:
 				   /proc/pressure/memory */
 	const char *stat_path;  /* its cgroup's memory.stat (refaults), or

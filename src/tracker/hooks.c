@@ -10,6 +10,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -294,13 +295,42 @@ EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 
 /* ------------------------------------------------------------ lifecycle --- */
 
+/* A process that will not be profiled says why, in <dir>/<pid>.note, so
+ * that a report with no profile can tell the user (best effort: a process
+ * that changed user cannot write there either).  No stdio this early. */
+static void leave_note(const char *dir, const char *why, const char *detail)
+{
+	char path[4096], name[OOMPH_STATE_NAME_MAX];
+	size_t n = strlen(dir), k = oomph_note_name(name, (unsigned long)getpid());
+	if (n + k + 2 > sizeof path)
+		return;
+	memcpy(path, dir, n);
+	path[n] = '/';
+	memcpy(path + n + 1, name, k + 1);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	ssize_t w = write(fd, why, strlen(why));
+	if (detail && w >= 0)
+		w = write(fd, detail, strlen(detail));
+	(void)w;
+	close(fd);
+}
+
 __attribute__((constructor)) static void oomph_start(void)
 {
 	const char *dir = getenv(OOMPH_ENV_STATE_DIR);
 	if (!dir || !*dir)
 		return;
-	if (!pystack_init())
-		return; /* not CPython 3.9+: stay out of the way */
+	if (!pystack_init()) {
+		/* not CPython 3.9+: stay out of the way; if it is an older
+		 * Python, say so (a shell or a C tool: nothing to say) */
+		typedef const char *(*version_fn)(void);
+		version_fn v = (version_fn)dlsym(RTLD_DEFAULT, "Py_GetVersion");
+		if (v)
+			leave_note(dir, "it is not a CPython oomph can profile (3.9 or newer): Python ", v());
+		return;
+	}
 	const char *rate = getenv(OOMPH_ENV_SAMPLE_RATE);
 	struct tracker_config cfg = {
 		.state_dir = dir,
@@ -320,7 +350,10 @@ __attribute__((constructor)) static void oomph_start(void)
 	const char *pm = getenv("PYTHONMALLOC");
 	if (pm && pm[0] == 'm')
 		cfg.state_flags |= OOMPH_STATE_F_PYMALLOC_OFF;
-	tracker_init(&cfg);
+	int rc = tracker_init(&cfg);
+	if (rc < 0)
+		leave_note(dir, "it could not create its profile in the state directory: ",
+			   strerror(-rc));
 }
 
 __attribute__((destructor)) static void oomph_stop(void)

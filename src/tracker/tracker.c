@@ -1011,7 +1011,9 @@ static int create_state_file(uint32_t *generation)
 		put_str(G.path, sizeof(G.path), &pos, G.dir);
 		put_str(G.path, sizeof(G.path), &pos, "/");
 		put_str(G.path, sizeof(G.path), &pos, name);
-		int fd = open(G.path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		/* 0600: what a process held, its command line and stacks are its
+		 * user's business (the directory is 0700 too) */
+		int fd = open(G.path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd >= 0) {
 			*generation = g;
 			return fd;

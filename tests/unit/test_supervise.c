@@ -1,5 +1,5 @@
 /* Unit tests of supervisor/supervise.c: finding programs and liboomph.so,
- * making the run directory, the child's environment, running and reaping a
+ * the child's environment, running and reaping a
  * child, and the run metadata it yields. */
 #include <errno.h>
 #include <limits.h>
@@ -115,60 +115,6 @@ static void test_library_comes_from_oomph_library_when_set(void)
 	int rc = sup_find_library(out, sizeof out, err, sizeof err);
 	if (rc != 0)
 		CHECK_STR_CONTAINS(err, "cannot find liboomph.so");
-}
-
-static void test_run_dir_is_made_with_its_state_dir(void)
-{
-	char want[700], out[PATH_MAX], st[PATH_MAX + 16];
-	int created = -1;
-	snprintf(want, sizeof want, "%s/a/b/run/", tmpdir);
-	CHECK_EQ_INT(sup_make_run_dir(want, out, sizeof out, &created, err, sizeof err), 0);
-	CHECK_EQ_INT(created, 1);
-	snprintf(want, sizeof want, "%s/a/b/run", tmpdir);
-	CHECK_STR_EQ(out, want);
-	snprintf(st, sizeof st, "%s/state", out);
-	struct stat sb;
-	CHECK(stat(st, &sb) == 0 && S_ISDIR(sb.st_mode));
-
-	/* Not empty any more: refused. */
-	CHECK_EQ_INT(sup_make_run_dir(want, out, sizeof out, &created, err, sizeof err), -EEXIST);
-	CHECK_STR_CONTAINS(err, "exists and is not empty");
-	CHECK_EQ_INT(created, 0);
-
-	/* An existing empty directory is fine; undoing it leaves it alone. */
-	sup_remove_run_dir(want);
-	CHECK(stat(want, &sb) != 0);
-	mkdir(want, 0755);
-	CHECK_EQ_INT(sup_make_run_dir(want, out, sizeof out, &created, err, sizeof err), 0);
-	CHECK_EQ_INT(created, 0);
-
-	snprintf(want, sizeof want, "%s/afile", tmpdir);
-	write_file(want, "x", 0644);
-	CHECK_EQ_INT(sup_make_run_dir(want, out, sizeof out, &created, err, sizeof err), -ENOTDIR);
-	CHECK_STR_CONTAINS(err, "not a directory");
-	snprintf(want, sizeof want, "%s/afile/sub", tmpdir);
-	CHECK(sup_make_run_dir(want, out, sizeof out, &created, err, sizeof err) < 0);
-	CHECK_STR_CONTAINS(err, "cannot create output directory");
-	CHECK(sup_make_run_dir("/proc/oomph-cannot-be-here", out, sizeof out, &created, err, sizeof err) < 0);
-	CHECK(strchr(err, '\n') == NULL);
-}
-
-static void test_default_run_dir_is_dated_and_has_our_pid(void)
-{
-	char cwd[PATH_MAX], out[PATH_MAX], sub[700];
-	int created = 0;
-	if (getcwd(cwd, sizeof cwd) == NULL)
-		return;
-	snprintf(sub, sizeof sub, "%s/cwd", tmpdir);
-	mkdir(sub, 0755);
-	if (chdir(sub) != 0)
-		return;
-	CHECK_EQ_INT(sup_make_run_dir(NULL, out, sizeof out, &created, err, sizeof err), 0);
-	char pid[32];
-	snprintf(pid, sizeof pid, "-%ld", (long)getpid());
-	CHECK_STR_CONTAINS(out, "/cwd/oomph-report/20");
-	CHECK(strlen(out) > strlen(pid) && strcmp(out + strlen(out) - strlen(pid), pid) == 0);
-	CHECK(chdir(cwd) == 0);
 }
 
 static void test_child_env_preloads_us_first_and_says_where(void)
@@ -304,7 +250,9 @@ static void test_meta_says_how_the_run_ended(void)
 	r.duration_s = 1.5;
 	char *argv[] = {"python3", "s.py", "a b", NULL};
 	struct runmeta m;
-	CHECK_EQ_INT(sup_meta_fill(&m, 3, argv, "/usr/bin/python3", "3.11.7", 1, 1, &r), 0);
+	CHECK_EQ_INT(sup_meta_fill(&m, 3, argv, "/usr/bin/python3", "3.11.7", 1, 1), 0);
+	CHECK_STR_EQ(m.status, "running");
+	sup_meta_result(&m, &r);
 	CHECK_EQ_INT(m.argc, 3);
 	CHECK_STR_EQ(m.argv[2], "a b");
 	CHECK(m.argv[2] != argv[2]);
@@ -325,13 +273,15 @@ static void test_meta_says_how_the_run_ended(void)
 	r.exit_code = 0;
 	r.signal = SIGKILL;
 	r.exit_status = 137;
-	CHECK_EQ_INT(sup_meta_fill(&m, 1, argv, "", "", 262144, 0, &r), 0);
+	CHECK_EQ_INT(sup_meta_fill(&m, 1, argv, "", "", 262144, 0), 0);
+	sup_meta_result(&m, &r);
 	CHECK_STR_EQ(m.verdict, "killed");
 	CHECK_EQ_INT(m.exit_status, 137);
 	runmeta_free(&m);
 	r.signal = SIGSEGV;
 	r.exit_status = 139;
-	CHECK_EQ_INT(sup_meta_fill(&m, 1, argv, "", "", 262144, 0, &r), 0);
+	CHECK_EQ_INT(sup_meta_fill(&m, 1, argv, "", "", 262144, 0), 0);
+	sup_meta_result(&m, &r);
 	CHECK_STR_EQ(m.verdict, "signal");
 	CHECK_EQ_INT(m.signal, SIGSEGV);
 	runmeta_free(&m);
@@ -345,8 +295,6 @@ int main(void)
 	}
 	test_which_searches_path_like_execvp();
 	test_library_comes_from_oomph_library_when_set();
-	test_run_dir_is_made_with_its_state_dir();
-	test_default_run_dir_is_dated_and_has_our_pid();
 	test_child_env_preloads_us_first_and_says_where();
 	test_run_passes_exit_codes_and_signals_through();
 	test_a_signal_reaches_the_program_once_whoever_it_was_sent_to();
