@@ -8,6 +8,8 @@
 #   make bench      overhead against the unprofiled run and the other profilers,
 #                   accuracy against --exact, scaling (bench/*.py, ~40 min)
 #   make install PREFIX=/usr/local
+#   make wheel      build/dist/oomph-VERSION-py3-none-PLATFORM.whl (the Python
+#                   package: `pip install .` builds the same, offline)
 #
 # Layout: src/<module>/*.c.  src/tracker is preloaded into other programs:
 # it is never built with sanitizers and never linked into the command.
@@ -58,7 +60,7 @@ REPLAY_BINS := $(patsubst %,$(B)/asan/replay_%,$(FUZZ_TARGETS))
 
 .SECONDARY:
 .PHONY: all test unit unit-bins cli integration demo bench bench-quick install clean deps asan clang-check \
-	fuzz fuzz-bins replay-bins fuzz-replay fuzz-seeds
+	fuzz fuzz-bins replay-bins fuzz-replay fuzz-seeds wheel
 all: $(B)/oomph $(B)/liboomph.so
 
 $(B)/pic/%.o: %.c
@@ -185,6 +187,12 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/oomph
 	install -m 0755 $(B)/oomph $(DESTDIR)$(PREFIX)/bin/oomph
 	install -m 0644 $(B)/liboomph.so $(DESTDIR)$(PREFIX)/lib/oomph/liboomph.so
+
+# The Python package (python/oomph + the two binaries), by the in-tree PEP 517
+# backend; it runs `make all` itself, which has nothing left to do here.
+wheel: all
+	OOMPH_BUILD_DIR=$(B) $(PYTHON_FOR_TESTS) python/backend/oomph_build.py --make '$(MAKE)' \
+	  wheel $(B)/dist
 
 clean:
 	rm -rf build

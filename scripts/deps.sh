@@ -6,7 +6,10 @@
 #           chromium (headless, for the report's browser tests),
 #           golang-go (`go tool pprof` reads peak.pb.gz) and npm (fetches
 #           speedscope at test time into build/npm/, which reads
-#           peak.speedscope.json): tests/integration/test_export_consumers.py
+#           peak.speedscope.json): tests/integration/test_export_consumers.py,
+#           python3-venv (venvs that pip-install the Python package),
+#           python3-ipykernel jupyter-nbconvert jupyter-client (a notebook run
+#           on the oomph kernel), binutils (nm)
 #
 # Idempotent and silent when everything is present: it then touches neither
 # apt nor the network.  As root it runs `apt-get update` once and installs
@@ -51,6 +54,11 @@ need_pymod pytest python3-pytest
 need_cmd chromium chromium               # the report's browser tests
 need_cmd go golang-go                    # go tool pprof on peak.pb.gz
 need_cmd npm npm                         # speedscope, fetched at test time
+need_pkg python3-venv                    # the Python package's venvs (with ensurepip)
+need_pymod ipykernel python3-ipykernel   # the oomph Jupyter kernel
+need_cmd jupyter-nbconvert jupyter-nbconvert   # `jupyter nbconvert --execute`
+need_cmd jupyter-kernelspec jupyter-client
+need_cmd nm binutils
 
 [ -z "$missing" ] && exit 0
 
