@@ -118,7 +118,7 @@ replay-bins: $(REPLAY_BINS)
 # inputs go to $(B)/fuzz/corpus/NAME (tests/fuzz/corpus/ is only read),
 # crashes to $(B)/fuzz/crash-NAME-*, the figures to $(B)/fuzz/NAME.log.
 fuzz:
-	@scripts/fuzz-deps.sh
+	@scripts/deps.sh fuzz
 	$(MAKE) fuzz-bins
 	@bad=""; for t in $(FUZZ_TARGETS); do \
 		mkdir -p $(B)/fuzz/corpus/$$t; \

@@ -11,6 +11,9 @@
 #           python3-ipykernel jupyter-nbconvert jupyter-client (a notebook run
 #           on the oomph kernel), binutils (nm)
 #
+#   scripts/deps.sh fuzz: what `make fuzz` needs instead: clang and
+#           libclang-rt-14-dev (clang's libFuzzer runtime)
+#
 # Idempotent and silent when everything is present: it then touches neither
 # apt nor the network.  As root it runs `apt-get update` once and installs
 # only the missing packages; as another user it names them and exits 1.
@@ -44,21 +47,30 @@ need_pymod() {
 	fi
 }
 
-need_cmd gcc gcc
-need_cmd make make
-[ -x /usr/bin/time ] || missing="$missing time"   # bench: RSS of the unprofiled run
-need_pkg libc6-dev
-need_pymod numpy python3-numpy
-need_pymod pandas python3-pandas
-need_pymod pytest python3-pytest
-need_cmd chromium chromium               # the report's browser tests
-need_cmd go golang-go                    # go tool pprof on peak.pb.gz
-need_cmd npm npm                         # speedscope, fetched at test time
-need_pkg python3-venv                    # the Python package's venvs (with ensurepip)
-need_pymod ipykernel python3-ipykernel   # the oomph Jupyter kernel
-need_cmd jupyter-nbconvert jupyter-nbconvert   # `jupyter nbconvert --execute`
-need_cmd jupyter-kernelspec jupyter-client
-need_cmd nm binutils
+if [ "${1:-}" = fuzz ]; then
+	# make fuzz: clang and its libFuzzer runtime (libclang_rt.fuzzer*.a)
+	need_cmd clang clang
+	ver=$(clang --version 2>/dev/null | sed -n 's/.*clang version \([0-9]*\).*/\1/p' | head -1)
+	ver=${ver:-14}
+	ls /usr/lib/llvm-"$ver"/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 ||
+		need_pkg libclang-rt-"$ver"-dev
+else
+	need_cmd gcc gcc
+	need_cmd make make
+	[ -x /usr/bin/time ] || missing="$missing time"   # bench: RSS of the unprofiled run
+	need_pkg libc6-dev
+	need_pymod numpy python3-numpy
+	need_pymod pandas python3-pandas
+	need_pymod pytest python3-pytest
+	need_cmd chromium chromium               # the report's browser tests
+	need_cmd go golang-go                    # go tool pprof on peak.pb.gz
+	need_cmd npm npm                         # speedscope, fetched at test time
+	need_pkg python3-venv                    # the Python package's venvs (with ensurepip)
+	need_pymod ipykernel python3-ipykernel   # the oomph Jupyter kernel
+	need_cmd jupyter-nbconvert jupyter-nbconvert   # `jupyter nbconvert --execute`
+	need_cmd jupyter-kernelspec jupyter-client
+	need_cmd nm binutils
+fi
 
 [ -z "$missing" ] && exit 0
 
