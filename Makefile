@@ -50,8 +50,9 @@ ASAN_CMD_OBJ := $(patsubst %.c,$(B)/asan/%.o,$(CLI_SRC) $(LIB_SRC))
 ASAN_LIB_OBJ := $(patsubst %.c,$(B)/asan/%.o,$(TRACKER_CORE_SRC) $(LIB_SRC) $(UNIT_HELPERS))
 ASAN_LIB    := $(B)/asan/liboomph-test.a
 
-# Fuzz targets: tests/fuzz/fuzz_NAME.c, seeds in tests/fuzz/corpus/NAME/.
-FUZZ_TARGETS := state runmeta timeline size procfiles
+# Fuzz targets: tests/fuzz/fuzz_NAME.c, seeds in tests/fuzz/corpus/NAME/
+# (reader, the fast reader-only target, shares state's seeds).
+FUZZ_TARGETS := state reader runmeta timeline size procfiles
 FUZZ_TIME ?= 60
 FUZZ_CC ?= clang
 FUZZ_SAN := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -125,7 +126,8 @@ fuzz:
 		echo "== fuzz_$$t for $(FUZZ_TIME) s"; \
 		nice -n 10 $(B)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) -timeout=10 \
 			-print_final_stats=1 -artifact_prefix=$(B)/fuzz/crash-$$t- \
-			$(B)/fuzz/corpus/$$t tests/fuzz/corpus/$$t >$(B)/fuzz/$$t.log 2>&1 || \
+			$(B)/fuzz/corpus/$$t tests/fuzz/corpus/$$([ $$t = reader ] && echo state || echo $$t) \
+			>$(B)/fuzz/$$t.log 2>&1 || \
 			{ bad="$$bad $$t"; grep -A20 -m1 "ERROR:\|runtime error" $(B)/fuzz/$$t.log; }; \
 		grep -E "DONE|stat::number_of_executed_units" $(B)/fuzz/$$t.log; \
 	done; [ -z "$$bad" ] || { echo "fuzz: crashes in:$$bad (inputs in $(B)/fuzz/crash-*)"; exit 1; }
@@ -133,7 +135,8 @@ fuzz:
 # Each seed once through each target (gcc, ASan+UBSan): part of make test.
 fuzz-replay: $(REPLAY_BINS)
 	@set -e; for t in $(FUZZ_TARGETS); do echo "== replay_$$t"; \
-		ASAN_OPTIONS=detect_leaks=1 $(B)/asan/replay_$$t tests/fuzz/corpus/$$t/*; done
+		ASAN_OPTIONS=detect_leaks=1 $(B)/asan/replay_$$t \
+			tests/fuzz/corpus/$$([ $$t = reader ] && echo state || echo $$t)/*; done
 
 # Seeds from real runs (scripts/fuzz-seeds.sh); the result is committed.
 fuzz-seeds: all $(B)/mkseed_state
