@@ -579,30 +579,43 @@ void tracker_thread_adopt(uint32_t node)
 
 /* ------------------------------------------------------------ the events --- */
 
+/* Charge a sampled block (or pool) to `node`, captured by the caller
+ * outside the lock.  Called under sample_lock.  Returns 1 if charged. */
+static int charge_locked(void *p, uint32_t node, uint64_t weight, int deferred, int pool)
+{
+	if (addrtable_insert(pool ? &G.pools : &G.at, (uintptr_t)p, node, weight) != 0)
+		return 0;
+	/* A pool moves from the arena's unheld space to its owner: the total
+	 * does not change, so the picture of a peak still under way may show
+	 * it held (better than as space no line holds). */
+	if (pool)
+		credit_locked(G.arena_node, weight, -1);
+	credit_locked(node, weight, +1);
+	if (deferred)
+		defer_locked((uintptr_t)p, node, pool ? DEFER_POOL : 0, deferred);
+	return 1;
+}
+
+static void count_sample(void)
+{
+	atomic_fetch_add_explicit(&G.h->n_sampled, 1, memory_order_relaxed);
+	atomic_store_explicit(&G.h->last_update_ns, since_start(), memory_order_relaxed);
+}
+
 /* Charge a sampled block (or pool) to the calling stack.  A pool is charged
  * only if it lies in an arena reported by arena_here().  Returns 1 if
  * charged. */
 static int record_sample_in(void *p, uint64_t weight, int pool)
 {
-	int charged = 0;
 	int deferred = 0;
 	uint32_t node = capture_node(&deferred);
 	spin_lock(&G.sample_lock);
 	struct range *r = pool ? ranges_containing(&G.rg, (uintptr_t)p) : NULL;
-	if ((!pool || (r && r->arena)) &&
-	    addrtable_insert(pool ? &G.pools : &G.at, (uintptr_t)p, node, weight) == 0) {
-		charged = 1;
-		if (pool) /* from the arena's unheld space to its owner */
-			credit_locked(G.arena_node, weight, -1);
-		credit_locked(node, weight, +1);
-		if (deferred)
-			defer_locked((uintptr_t)p, node, pool ? DEFER_POOL : 0, deferred);
-	}
+	int charged = (!pool || (r && r->arena)) && charge_locked(p, node, weight, deferred, pool);
 	spin_unlock(&G.sample_lock);
 	if (pool)
 		return charged; /* pools are not samples: keep their cost down */
-	atomic_fetch_add_explicit(&G.h->n_sampled, 1, memory_order_relaxed);
-	atomic_store_explicit(&G.h->last_update_ns, since_start(), memory_order_relaxed);
+	count_sample();
 	return charged;
 }
 
@@ -669,20 +682,36 @@ void tracker_realloc_end(void *oldp, size_t oldsize, void *newp, size_t newsize,
 		return;
 	}
 	uint64_t w = sample_weight(newsize);
-	if (w) /* the new owner first, as in tracker_on_alloc */
-		record_sample(newp, w);
-	if (newsize < oldsize) {
-		before_decrease();
+	if (__builtin_expect(!w && !t->found, 1)) { /* nothing sampled: totals only */
+		if (newsize < oldsize) {
+			before_decrease();
+			atomic_fetch_sub_explicit(&G.h->cur_bytes, (int64_t)(oldsize - newsize),
+						  memory_order_relaxed);
+		} else if (newsize > oldsize) {
+			oom_due(add_bytes((int64_t)(newsize - oldsize)));
+		}
+		return;
+	}
+	/* The old block leaves its owner and the new one joins its own in one
+	 * locked section, after the peak picture is taken (at the peak the old
+	 * block was held, the new one not): a shrink right after the peak
+	 * must not leave both in the picture. */
+	int deferred = 0;
+	uint32_t node = w ? capture_node(&deferred) : 0;
+	spin_lock(&G.sample_lock);
+	peak_flush_locked();
+	if (t->found)
+		credit_locked(t->node, t->weight, -1);
+	if (w)
+		(void)charge_locked(newp, node, w, deferred, 0);
+	if (newsize < oldsize) /* under the lock: no snapshot sees the swap half done */
 		atomic_fetch_sub_explicit(&G.h->cur_bytes, (int64_t)(oldsize - newsize),
 					  memory_order_relaxed);
-	} else if (newsize > oldsize) {
+	spin_unlock(&G.sample_lock);
+	if (w)
+		count_sample();
+	if (newsize > oldsize) /* the new owner was charged first, as in tracker_on_alloc */
 		oom_due(add_bytes((int64_t)(newsize - oldsize)));
-	}
-	if (t->found) {
-		spin_lock(&G.sample_lock);
-		credit_locked(t->node, t->weight, -1);
-		spin_unlock(&G.sample_lock);
-	}
 }
 
 /* An arena of the small-object allocator went away: so did its pools.

@@ -479,6 +479,97 @@ static void test_realloc_growth(void)
 	profile_free(&p);
 }
 
+/* Whatever both frees and allocates right after the peak (a shrinking
+ * realloc, an mremap, a MAP_FIXED mapping over another, a pool taken from an
+ * arena) must leave the peak picture as it was at the peak: five lines of
+ * 80/40/90/30/15 KiB, and nothing on the line that shrank or replaced. */
+static uint64_t shrink_rate;
+static int shrink_kind;
+enum { SHRINK_REALLOC, SHRINK_REALLOC_IN_PLACE, SHRINK_MREMAP, SHRINK_MAP_FIXED, SHRINK_POOL };
+static const char *const shrink_names[] = {"realloc", "realloc in place", "mremap",
+					   "MAP_FIXED", "pool"};
+
+static void scenario_shrink_after_peak(void)
+{
+	start(shrink_rate);
+	const size_t K = 4096; /* whole pages, so mappings are not rounded */
+	const size_t sizes[5] = {80 * K, 40 * K, 90 * K, 30 * K, 15 * K};
+	char *base = (char *)(uintptr_t)0x7d0000000000ull;
+	void *blocks[5];
+	int maps = shrink_kind == SHRINK_MREMAP || shrink_kind == SHRINK_MAP_FIXED;
+	if (shrink_kind == SHRINK_POOL) {
+		fake_arena = 1 << 20; /* an arena is part of the peak, held by nobody */
+		at(9, 9);
+		tracker_on_mmap(base + (64 << 20), 1 << 20);
+		fake_arena = 0;
+	}
+	for (int i = 0; i < 5; i++) {
+		at(i + 1, i + 1);
+		blocks[i] = maps ? (void *)(base + (size_t)i * (1 << 20)) : A(i + 1);
+		if (maps)
+			tracker_on_mmap(blocks[i], sizes[i]);
+		else
+			tracker_on_alloc(blocks[i], sizes[i]);
+	}
+	at(6, 6); /* the peak was just reached: 255 KiB */
+	switch (shrink_kind) {
+	case SHRINK_REALLOC:
+	case SHRINK_REALLOC_IN_PLACE: {
+		struct tracker_realloc_ticket t;
+		void *q = shrink_kind == SHRINK_REALLOC ? A(7) : blocks[2];
+		tracker_realloc_begin(blocks[2], &t);
+		tracker_realloc_end(blocks[2], sizes[2], q, 10 * K, &t);
+		break;
+	}
+	case SHRINK_MREMAP:
+		tracker_on_mremap(blocks[2], sizes[2], blocks[2], 12 * K);
+		break;
+	case SHRINK_MAP_FIXED: /* a smaller mapping over the start of f3's */
+		tracker_on_mmap(blocks[2], 8 * K);
+		break;
+	case SHRINK_POOL: /* a pool of the arena taken, then something freed */
+		IN_CHILD_CHECK(tracker_on_pool(base + (64 << 20), 4 * K) == 1);
+		tracker_on_free(blocks[4], sizes[4]);
+		break;
+	}
+}
+
+static void test_shrink_after_the_peak_keeps_the_picture(void)
+{
+	const int64_t K = 4096;
+	const uint64_t rates[2] = {1, 4096};
+	for (int r = 0; r < 2; r++) {
+		for (int kind = SHRINK_REALLOC; kind <= SHRINK_POOL; kind++) {
+			shrink_rate = rates[r];
+			shrink_kind = kind;
+			struct profile p;
+			CHECK(run_child(scenario_shrink_after_peak, &p) == 0);
+			if (p.nnodes == 0)
+				continue;
+			fprintf(stderr, "  shrink after the peak: %s, rate %llu\n",
+				shrink_names[kind], (unsigned long long)rates[r]);
+			int64_t arena = kind == SHRINK_POOL ? 256 * K : 0;
+			CHECK_EQ_INT(p.peak_bytes, 255 * K + arena);
+			CHECK_EQ_INT(bytes_at(&p, p.peak_self, 1, 1), 80 * K);
+			CHECK_EQ_INT(bytes_at(&p, p.peak_self, 2, 2), 40 * K);
+			CHECK_EQ_INT(bytes_at(&p, p.peak_self, 3, 3), 90 * K);
+			CHECK_EQ_INT(bytes_at(&p, p.peak_self, 4, 4), 30 * K);
+			CHECK_EQ_INT(bytes_at(&p, p.peak_self, 5, 5), 15 * K);
+			/* A pool taken at the peak's total moves bytes inside the
+			 * picture (arena space to its owner), never adds any. */
+			CHECK_EQ_INT(bytes_at(&p, p.peak_self, 6, 6) +
+					     synthetic_bytes(&p, p.peak_self, ARENA_SPACE), arena);
+			/* and now: the shrunk block is the new line's */
+			int64_t now6 = kind == SHRINK_MREMAP ? 12 * K : kind == SHRINK_MAP_FIXED ? 8 * K
+				: kind == SHRINK_POOL ? 4 * K : 10 * K;
+			CHECK_EQ_INT(bytes_at(&p, p.live_self, 6, 6), now6);
+			CHECK_EQ_INT(bytes_at(&p, p.live_self, 3, 3),
+				     kind == SHRINK_MAP_FIXED ? 82 * K : kind == SHRINK_POOL ? 90 * K : 0);
+			profile_free(&p);
+		}
+	}
+}
+
 /* Many threads allocating and freeing at once: totals stay exact, every
  * charge is credited back. */
 #define NTHREADS 8
@@ -814,6 +905,7 @@ int main(void)
 	test_mmap_partial_unmap_and_remap();
 	test_pools_are_charged_to_the_picked_allocation();
 	test_realloc_growth();
+	test_shrink_after_the_peak_keeps_the_picture();
 	test_threads_keep_totals_exact();
 	test_stack_trie_keeps_every_frame();
 	test_sigkill_at_any_instant_leaves_a_readable_file();
