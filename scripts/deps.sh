@@ -9,7 +9,8 @@
 #           peak.speedscope.json): tests/integration/test_export_consumers.py,
 #           python3-venv (venvs that pip-install the Python package),
 #           python3-ipykernel jupyter-nbconvert jupyter-client (a notebook run
-#           on the oomph kernel), binutils (nm)
+#           on the oomph kernel), binutils (nm),
+#           libjemalloc2 libtcmalloc-minimal4 (programs that preload another allocator)
 #
 #   scripts/deps.sh fuzz: what `make fuzz` needs instead: clang and
 #           libclang-rt-14-dev (clang's libFuzzer runtime)
@@ -70,6 +71,8 @@ else
 	need_cmd jupyter-nbconvert jupyter-nbconvert   # `jupyter nbconvert --execute`
 	need_cmd jupyter-kernelspec jupyter-client
 	need_cmd nm binutils
+	need_pkg libjemalloc2                    # another allocator preloaded (issue 11)
+	need_pkg libtcmalloc-minimal4
 fi
 
 [ -z "$missing" ] && exit 0

@@ -1,12 +1,15 @@
 /* tracker/hooks.c — the interposed functions, and nothing else: each one
  * calls the real function and reports to the tracker API (tracker.h).
  *
- * The real allocator is reached through glibc's exported __libc_* entry
- * points and the mmap family through raw syscalls, so no hook ever needs
- * dlsym to work before the first allocation (dlsym itself allocates).
- * Fork handling is in tracker.c (pthread_atfork: our prepare handler runs
- * last, after other libraries' handlers that may allocate; our child handler
- * runs first).
+ * The real allocator is the program's own (allocator.h): glibc's __libc_*
+ * entry points, or another allocator preloaded after us (jemalloc,
+ * tcmalloc), reached through one table resolved at the first allocation
+ * without allocating (so no hook ever needs dlsym to serve, and dlsym itself
+ * may allocate).  The mmap family goes through raw syscalls; an mmap made
+ * by that other allocator for its own arenas is not counted (its blocks
+ * are).  Fork handling is in tracker.c (pthread_atfork: our prepare handler
+ * runs last, after other libraries' handlers that may allocate; our child
+ * handler runs first).
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -22,18 +25,11 @@
 #include <unistd.h>
 
 #include "state/format.h"
+#include "tracker/allocator.h"
 #include "tracker/pystack.h"
 #include "tracker/tracker.h"
 
 #define EXPORT __attribute__((visibility("default")))
-
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-extern void __libc_free(void *);
-extern void *__libc_memalign(size_t, size_t);
-extern void *__libc_valloc(size_t);
-extern void *__libc_pvalloc(size_t);
 
 /* A block from the real allocator: tracked, or (NULL for a non-zero
  * request) recorded as a failed allocation. */
@@ -42,7 +38,7 @@ static inline void *note_alloc(void *p, size_t asked, const char *call)
 	tracker_note_c_call();
 	if (__builtin_expect(tracker_active(), 1)) {
 		if (p)
-			tracker_on_alloc(p, malloc_usable_size(p));
+			tracker_on_alloc(p, alloc_usable_size(p));
 		else if (asked)
 			tracker_on_failure(call, asked, errno);
 	}
@@ -51,7 +47,7 @@ static inline void *note_alloc(void *p, size_t asked, const char *call)
 
 EXPORT void *malloc(size_t n)
 {
-	return note_alloc(__libc_malloc(n), n, "malloc");
+	return note_alloc(alloc_malloc(n), n, "malloc");
 }
 
 EXPORT void *calloc(size_t n, size_t m)
@@ -59,14 +55,14 @@ EXPORT void *calloc(size_t n, size_t m)
 	size_t bytes;
 	if (__builtin_mul_overflow(n, m, &bytes))
 		bytes = SIZE_MAX;
-	return note_alloc(__libc_calloc(n, m), bytes, "calloc");
+	return note_alloc(alloc_calloc(n, m), bytes, "calloc");
 }
 
 EXPORT void free(void *p)
 {
 	if (p && tracker_active())
-		tracker_on_free(p, malloc_usable_size(p));
-	__libc_free(p);
+		tracker_on_free(p, alloc_usable_size(p));
+	alloc_free(p);
 }
 
 EXPORT void *realloc(void *p, size_t n)
@@ -75,17 +71,17 @@ EXPORT void *realloc(void *p, size_t n)
 		return malloc(n);
 	tracker_note_c_call();
 	if (!tracker_active())
-		return __libc_realloc(p, n);
-	size_t old = malloc_usable_size(p);
+		return alloc_realloc(p, n);
+	size_t old = alloc_usable_size(p);
 	struct tracker_realloc_ticket t;
 	tracker_realloc_begin(p, &t);
-	void *q = __libc_realloc(p, n);
+	void *q = alloc_realloc(p, n);
 	if (!q && n == 0) { /* glibc: realloc(p, 0) frees p */
 		tracker_realloc_end(p, old, NULL, 0, &t);
 		tracker_on_free(p, old); /* _end put the record back: now drop it */
 		return NULL;
 	}
-	tracker_realloc_end(p, old, q, q ? malloc_usable_size(q) : 0, &t);
+	tracker_realloc_end(p, old, q, q ? alloc_usable_size(q) : 0, &t);
 	if (!q)
 		tracker_on_failure("realloc", n, errno);
 	return q;
@@ -105,7 +101,7 @@ EXPORT void *reallocarray(void *p, size_t n, size_t m)
 
 EXPORT void *memalign(size_t align, size_t n)
 {
-	return note_alloc(__libc_memalign(align, n), n, "memalign");
+	return note_alloc(alloc_memalign(align, n), n, "memalign");
 }
 
 EXPORT void *aligned_alloc(size_t align, size_t n)
@@ -114,7 +110,7 @@ EXPORT void *aligned_alloc(size_t align, size_t n)
 		errno = EINVAL;
 		return NULL;
 	}
-	return note_alloc(__libc_memalign(align, n), n, "aligned_alloc");
+	return note_alloc(alloc_memalign(align, n), n, "aligned_alloc");
 }
 
 EXPORT int posix_memalign(void **out, size_t align, size_t n)
@@ -122,7 +118,7 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n)
 	if (!align || (align & (align - 1)) || align % sizeof(void *))
 		return EINVAL;
 	int saved = errno;
-	void *p = __libc_memalign(align, n);
+	void *p = alloc_memalign(align, n);
 	errno = saved;
 	if (!p) {
 		tracker_note_c_call();
@@ -136,12 +132,12 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n)
 
 EXPORT void *valloc(size_t n)
 {
-	return note_alloc(__libc_valloc(n), n, "valloc");
+	return note_alloc(alloc_valloc(n), n, "valloc");
 }
 
 EXPORT void *pvalloc(size_t n)
 {
-	return note_alloc(__libc_pvalloc(n), n, "pvalloc");
+	return note_alloc(alloc_pvalloc(n), n, "pvalloc");
 }
 
 /* ------------------------------------------------------------------ mmap --- */
@@ -151,33 +147,42 @@ static void *raw_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t
 	return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
 }
 
-EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+/* ra: the caller's return address (the other allocator's own arenas are
+ * not counted: the blocks it hands out from them are). */
+static void *hooked_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off,
+			 const void *ra)
 {
 	void *r = raw_mmap(addr, len, prot, flags, fd, off);
-	if (r != MAP_FAILED && tracker_active()) {
+	if (!tracker_active() || alloc_is_own_call(ra))
+		return r;
+	if (r != MAP_FAILED) {
 		/* Reservations with PROT_NONE hold no memory; a file mapping
 		 * placed over an anonymous one (MAP_FIXED) replaces it. */
 		if ((flags & MAP_ANONYMOUS) && prot != PROT_NONE)
 			tracker_on_mmap(r, len);
 		else if (flags & MAP_FIXED)
 			tracker_on_munmap(r, len);
-	} else if (r == MAP_FAILED && (flags & MAP_ANONYMOUS) && prot != PROT_NONE &&
-		   tracker_active()) {
+	} else if ((flags & MAP_ANONYMOUS) && prot != PROT_NONE) {
 		tracker_on_failure("mmap", len, errno);
 	}
 	return r;
 }
 
+EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	return hooked_mmap(addr, len, prot, flags, fd, off, __builtin_return_address(0));
+}
+
 EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	return mmap(addr, len, prot, flags, fd, off);
+	return hooked_mmap(addr, len, prot, flags, fd, off, __builtin_return_address(0));
 }
 
 EXPORT int munmap(void *addr, size_t len)
 {
 	/* Before the real call: once unmapped, another thread may get the same
 	 * addresses from mmap and record them. */
-	if (tracker_active())
+	if (tracker_active() && !alloc_is_own_call(__builtin_return_address(0)))
 		tracker_on_munmap(addr, len);
 	return (int)syscall(SYS_munmap, addr, len);
 }
@@ -192,9 +197,11 @@ EXPORT void *mremap(void *old, size_t oldlen, size_t newlen, int flags, ...)
 		va_end(ap);
 	}
 	void *r = (void *)syscall(SYS_mremap, old, oldlen, newlen, flags, want);
-	if (r != MAP_FAILED && tracker_active())
+	if (!tracker_active() || alloc_is_own_call(__builtin_return_address(0)))
+		return r;
+	if (r != MAP_FAILED)
 		tracker_on_mremap(old, oldlen, r, newlen);
-	else if (r == MAP_FAILED && newlen > oldlen && tracker_active())
+	else if (newlen > oldlen)
 		tracker_on_failure("mremap", newlen, errno);
 	return r;
 }
@@ -210,7 +217,7 @@ struct thread_start {
 static void *thread_trampoline(void *p)
 {
 	struct thread_start s = *(struct thread_start *)p;
-	__libc_free(p);
+	alloc_free(p);
 	tracker_thread_adopt(s.node);
 	return s.fn(s.arg);
 }
@@ -229,7 +236,7 @@ EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(
 		return real(t, attr, fn, arg);
 	/* The new thread inherits the creator's Python stack: a BLAS or OpenMP
 	 * pool is charged to the line that started it. */
-	struct thread_start *s = __libc_malloc(sizeof(*s));
+	struct thread_start *s = alloc_malloc(sizeof(*s));
 	if (!s)
 		return EAGAIN;
 	s->fn = fn;
@@ -237,7 +244,7 @@ EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(
 	s->node = tracker_current_node();
 	int rc = real(t, attr, thread_trampoline, s);
 	if (rc)
-		__libc_free(s);
+		alloc_free(s);
 	return rc;
 }
 
@@ -322,6 +329,13 @@ __attribute__((constructor)) static void oomph_start(void)
 	const char *dir = getenv(OOMPH_ENV_STATE_DIR);
 	if (!dir || !*dir)
 		return;
+	const char *cannot = alloc_untrackable();
+	if (cannot) {
+		/* its blocks' sizes cannot be known: run untracked, and say so */
+		leave_note(dir, "its allocator has no malloc_usable_size, so its blocks cannot be "
+			   "sized: ", cannot);
+		return;
+	}
 	if (!pystack_init()) {
 		/* not CPython 3.9+: stay out of the way; if it is an older
 		 * Python, say so (a shell or a C tool: nothing to say) */
