@@ -125,6 +125,9 @@ struct profile {
 	int exited_cleanly;       /* the process ran its exit path */
 	int exit_code;            /* valid if exited_cleanly */
 	unsigned overflow;        /* tables that filled up (OOMPH_OVERFLOW_*) */
+	/* OOMPH_OVERFLOW_NOSPACE: when and why recording of new stacks
+	 * stopped, as a sentence ("" if it never did). */
+	char recording_stopped[320];
 	uint64_t n_allocs, n_frees, n_sampled;
 
 	/* Memory limit the process found in force at start (limits.h):

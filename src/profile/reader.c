@@ -469,6 +469,20 @@ static int load_mapped(const char *m, uint64_t size, struct profile *p, char *er
 	p->exited_cleanly = end_state != OOMPH_END_RUNNING;
 	p->exit_code = h.exit_code;
 	p->overflow = atomic_load(&h.overflow);
+	if (p->overflow & OOMPH_OVERFLOW_NOSPACE) {
+		static const char *const tables[] = {"a table", "the string table",
+						     "the frame table", "the stack table"};
+		uint32_t t = h.nospace_table < 4 ? h.nospace_table : 0;
+		int e = h.nospace_err > 0 && h.nospace_err < 4096 ? h.nospace_err : ENOSPC;
+		double at = (double)h.nospace_time_ns / 1e9;
+		if (at < 0 || at > p->duration_s)
+			at = p->duration_s;
+		snprintf(p->recording_stopped, sizeof p->recording_stopped,
+			 "recording of new stacks stopped at %.1f s: no room for the state file "
+			 "(%s: %s); totals stay exact, lines first seen later are charged to "
+			 "their nearest recorded caller",
+			 at, tables[t], strerror(e));
+	}
 	p->n_sampled = atomic_load(&h.n_sampled);
 	if (split_cmdline(p, h.cmdline, h.cmdline_len))
 		return OOMPH_PROFILE_ENOMEM;

@@ -28,6 +28,8 @@ size_t summary_incomplete(const struct profile *p, const char **out, size_t max)
 		ADD("stack table full: later stacks are charged to a shorter stack");
 	if (p->overflow & OOMPH_OVERFLOW_STACKDEPTH)
 		ADD("very deep stacks were truncated");
+	if (p->recording_stopped[0])
+		ADD(p->recording_stopped);
 #undef ADD
 	return n < max ? n : max;
 }
@@ -384,6 +386,10 @@ void summary_terminal(FILE *f, const struct doc *d, const char *report_path)
 			buf_printf(&l, "sampling every %s", c);
 		}
 		term_line(f, &l);
+		if (p->recording_stopped[0]) {
+			buf_puts(&l, p->recording_stopped);
+			term_line(f, &l);
+		}
 		const struct view *v = d->main->view;
 		if (v && v->ntop) {
 			buf_puts(&l, "top lines at the peak:");

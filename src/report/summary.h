@@ -23,7 +23,7 @@
 #include "report/doc.h"
 
 #define SUMMARY_TERM_TOP 5
-#define SUMMARY_MAX_INCOMPLETE 6
+#define SUMMARY_MAX_INCOMPLETE 8
 
 void summary_json(struct buf *b, const struct doc *d, int pretty, unsigned esc_flags);
 void summary_terminal(FILE *f, const struct doc *d, const char *report_path);

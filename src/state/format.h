@@ -8,6 +8,10 @@
  *     the format; bump OOMPH_STATE_VERSION on any change of layout or meaning.
  *   - The file is created at its full size (sparse: untouched pages cost no
  *     disk), so a shorter file is truncated and is rejected by the reader.
+ *     The writer reserves the backing store of each table ahead of use, a
+ *     chunk at a time; when the filesystem has no room for the next chunk
+ *     it records no new entries, sets OOMPH_OVERFLOW_NOSPACE and says when
+ *     and why (nospace_*), and never touches an unbacked page.
  *   - Append-only tables (strings, frames, nodes) are written first and
  *     published afterwards by a release-store of their count; a reader that
  *     acquire-loads a count may trust every entry below it.
@@ -32,7 +36,7 @@
 #include <stdint.h>
 
 #define OOMPH_STATE_MAGIC "OOMPHST\0"
-#define OOMPH_STATE_VERSION 3u
+#define OOMPH_STATE_VERSION 4u
 #define OOMPH_STATE_SUFFIX ".oomph"
 
 /* Capacities chosen for the largest programs we expect (100,000s of distinct
@@ -209,6 +213,14 @@ struct oomph_state_header {
 				    recorded (0 = none): where it was, roughly */
 	uint64_t fault_addr;
 	uint64_t fault_time_ns;
+
+	/* --- recording stopped: no room on the filesystem for the next chunk
+	 * of a table (OOMPH_OVERFLOW_NOSPACE).  Totals, and the stacks already
+	 * recorded, go on; new stacks are charged to their deepest recorded
+	 * caller. */
+	_Alignas(64) uint64_t nospace_time_ns; /* since start_mono_ns */
+	int32_t nospace_err;     /* errno of the reservation (ENOSPC, ...) */
+	uint32_t nospace_table;  /* 1 strings, 2 frames, 3 stacks */
 };
 
 #define OOMPH_STATE_F_EXACT 1u     /* sample_rate == 1 */
@@ -218,6 +230,7 @@ struct oomph_state_header {
 #define OOMPH_OVERFLOW_FRAMES 2u
 #define OOMPH_OVERFLOW_NODES 4u
 #define OOMPH_OVERFLOW_STACKDEPTH 8u
+#define OOMPH_OVERFLOW_NOSPACE 16u  /* no room for the file: see nospace_* */
 
 /* Alignment of every region. */
 #define OOMPH_STATE_ALIGN 4096u

@@ -78,6 +78,10 @@ int intern_init(struct intern *in, struct oomph_state_header *hdr)
 	in->code_file = raw_alloc(in->code_cap * sizeof(uint32_t));
 	in->code_func = raw_alloc(in->code_cap * sizeof(uint32_t));
 	in->ncodes = 0;
+	in->strings_ok = hdr->strings_cap;
+	in->frames_ok = (uint32_t)hdr->frames_cap;
+	in->nodes_ok = (uint32_t)hdr->nodes_cap;
+	in->reserve = NULL;
 	if (!in->code_file || !in->code_func || kv2_init(&in->strmap, 1024) ||
 	    kv2_init(&in->codemap, 1024) || kv2_init(&in->framemap, 4096) ||
 	    kv2_init(&in->nodemap, 4096))
@@ -109,6 +113,8 @@ uint32_t intern_string(struct intern *in, const char *s, size_t len)
 					 memory_order_relaxed);
 		return 0;
 	}
+	if (used + need > in->strings_ok && (!in->reserve || in->reserve(in, INTERN_STRINGS, used + need)))
+		return 0;
 	uint32_t len32 = (uint32_t)len;
 	memcpy(in->strings + used, &len32, 4);
 	memcpy(in->strings + used + 4, s, len);
@@ -169,6 +175,8 @@ uint32_t intern_frame(struct intern *in, uint32_t file, uint32_t func, uint32_t 
 					 memory_order_relaxed);
 		return UINT32_MAX;
 	}
+	if (n >= in->frames_ok && (!in->reserve || in->reserve(in, INTERN_FRAMES, (uint64_t)n + 1)))
+		return UINT32_MAX;
 	in->frames[n].file = file;
 	in->frames[n].func = func;
 	in->frames[n].line = line;
@@ -191,6 +199,8 @@ uint32_t intern_node(struct intern *in, uint32_t parent, uint32_t frame)
 					 memory_order_relaxed);
 		return parent;
 	}
+	if (n >= in->nodes_ok && (!in->reserve || in->reserve(in, INTERN_NODES, (uint64_t)n + 1)))
+		return parent;
 	in->nodes[n].parent = parent;
 	in->nodes[n].frame = frame;
 	atomic_store_explicit(&in->hdr->nodes_used, n + 1, memory_order_release);

@@ -11,6 +11,12 @@
  *     fallback is returned: string offset 0 (""), frame UINT32_MAX, node =
  *     the parent (bytes are then charged to the deepest known ancestor).
  *   - Lookup tables are private (raw mmap), never in the state file.
+ *   - Backing store: entries below strings_ok / frames_ok / nodes_ok lie on
+ *     pages of the state file already reserved; an entry past them is
+ *     written only after `reserve` (the tracker's) granted more (0).  When
+ *     it cannot, the entry is refused like a full table's (the fallbacks
+ *     above); `reserve` records why in the header.  NULL: no reservation
+ *     needed (intern_init sets the limits to the capacities).
  */
 #ifndef OOMPH_INTERN_H
 #define OOMPH_INTERN_H
@@ -45,7 +51,16 @@ struct intern {
 	struct kv2 nodemap;  /* (parent, frame) -> node */
 	uint32_t *code_file, *code_func;
 	uint32_t ncodes, code_cap;
+	uint64_t strings_ok;          /* bytes of the string table backed */
+	uint32_t frames_ok, nodes_ok; /* entries backed (nodes: and live[], ...) */
+	int (*reserve)(struct intern *in, int table, uint64_t need);
 };
+
+/* `table` of intern.reserve(); `need` is the count (bytes for strings)
+ * that must be backed. */
+#define INTERN_STRINGS 1
+#define INTERN_FRAMES 2
+#define INTERN_NODES 3
 
 int intern_init(struct intern *in, struct oomph_state_header *hdr);
 uint32_t intern_string(struct intern *in, const char *s, size_t len);

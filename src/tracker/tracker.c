@@ -26,6 +26,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -121,6 +122,7 @@ static struct {
 	_Atomic uint32_t oom_busy;  /* one thread checks at a time */
 	int64_t oom_threshold;
 	struct oomph_state_bytes *moment;
+	int nospace;  /* a reservation failed: no more are tried (see state_reserve) */
 } G;
 
 /* ---------------------------------------------------------------- time --- */
@@ -1028,6 +1030,135 @@ static void fault_install(void)
 	}
 }
 
+/* ------------------------------------------------------ backing store ---
+ *
+ * The file is sparse and large; a page written through the mapping with no
+ * room left on its filesystem (a full tmpfs or disk) would kill the program
+ * with SIGBUS.  So each table's pages are reserved before use, a chunk ahead
+ * (intern.h: strings_ok, frames_ok, nodes_ok), by populating them for
+ * writing: the kernel allocates the pages or blocks, or says it cannot.
+ * Node chunks cover live[], peak[], journal[] and moment[] too (indexed by
+ * node).  Only a table crossing into a new chunk pays (under intern_lock). */
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+#define RESERVE_STRINGS (256u << 10) /* bytes */
+#define RESERVE_ENTRIES 16384u       /* frames or nodes */
+
+/* Back [off, off + len) of the file: 0 or -errno. */
+static int populate(size_t off, size_t len)
+{
+	size_t lo = off & ~(size_t)(OOMPH_STATE_ALIGN - 1);
+	size_t hi = align_up(off + len);
+	if (hi > G.map_size)
+		hi = G.map_size;
+	if (hi <= lo)
+		return 0;
+	if (madvise(G.base + lo, hi - lo, MADV_POPULATE_WRITE) == 0)
+		return 0;
+	if (errno != EINVAL)
+		return errno == EFAULT ? -ENOSPC : -errno; /* EFAULT: it would SIGBUS */
+	/* A kernel before 5.14: reserve through the file instead. */
+	int fd = open(G.path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int rc = fallocate(fd, 0, (off_t)lo, (off_t)(hi - lo)) == 0 ? 0 : -errno;
+	close(fd);
+	return rc == -EOPNOTSUPP ? 0 : rc; /* no way to ask: as before */
+}
+
+/* No room: no table takes a new entry from now on (a frame without its
+ * file name, or a stack without its frame, would be worse than its nearest
+ * recorded caller).  Every later append asks state_reserve, which refuses. */
+static void nospace_locked(int table, int err)
+{
+	struct oomph_state_header *h = G.h;
+	G.nospace = 1;
+	G.in.strings_ok = 0;
+	G.in.frames_ok = G.in.nodes_ok = 0;
+	h->nospace_time_ns = since_start();
+	h->nospace_err = err;
+	h->nospace_table = (uint32_t)table;
+	atomic_fetch_or_explicit(&h->overflow, OOMPH_OVERFLOW_NOSPACE, memory_order_release);
+}
+
+/* Back the entries [from, to) of one node-indexed or entry table. */
+static int populate_entries(uint32_t from, uint32_t to, int table)
+{
+	struct oomph_state_header *h = G.h;
+	size_t n = (size_t)(to - from);
+	if (table == INTERN_FRAMES)
+		return populate(h->frames_off + from * sizeof(struct oomph_state_frame),
+				n * sizeof(struct oomph_state_frame));
+	const size_t b = sizeof(struct oomph_state_bytes);
+	int rc = populate(h->nodes_off + from * sizeof(struct oomph_state_node),
+			  n * sizeof(struct oomph_state_node));
+	if (!rc)
+		rc = populate(h->live_off + from * b, n * b);
+	if (!rc)
+		rc = populate(h->peak_off + from * b, n * b);
+	if (!rc)
+		rc = populate(h->journal_off + from * sizeof(struct oomph_state_journal),
+			      n * sizeof(struct oomph_state_journal));
+	if (!rc)
+		rc = populate(h->moment_off + from * b, n * b);
+	return rc;
+}
+
+/* intern.reserve: back the table up to `need` and a chunk beyond.  Called
+ * under intern_lock (or alone, at init and in a fork child).  Keeps errno. */
+static int state_reserve(struct intern *in, int table, uint64_t need)
+{
+	if (G.nospace)
+		return -ENOSPC;
+	struct oomph_state_header *h = G.h;
+	int saved = errno, rc;
+	if (table == INTERN_STRINGS) {
+		uint64_t to = need + RESERVE_STRINGS;
+		if (to > h->strings_cap)
+			to = h->strings_cap;
+		rc = populate(h->strings_off + in->strings_ok, to - in->strings_ok);
+		if (!rc)
+			in->strings_ok = to;
+	} else {
+		uint64_t cap = table == INTERN_FRAMES ? h->frames_cap : h->nodes_cap;
+		uint64_t to = need + RESERVE_ENTRIES;
+		if (to > cap)
+			to = cap;
+		uint32_t *ok = table == INTERN_FRAMES ? &in->frames_ok : &in->nodes_ok;
+		rc = populate_entries(*ok, (uint32_t)to, table);
+		if (!rc)
+			*ok = (uint32_t)to;
+	}
+	if (rc)
+		nospace_locked(table, -rc);
+	errno = saved;
+	return rc;
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* Back everything the tables use or may use now (a fork child's new file). */
+static int reserve_again(void)
+{
+	struct intern *in = &G.in;
+	struct oomph_state_header *h = G.h;
+	uint64_t ns = atomic_load_explicit(&h->strings_used, memory_order_relaxed);
+	uint32_t nf = atomic_load_explicit(&h->frames_used, memory_order_relaxed);
+	uint32_t nn = atomic_load_explicit(&h->nodes_used, memory_order_relaxed);
+	int rc = populate(0, align_up(sizeof(*h)));
+	if (!rc)
+		rc = populate(h->strings_off, max_u64(in->strings_ok, ns));
+	if (!rc)
+		rc = populate_entries(0, (uint32_t)max_u64(in->frames_ok, nf), INTERN_FRAMES);
+	if (!rc)
+		rc = populate_entries(0, (uint32_t)max_u64(in->nodes_ok, nn), INTERN_NODES);
+	return rc;
+}
+
 /* Create <dir>/<pid>.oomph, or <pid>.<g>.oomph if this pid already has one
  * (an exec'd image).  Returns the fd or -errno. */
 static int create_state_file(uint32_t *generation)
@@ -1145,6 +1276,12 @@ int tracker_init(const struct tracker_config *cfg)
 	close(fd);
 	G.base = (char *)r;
 	G.map_size = tmp.file_size;
+	int back = populate(0, align_up(sizeof(tmp)));
+	if (back) { /* not even room for the header: no tracking */
+		syscall(SYS_munmap, G.base, G.map_size);
+		unlink(G.path);
+		return back;
+	}
 	G.h = (struct oomph_state_header *)(void *)G.base;
 	struct oomph_state_header *h = G.h;
 	memcpy(h, &tmp, sizeof(tmp));
@@ -1178,6 +1315,21 @@ int tracker_init(const struct tracker_config *cfg)
 	    addrtable_init(&G.at, 4096) || addrtable_init(&G.pools, 4096) ||
 	    pthread_key_create(&G.cache_key, cache_destroy))
 		return -ENOMEM;
+	/* The first chunk of every table: node 0 (the root) and the synthetic
+	 * stacks must always be backed, whatever happens later. */
+	G.in.strings_ok = 0;
+	G.in.frames_ok = G.in.nodes_ok = 0;
+	G.in.reserve = state_reserve;
+	back = state_reserve(&G.in, INTERN_STRINGS, 8);
+	if (!back)
+		back = state_reserve(&G.in, INTERN_FRAMES, 1);
+	if (!back)
+		back = state_reserve(&G.in, INTERN_NODES, 1);
+	if (back) {
+		syscall(SYS_munmap, G.base, G.map_size);
+		unlink(G.path);
+		return back;
+	}
 	G.pools.shift = 12; /* pools are page-aligned and mostly neighbours */
 
 	static const char nostack[] = "[no Python stack]";
@@ -1264,6 +1416,13 @@ void tracker_atfork_child(void)
 		return;
 	}
 	close(fd);
+	if (reserve_again() != 0) {
+		/* no room for its own copy: stop tracking (its file is useless) */
+		__atomic_store_n(&tracker_on, 0, __ATOMIC_RELEASE);
+		syscall(SYS_munmap, G.base, G.map_size);
+		unlink(G.path);
+		return;
+	}
 	G.forked = 1;
 	/* The child's own life starts now: its peak is what it has now. */
 	set_identity(h, generation);
