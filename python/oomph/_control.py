@@ -3,9 +3,9 @@ contract in CONTROL_API.md).
 
 The tracker is preloaded into the process by `oomph run`, so its exported
 symbols are in the global scope: ctypes.PyDLL(None) finds them.  No symbols
-means this process is not tracked.  PyDLL keeps the GIL held during the call,
-as the contract asks (the calls are short; a snapshot waits for the
-supervisor with the GIL held, so the picture it takes is of one moment).
+means this process is not tracked.  PyDLL keeps the GIL held during the
+call (they are short), except oomph_snapshot, called through CDLL: it waits
+for the supervisor to write the report, and the program goes on meanwhile.
 
 Every function here raises NotTrackedError when the process is not tracked
 (-ENOTCONN from the library, or no library at all), OomphError for another
@@ -100,7 +100,9 @@ def _lookup():
         if dll is not None:
             for name, (args, res) in _SIGNATURES.items():
                 try:
-                    f = getattr(dll, name)
+                    # A snapshot waits for the supervisor: without the GIL, so
+                    # the program's other threads go on meanwhile.
+                    f = getattr(ctypes.CDLL(None) if name == "oomph_snapshot" else dll, name)
                 except AttributeError:
                     continue
                 f.argtypes, f.restype = args, res

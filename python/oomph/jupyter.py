@@ -23,8 +23,10 @@ import html
 import json
 import linecache
 import os
+import re
 import shutil
 import sys
+import tempfile
 
 from . import _control, _native, _report
 from ._sizes import format_size
@@ -160,6 +162,24 @@ def _compile_cell(ipython, cell, filename):
     return body, (compile(last, filename, "eval") if last is not None else None), source
 
 
+def _cell_file(count):
+    """Where the cell's code says it comes from: a real file, so the report
+    (written by the command, which reads source files) shows the cell's lines,
+    and a path like any program's, so the cell's frames count as the program's
+    own code.  Named like ipykernel's own cell files."""
+    d = os.path.join(tempfile.gettempdir(), "oomph-cells-%d" % os.getpid())
+    return os.path.join(d, "cell-%s.py" % count)
+
+
+def _write_cell(path, text):
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError:
+        pass  # only the report's source column is lost
+
+
 def _run(body, last, ns):
     exec(body, ns)
     return eval(last, ns) if last is not None else None
@@ -175,10 +195,12 @@ def _oomph_cell_magic(line, cell):
         return None
     _cells[0] += 1
     count = getattr(ip, "execution_count", None) or _cells[0]
-    filename = "<oomph-cell-%d>" % _cells[0]
+    filename = _cell_file(count)
     body, last, source = _compile_cell(ip, cell, filename)
-    lines = ["%%oomph " + line] + source.splitlines()
-    linecache.cache[filename] = (len(source), None, [x + "\n" for x in lines], filename)
+    lines = [("%%oomph " + line).rstrip()] + source.splitlines()
+    text = "".join(x + "\n" for x in lines)
+    _write_cell(filename, text)
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     ns = ip.user_ns if ip is not None else {}
     if not _control.active():
         print(SWITCH_HELP)
@@ -220,8 +242,10 @@ def cell_report(phase, name, filename, lines, top=10, flamegraph=True):
 
 
 def _phase_svg(phase, name):
-    """(svg text, snapshot dir) of the phase's flame graph, from a snapshot of the
-    report: the phase's entry in its summary.json names the SVG file."""
+    """(HTML document of the phase's flame graph, snapshot dir), from a snapshot of
+    the report: the SVG file its summary.json entry names ("svg"), else the
+    phase's graph inline in the snapshot's index.html (which draws the largest
+    phases only), with the page's flame-graph script."""
     try:
         d = _control.snapshot(None, SNAPSHOT_TIMEOUT_S)  # RUN_DIR/snapshots/<n>-<s>/
     except _control.OomphError:
@@ -229,11 +253,27 @@ def _phase_svg(phase, name):
     s = _report.load_summary(d) or {}
     for p in s.get("phases") or []:
         if p.get("id") == phase or (p.get("id") is None and p.get("name") == name):
-            rel = p.get("svg") or p.get("flamegraph")
+            rel = p.get("svg")
             if rel and os.path.isfile(os.path.join(d, rel)):
                 with open(os.path.join(d, rel), encoding="utf-8") as f:
                     return f.read(), d
-    return None, d
+    return _svg_from_page(os.path.join(d, "index.html"), phase), d
+
+
+def _svg_from_page(path, phase):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            page = f.read()
+    except OSError:
+        return None
+    m = re.search(r'<details class="phase" data-phase="%d"[^>]*>.*?<div class="flame">\s*'
+                  r'(<svg\b.*?</svg>)' % phase, page, re.S)
+    if not m:
+        return None
+    script = next((x for x in re.findall(r"<script>(.*?)</script>", page, re.S)
+                   if "oomph-flame" in x), "")
+    return ("<!DOCTYPE html><html><head><meta charset='utf-8'></head>"
+            "<body style='margin:0'>%s<script>%s</script></body></html>" % (m.group(1), script))
 
 
 def _show(phase, name, filename, lines, opts, error):
@@ -268,7 +308,8 @@ def render_text(rep):
 def render_html(rep, error=None):
     e = html.escape
     rows = "".join(
-        "<tr><td style='text-align:right'>%s</td><td>%s</td><td><code>%s</code></td></tr>"
+        "<tr><td style='text-align:right'>%s</td><td style='text-align:left'>%s</td>"
+        "<td style='text-align:left'><code>%s</code></td></tr>"
         % (e(format_size(t["bytes"])), e(_where(t)), e(t["source"])) for t in rep["top"])
     parts = [
         "<div class='oomph-cell' style='font-family:sans-serif;font-size:13px'>",
@@ -280,12 +321,13 @@ def render_html(rep, error=None):
     ]
     if rows:
         parts.append("<table style='border-collapse:collapse;margin:4px 0'>"
-                     "<tr><th>at the peak</th><th>line</th><th>source</th></tr>%s</table>"
+                     "<tr><th>at the peak</th><th style='text-align:left'>line</th>"
+                     "<th style='text-align:left'>source</th></tr>%s</table>"
                      % rows)
     if rep.get("svg"):
-        # An iframe keeps the SVG's script and ids apart from the notebook's.
+        # An iframe keeps the graph's script and ids apart from the notebook's.
         parts.append("<iframe style='width:100%%;height:%dpx;border:0' srcdoc=\"%s\"></iframe>"
-                     % (_svg_height(rep["svg"]) + 10, e(rep["svg"], quote=True)))
+                     % (_svg_height(rep["svg"]) + 20, e(rep["svg"], quote=True)))
     if rep.get("snapshot"):
         parts.append("<div style='color:#666'>report: %s</div>"
                      % e(os.path.join(rep["snapshot"], "index.html")))
@@ -294,6 +336,6 @@ def render_html(rep, error=None):
 
 
 def _svg_height(svg):
-    import re
-    m = re.search(r"<svg[^>]*\sheight=\"(\d+)", svg)
-    return min(int(m.group(1)), 2000) if m else 400
+    """The graph's height at the iframe's width (its viewBox, for 1200 wide)."""
+    m = re.search(r"<svg[^>]*\sviewBox=\"0 0 (\d+) (\d+)\"", svg)
+    return min(int(m.group(2)), 2000) if m else 400
