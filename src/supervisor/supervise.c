@@ -234,6 +234,7 @@ static const int sup_forwarded[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, S
 static volatile sig_atomic_t sup_child_pid;    /* the program; 0: none */
 static volatile sig_atomic_t sup_sentinel_pid; /* see below; 0: none */
 static volatile sig_atomic_t sup_sentinel_fd = -1;
+static volatile sig_atomic_t sup_sentinel_ack = -1; /* the sentinel's "discarded" */
 
 /* The sentinel: a forked copy of oomph that stays in oomph's process group
  * with the forwarded signals blocked, and does nothing.  A signal sent to
@@ -304,7 +305,7 @@ static void sup_kill_run(const char *marker)
 	}
 }
 
-_Noreturn static void sup_sentinel_main(int rfd, pid_t parent, const char *marker)
+_Noreturn static void sup_sentinel_main(int rfd, int ackfd, pid_t parent, const char *marker)
 {
 	if (getppid() != parent)
 		_exit(0);
@@ -314,7 +315,7 @@ _Noreturn static void sup_sentinel_main(int rfd, pid_t parent, const char *marke
 	for (int fd = 0; fd < 3; fd++)
 		dup2(nul, fd);
 	for (int fd = 3; fd < 1024; fd++)
-		if (fd != rfd)
+		if (fd != rfd && fd != ackfd)
 			close(fd);
 	for (int i = 0; i < SUP_NFORWARDED; i++)
 		signal(sup_forwarded[i], SIG_DFL); /* still blocked: they stay pending */
@@ -335,6 +336,8 @@ _Noreturn static void sup_sentinel_main(int rfd, pid_t parent, const char *marke
 		sigaddset(&one, b);
 		struct timespec zero = {0, 0};
 		sigtimedwait(&one, NULL, &zero);
+		ssize_t w = write(ackfd, &b, 1);
+		(void)w;
 	}
 }
 
@@ -391,6 +394,14 @@ static int sup_sent_to_group(int sig)
 			unsigned char b = (unsigned char)sig;
 			ssize_t w = write(sup_sentinel_fd, &b, 1);
 			(void)w;
+			/* Wait until the sentinel has discarded it: a signal sent
+			 * to oomph alone right after would otherwise find this
+			 * one still pending there and not be forwarded. */
+			struct pollfd pf = {.fd = sup_sentinel_ack, .events = POLLIN};
+			if (w == 1 && poll(&pf, 1, 2000) == 1) {
+				ssize_t r = read(sup_sentinel_ack, &b, 1);
+				(void)r;
+			}
 			return 1;
 		}
 		if (attempt == 0) {
@@ -417,23 +428,34 @@ static void sup_forward(int sig, siginfo_t *si, void *uctx)
 /* Starts the sentinel (signals blocked by the caller); 0 or -errno. */
 static int sup_start_sentinel(const char *marker)
 {
-	int p[2];
+	int p[2], q[2];
 	if (pipe2(p, O_CLOEXEC) != 0)
 		return -errno;
+	if (pipe2(q, O_CLOEXEC) != 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		return -e;
+	}
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		int e = errno;
 		close(p[0]);
 		close(p[1]);
+		close(q[0]);
+		close(q[1]);
 		return -e;
 	}
 	if (pid == 0) {
 		close(p[1]);
-		sup_sentinel_main(p[0], parent, marker);
+		close(q[0]);
+		sup_sentinel_main(p[0], q[1], parent, marker);
 	}
 	close(p[0]);
+	close(q[1]);
 	sup_sentinel_fd = p[1];
+	sup_sentinel_ack = q[0];
 	sup_sentinel_pid = (sig_atomic_t)pid;
 	return 0;
 }
@@ -442,8 +464,12 @@ static void sup_stop_sentinel(void)
 {
 	pid_t pid = (pid_t)sup_sentinel_pid;
 	int fd = sup_sentinel_fd;
+	int ack = sup_sentinel_ack;
 	sup_sentinel_pid = 0;
 	sup_sentinel_fd = -1;
+	sup_sentinel_ack = -1;
+	if (ack >= 0)
+		close(ack);
 	if (fd >= 0) {
 		unsigned char bye = SUP_SENTINEL_BYE;
 		ssize_t w = write(fd, &bye, 1);
