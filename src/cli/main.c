@@ -54,17 +54,23 @@ static const char help_main[] =
 	"  --no-pymalloc         run with PYTHONMALLOC=malloc so every Python object is\n" \
 	"                        a malloc of its own (slower, finer small-object picture)\n" \
 	"  --limit SIZE          run the program under a memory limit of SIZE: a private\n" \
-	"                        memory cgroup (v2, or a v1 child; swap limited too), so\n" \
-	"                        the kernel's OOM killer acts as in production; without\n" \
-	"                        a cgroup, RLIMIT_DATA (the summary says which)\n" \
+	"                        memory cgroup (v2, or a v1 child; no swap unless\n" \
+	"                        --swap), so the kernel's OOM killer acts as in\n" \
+	"                        production; without a cgroup, RLIMIT_DATA (the\n" \
+	"                        summary says which)\n" \
+	"  --swap SIZE           with --limit: let the cgroup use SIZE of swap beyond\n" \
+	"                        the limit (default 0: no swap), as a production box\n" \
+	"                        with swap would; the summary says how much it swapped\n" \
 	"  --on-oom MODE         near the limit (headroom below the threshold): 'report'\n" \
 	"                        (default) photographs what is live and lets it go on;\n" \
 	"                        'stop' photographs it, stops the program and reports\n" \
 	"  --oom-threshold SIZE  headroom that counts as near OOM (default: the larger of\n" \
 	"                        100 MiB and 2%% of the limit)\n" \
 	"  --no-oom-detection    no near-OOM checks (failed allocations still recorded)\n" \
-	"  --max-stall PERCENT   stop a program stalled on memory (PSI) more than PERCENT\n" \
-	"                        of the time for a sustained period (thrashing)\n" \
+	"  --max-stall PERCENT   stop a program that thrashes: stalled on memory (PSI)\n" \
+	"                        more than PERCENT of the time for 2 s, or reading its\n" \
+	"                        working set back from swap or disk while it spends\n" \
+	"                        more than PERCENT of its time in the kernel\n" \
 	"  -q, --quiet           no summary on the terminal (the report is still written)\n" \
 	"  --open                open index.html with xdg-open when the run is over\n" \
 	"  --team-readable       let the report directory's group read it (default:\n" \

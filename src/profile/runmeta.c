@@ -93,6 +93,25 @@ int runmeta_save(const char *run_dir, const struct runmeta *m, char *err, size_t
 	put_escaped(f, "cgroup_dir", m->cgroup_dir);
 	put_escaped(f, "cgroup_psi_dir", m->cgroup_psi_dir);
 	fprintf(f, "team_readable %d\n", m->team_readable);
+	fprintf(f, "swap_allowed_bytes %" PRId64 "\n", m->swap.allowed_bytes);
+	fprintf(f, "swap_machine_bytes %" PRId64 "\n", m->swap.machine_bytes);
+	fprintf(f, "swap_peak_bytes %" PRId64 "\n", m->swap.peak_bytes);
+	fprintf(f, "swap_vmswap_peak_bytes %" PRId64 "\n", m->swap.vmswap_peak_bytes);
+	fprintf(f, "swap_in_max_per_s %.17g\n", m->swap.in_max_per_s);
+	fprintf(f, "swap_out_max_per_s %.17g\n", m->swap.out_max_per_s);
+	fprintf(f, "swap_in_bytes %" PRId64 "\n", m->swap.in_bytes);
+	fprintf(f, "swap_out_bytes %" PRId64 "\n", m->swap.out_bytes);
+	fprintf(f, "swap_seconds %.17g\n", m->swap.seconds);
+	put_escaped(f, "swap_scope", m->swap.scope);
+	if (m->stopped_for_stall) {
+		fprintf(f, "stop_t_s %.17g\n", m->stop.t_s);
+		fprintf(f, "stop_share_pct %.17g\n", m->stop.share_pct);
+		put_escaped(f, "stop_by", m->stop.by);
+		fprintf(f, "stop_readback_per_s %.17g\n", m->stop.readback_per_s);
+		fprintf(f, "stop_swap_bytes %" PRId64 "\n", m->stop.swap_bytes);
+		fprintf(f, "stop_in_per_s %.17g\n", m->stop.in_per_s);
+		fprintf(f, "stop_out_per_s %.17g\n", m->stop.out_per_s);
+	}
 	int bad = fflush(f) != 0 || ferror(f);
 	if (fclose(f) != 0)
 		bad = 1;
@@ -253,9 +272,16 @@ int runmeta_add_evidence(struct runmeta *m, const char *fmt, ...)
 	return add_evidence_str(m, n < 0 ? NULL : s);
 }
 
+void runmeta_init_unknown(struct runmeta *m)
+{
+	m->swap.allowed_bytes = -1;
+	m->swap.machine_bytes = -1;
+}
+
 int runmeta_load(const char *run_dir, struct runmeta *m, char *err, size_t errlen)
 {
 	memset(m, 0, sizeof(*m));
+	runmeta_init_unknown(m); /* a run.meta from before swap was measured */
 	char path[4200];
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", run_dir, RUNMETA_FILE) >= sizeof(path))
 		return err_set(-ENAMETOOLONG, err, errlen, "cannot read run.meta: path too long");
@@ -366,6 +392,47 @@ int runmeta_load(const char *run_dir, struct runmeta *m, char *err, size_t errle
 			bad = parse_double(val, -1, RATE_MAX, &m->majflt_max_per_s);
 		} else if (!strcmp(key, "refault_max_per_s")) {
 			bad = parse_double(val, -1, RATE_MAX, &m->refault_max_per_s);
+		} else if (!strcmp(key, "swap_allowed_bytes")) {
+			bad = parse_ll(val, -1, OOMPH_BYTES_MAX, &ll);
+			m->swap.allowed_bytes = ll;
+		} else if (!strcmp(key, "swap_machine_bytes")) {
+			bad = parse_ll(val, -1, OOMPH_BYTES_MAX, &ll);
+			m->swap.machine_bytes = ll;
+		} else if (!strcmp(key, "swap_peak_bytes")) {
+			bad = parse_ll(val, 0, OOMPH_BYTES_MAX, &ll);
+			m->swap.peak_bytes = ll;
+		} else if (!strcmp(key, "swap_vmswap_peak_bytes")) {
+			bad = parse_ll(val, 0, OOMPH_BYTES_MAX, &ll);
+			m->swap.vmswap_peak_bytes = ll;
+		} else if (!strcmp(key, "swap_in_bytes")) {
+			bad = parse_ll(val, 0, OOMPH_BYTES_MAX, &ll);
+			m->swap.in_bytes = ll;
+		} else if (!strcmp(key, "swap_out_bytes")) {
+			bad = parse_ll(val, 0, OOMPH_BYTES_MAX, &ll);
+			m->swap.out_bytes = ll;
+		} else if (!strcmp(key, "swap_in_max_per_s")) {
+			bad = parse_double(val, -1, RATE_MAX, &m->swap.in_max_per_s);
+		} else if (!strcmp(key, "swap_out_max_per_s")) {
+			bad = parse_double(val, -1, RATE_MAX, &m->swap.out_max_per_s);
+		} else if (!strcmp(key, "swap_seconds")) {
+			bad = parse_double(val, 0, OOMPH_TIME_MAX_S, &m->swap.seconds);
+		} else if (!strcmp(key, "swap_scope")) {
+			bad = set_str(m->swap.scope, sizeof(m->swap.scope), val);
+		} else if (!strcmp(key, "stop_t_s")) {
+			bad = parse_double(val, 0, OOMPH_TIME_MAX_S, &m->stop.t_s);
+		} else if (!strcmp(key, "stop_share_pct")) {
+			bad = parse_double(val, -1, 100, &m->stop.share_pct);
+		} else if (!strcmp(key, "stop_by")) {
+			bad = set_str(m->stop.by, sizeof(m->stop.by), val);
+		} else if (!strcmp(key, "stop_readback_per_s")) {
+			bad = parse_double(val, -1, RATE_MAX, &m->stop.readback_per_s);
+		} else if (!strcmp(key, "stop_swap_bytes")) {
+			bad = parse_ll(val, 0, OOMPH_BYTES_MAX, &ll);
+			m->stop.swap_bytes = ll;
+		} else if (!strcmp(key, "stop_in_per_s")) {
+			bad = parse_double(val, -1, RATE_MAX, &m->stop.in_per_s);
+		} else if (!strcmp(key, "stop_out_per_s")) {
+			bad = parse_double(val, -1, RATE_MAX, &m->stop.out_per_s);
 		} else if (!strcmp(key, "child_pid")) {
 			bad = parse_ll(val, 0, OOMPH_PID_MAX, &ll);
 			m->child_pid = (int)ll;

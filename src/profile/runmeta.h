@@ -46,7 +46,7 @@ struct runmeta {
 	int exact;
 	char verdict[32];        /* "exited", "memory-error", "null-dereference",
 				    "oom-killed", "killed", "signal",
-				    "stopped-near-oom" */
+				    "stopped-near-oom", "stopped-thrashing" */
 	int nevidence;
 	char **evidence;         /* sentences the verdict rests on */
 
@@ -78,6 +78,34 @@ struct runmeta {
 	char cgroup_dir[4096];   /* --limit: the private memory cgroup */
 	char cgroup_psi_dir[4096]; /* and its cgroup2 companion, or "" */
 	int team_readable;       /* --team-readable: group may read the report */
+	/* Swap (supervisor/watch.c): what it may use, what it used. */
+	struct runmeta_swap {
+		int64_t allowed_bytes;   /* beyond the --limit; -1: not bounded by
+					    oomph (no --limit, or swap not
+					    accounted by the kernel) */
+		int64_t machine_bytes;   /* the machine's swap (SwapTotal) at the
+					    start; -1 unknown */
+		int64_t peak_bytes;      /* the program's swap at its largest: its
+					    cgroup's when it has its own, else
+					    its processes' VmSwap */
+		int64_t vmswap_peak_bytes; /* its processes' VmSwap together */
+		double in_max_per_s;     /* bytes/s over 1 s windows */
+		double out_max_per_s;
+		int64_t in_bytes;        /* swapped in / out while it ran */
+		int64_t out_bytes;
+		double seconds;          /* time spent swapping (>= 1 MiB/s) */
+		char scope[16];          /* whose in/out counters: "cgroup",
+					    "machine", "" (none) */
+	} swap;
+	/* --max-stall: the moment oomph stopped it (stopped_for_stall). */
+	struct runmeta_stop {
+		double t_s;
+		double share_pct;        /* the share that crossed the limit */
+		char by[16];             /* "psi" or "kernel-time" */
+		double readback_per_s;   /* working set read back, pages/s */
+		int64_t swap_bytes;      /* in swap then */
+		double in_per_s, out_per_s;
+	} stop;
 };
 
 int runmeta_save(const char *run_dir, const struct runmeta *m, char *err, size_t errlen);
@@ -94,6 +122,8 @@ int runmeta_state_dir(const struct runmeta *m, const char *run_dir, char *out, s
 
 int runmeta_escape(const char *in, char *out, size_t cap);
 int runmeta_unescape(char *s);
+/* The figures that have an "unknown" other than 0 set to it (swap). */
+void runmeta_init_unknown(struct runmeta *m);
 int runmeta_add_evidence(struct runmeta *m, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3))); /* 0 or -ENOMEM */
 

@@ -11,7 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MARKER "# oomph timeline 1"
+#define MARKER "# oomph timeline "
+#define VERSION 2
 
 int timeline_writer_open(struct timeline_writer *w, const char *run_dir, char *err,
 			 size_t errlen)
@@ -33,7 +34,8 @@ int timeline_writer_open(struct timeline_writer *w, const char *run_dir, char *e
 		close(fd);
 		return err_set(-e, err, errlen, "cannot create %s: %s", path, strerror(e));
 	}
-	fprintf(f, "%s\n# t_s tracked_bytes rss_bytes psi_some psi_full majflt_per_s\n", MARKER);
+	fprintf(f, "%s%d\n# t_s tracked_bytes rss_bytes psi_some psi_full majflt_per_s vmswap_bytes "
+		   "cgroup_swap_bytes swapin_bytes_per_s swapout_bytes_per_s\n", MARKER, VERSION);
 	if (fflush(f) != 0) {
 		int e = errno;
 		fclose(f);
@@ -47,8 +49,9 @@ int timeline_writer_add(struct timeline_writer *w, const struct timeline_point *
 {
 	if (!w->f)
 		return -EBADF;
-	fprintf(w->f, "%.3f %" PRId64 " %" PRId64 " %.2f %.2f %.1f\n", pt->t_s, pt->tracked_bytes,
-		pt->rss_bytes, pt->psi_some, pt->psi_full, pt->majflt_per_s);
+	fprintf(w->f, "%.3f %" PRId64 " %" PRId64 " %.2f %.2f %.1f %" PRId64 " %" PRId64 " %.0f %.0f\n",
+		pt->t_s, pt->tracked_bytes, pt->rss_bytes, pt->psi_some, pt->psi_full, pt->majflt_per_s,
+		pt->vmswap_bytes, pt->cgroup_swap_bytes, pt->swapin_per_s, pt->swapout_per_s);
 	return fflush(w->f) == 0 ? 0 : -errno;
 }
 
@@ -81,6 +84,11 @@ static int point_ok(const struct timeline_point *pt, const struct timeline *tl)
 		return 0;
 	if (!(pt->psi_some >= -1 && pt->psi_some <= 100) ||
 	    !(pt->psi_full >= -1 && pt->psi_full <= 100))
+		return 0;
+	if (!in_range_i64(pt->vmswap_bytes, 0, L) || !in_range_i64(pt->cgroup_swap_bytes, -1, L))
+		return 0;
+	if (!(pt->swapin_per_s >= 0 && pt->swapin_per_s <= 1e15) ||
+	    !(pt->swapout_per_s >= 0 && pt->swapout_per_s <= 1e15))
 		return 0;
 	return pt->majflt_per_s >= 0 && pt->majflt_per_s <= 1e15;
 }
@@ -120,7 +128,7 @@ int timeline_load(const char *run_dir, struct timeline *out, char *err, size_t e
 	char line[512];
 	size_t cap = 0;
 	long lineno = 0;
-	int rc = 0;
+	int rc = 0, version = 0;
 	while (fgets(line, sizeof line, f)) {
 		lineno++;
 		size_t len = strlen(line);
@@ -129,16 +137,25 @@ int timeline_load(const char *run_dir, struct timeline *out, char *err, size_t e
 				rc = err_set(-EINVAL, err, errlen, "%s is not an oomph timeline", path);
 				break;
 			}
+			version = atoi(line + strlen(MARKER));
+			if (version < 1 || version > VERSION) {
+				rc = err_set(-EINVAL, err, errlen,
+					     "%s is a timeline of version %d, this oomph reads 1 to %d",
+					     path, version, VERSION);
+				break;
+			}
 			continue;
 		}
 		if (line[0] == '#')
 			continue;
 		if (len == 0 || line[len - 1] != '\n')
 			break; /* torn last line: the writer died while writing it */
-		struct timeline_point pt;
-		if (sscanf(line, "%lf %" SCNd64 " %" SCNd64 " %lf %lf %lf", &pt.t_s,
-			   &pt.tracked_bytes, &pt.rss_bytes, &pt.psi_some, &pt.psi_full,
-			   &pt.majflt_per_s) != 6 ||
+		struct timeline_point pt = {.cgroup_swap_bytes = -1};
+		int want = version == 1 ? 6 : 10;
+		if (sscanf(line, "%lf %" SCNd64 " %" SCNd64 " %lf %lf %lf %" SCNd64 " %" SCNd64 " %lf %lf",
+			   &pt.t_s, &pt.tracked_bytes, &pt.rss_bytes, &pt.psi_some, &pt.psi_full,
+			   &pt.majflt_per_s, &pt.vmswap_bytes, &pt.cgroup_swap_bytes, &pt.swapin_per_s,
+			   &pt.swapout_per_s) != want ||
 		    !point_ok(&pt, out)) {
 			rc = err_set(-EINVAL, err, errlen, "%s:%ld: malformed sample", path, lineno);
 			break;
@@ -197,6 +214,12 @@ int timeline_downsample(const struct timeline *in, size_t max_points, struct tim
 		d->psi_some = dmax(d->psi_some, s->psi_some);
 		d->psi_full = dmax(d->psi_full, s->psi_full);
 		d->majflt_per_s = dmax(d->majflt_per_s, s->majflt_per_s);
+		if (s->vmswap_bytes > d->vmswap_bytes)
+			d->vmswap_bytes = s->vmswap_bytes;
+		if (s->cgroup_swap_bytes > d->cgroup_swap_bytes)
+			d->cgroup_swap_bytes = s->cgroup_swap_bytes;
+		d->swapin_per_s = dmax(d->swapin_per_s, s->swapin_per_s);
+		d->swapout_per_s = dmax(d->swapout_per_s, s->swapout_per_s);
 	}
 	return 0;
 }

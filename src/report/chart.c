@@ -28,12 +28,30 @@ static double sy(const struct scale *s, double v)
 	return H - B - (s->ymax > 0 ? v / s->ymax : 0) * (H - T - B);
 }
 
-static void polyline(struct buf *b, const struct timeline *tl, const struct scale *s, int rss,
-		     const char *cls)
+int64_t chart_swap_of(const struct timeline_point *p)
+{
+	return p->cgroup_swap_bytes >= 0 ? p->cgroup_swap_bytes : p->vmswap_bytes;
+}
+
+int chart_has_swap(const struct timeline *tl)
+{
+	for (size_t i = 0; tl && i < tl->n; i++)
+		if (chart_swap_of(&tl->p[i]) > 0)
+			return 1;
+	return 0;
+}
+
+enum series { SERIES_TRACKED, SERIES_RSS, SERIES_SWAP };
+
+static void polyline(struct buf *b, const struct timeline *tl, const struct scale *s,
+		     enum series which, const char *cls)
 {
 	buf_printf(b, "<polyline class=\"%s\" fill=\"none\" points=\"", cls);
 	for (size_t i = 0; i < tl->n; i++) {
-		double v = (double)(rss ? tl->p[i].rss_bytes : tl->p[i].tracked_bytes);
+		const struct timeline_point *p = &tl->p[i];
+		double v = (double)(which == SERIES_RSS    ? p->rss_bytes
+				    : which == SERIES_SWAP ? chart_swap_of(p)
+							   : p->tracked_bytes);
 		buf_printf(b, "%s%.1f,%.1f", i ? " " : "", sx(s, tl->p[i].t_s), sy(s, v));
 	}
 	buf_puts(b, "\"/>\n");
@@ -68,7 +86,10 @@ void chart_timeline_svg(struct buf *b, const struct timeline *tl, const struct c
 			s.ymax = a;
 		if (r > s.ymax)
 			s.ymax = r;
+		if ((double)chart_swap_of(&tl->p[i]) > s.ymax)
+			s.ymax = (double)chart_swap_of(&tl->p[i]);
 	}
+	int swap = chart_has_swap(tl);
 	if ((double)m->peak_bytes > s.ymax)
 		s.ymax = (double)m->peak_bytes;
 	/* the limit is drawn when it would not squash the curves flat */
@@ -86,7 +107,8 @@ void chart_timeline_svg(struct buf *b, const struct timeline *tl, const struct c
 		    ".lim{stroke:#b3261e;stroke-dasharray:6 4}.pk{stroke:#1a55b0;stroke-dasharray:2 3}"
 		    ".dt{stroke:#b3261e;stroke-width:2}text.pk{fill:#1a55b0;stroke:none}"
 		    "text.dt,text.lim{fill:#b3261e;stroke:none}.pr{fill:#f4c7c3;opacity:.6}"
-		    ".ax{stroke:#999}.pt{fill:transparent}.pt:hover{fill:#000}</style>\n");
+		    ".ax{stroke:#999}.pt{fill:transparent}.pt:hover{fill:#000}"
+		    ".sw{stroke:#7b2fa8;stroke-width:1.5;stroke-dasharray:5 2}</style>\n");
 	/* pressure periods first, under everything */
 	for (size_t i = 0; i + 1 < tl->n; i++) {
 		if (tl->p[i + 1].psi_some < CHART_PRESSURE_PCT)
@@ -115,8 +137,10 @@ void chart_timeline_svg(struct buf *b, const struct timeline *tl, const struct c
 			      "<text class=\"lim\" x=\"%.0f\" y=\"%.1f\">limit %s</text>\n",
 			   L, W - R, y, y, L + 4, y - 4, lab);
 	}
-	polyline(b, tl, &s, 1, "rs");
-	polyline(b, tl, &s, 0, "tr");
+	polyline(b, tl, &s, SERIES_RSS, "rs");
+	polyline(b, tl, &s, SERIES_TRACKED, "tr");
+	if (swap)
+		polyline(b, tl, &s, SERIES_SWAP, "sw");
 	if (m->peak_t >= 0) {
 		text_bytes(lab, sizeof lab, m->peak_bytes);
 		char pk[64];
@@ -135,6 +159,13 @@ void chart_timeline_svg(struct buf *b, const struct timeline *tl, const struct c
 			   sy(&s, (double)tl->p[i].tracked_bytes), tl->p[i].t_s, a, r);
 		if (tl->p[i].psi_some >= 0)
 			buf_printf(b, ", memory stall %.0f%%", tl->p[i].psi_some);
+		if (swap) {
+			char sw[32], in[32], out[32];
+			text_bytes(sw, sizeof sw, chart_swap_of(&tl->p[i]));
+			text_bytes(in, sizeof in, (int64_t)tl->p[i].swapin_per_s);
+			text_bytes(out, sizeof out, (int64_t)tl->p[i].swapout_per_s);
+			buf_printf(b, ", swap %s (in %s/s, out %s/s)", sw, in, out);
+		}
 		buf_puts(b, "</title></circle>\n");
 	}
 	buf_puts(b, "</svg>\n");

@@ -2,7 +2,8 @@
  *
  * Contract
  *   - chart_timeline_svg() appends an <svg> (no script needed): tracked
- *     bytes and RSS as lines, the memory limit as a dashed line when it is
+ *     bytes and RSS as lines, the program's swap as a third line when it
+ *     had any (chart_has_swap()), the memory limit as a dashed line when it is
  *     within reach of the curves (else named in the legend), the peak and
  *     the moment of death as vertical markers, periods of memory pressure
  *     (PSI "some" share >= CHART_PRESSURE_PCT) shaded; every sample carries
@@ -30,5 +31,8 @@ struct chart_marks {
 };
 
 void chart_timeline_svg(struct buf *b, const struct timeline *tl, const struct chart_marks *m);
+/* The program's swap in one sample: its cgroup's when known, else VmSwap. */
+int64_t chart_swap_of(const struct timeline_point *p);
+int chart_has_swap(const struct timeline *tl);
 
 #endif

@@ -107,6 +107,12 @@ static void headline(struct buf *b, const struct doc *d)
 		buf_printf(b, "<p class=\"msg err\">It thrashed: stalled on memory up to %.0f%% of "
 			      "the time, for %.1f s on end.</p>\n",
 			   d->meta->stall_max_pct, d->meta->thrash_seconds);
+	if (d->meta && d->meta->swap.peak_bytes > 0) {
+		char peak[32];
+		text_bytes(peak, sizeof peak, d->meta->swap.peak_bytes);
+		buf_printf(b, "<p class=\"msg err\">It swapped: up to %s in swap, for %.1f s.</p>\n",
+			   peak, d->meta->swap.seconds);
+	}
 
 	buf_puts(b, "<dl class=\"numbers\">\n");
 	if (d->main) {
@@ -138,6 +144,15 @@ static void headline(struct buf *b, const struct doc *d)
 	if (mp && mp->failures_total) {
 		snprintf(s, sizeof(s), "%llu", (unsigned long long)mp->failures_total);
 		dd(b, "Failed allocations", s);
+	}
+	if (d->meta && (d->meta->swap.allowed_bytes >= 0 || d->meta->swap.machine_bytes > 0)) {
+		char peak[32], allowed[32], machine[32], full[200];
+		text_bytes(peak, sizeof peak, d->meta->swap.peak_bytes);
+		text_bytes(allowed, sizeof allowed, d->meta->swap.allowed_bytes);
+		text_bytes(machine, sizeof machine, d->meta->swap.machine_bytes > 0 ? d->meta->swap.machine_bytes : 0);
+		snprintf(full, sizeof full, "peak %s; allowed %s; the machine has %s", peak,
+			 d->meta->swap.allowed_bytes >= 0 ? allowed : "without bound by oomph", machine);
+		dd(b, "Swap", full);
 	}
 	snprintf(s, sizeof(s), "%.2f s", d->duration_s);
 	dd(b, "Duration", s);
@@ -298,8 +313,10 @@ void html_page(struct buf *b, const struct doc *d)
 			buf_puts(b, "<div class=\"chart\">\n");
 			chart_timeline_svg(b, d->timeline, &cm);
 			buf_puts(b, "</div>\n<p class=\"hint\"><span style=\"color:#1a55b0\">\u2014 "
-				    "tracked</span> <span style=\"color:#e07b00\">\u2014 RSS</span> "
-				    "(every profiled process together); shaded: stalled on memory. "
+				    "tracked</span> <span style=\"color:#e07b00\">\u2014 RSS</span> ");
+			if (chart_has_swap(d->timeline))
+				buf_puts(b, "<span style=\"color:#7b2fa8\">- - swap</span> ");
+			buf_puts(b, "(every profiled process together); shaded: stalled on memory. "
 				    "Hover for the values.</p>\n");
 		} else {
 			buf_puts(b, "<p>No timeline: the program ended before the first sample "

@@ -481,6 +481,11 @@ static int choose_death(struct run *r, const struct runmeta *meta, const char *c
 		title = "Memory live when the allocation failed";
 	} else if (!strcmp(v, "stopped-near-oom")) {
 		title = "Memory live when oomph stopped it near the limit";
+	} else if (!strcmp(v, "stopped-thrashing")) {
+		/* killed by oomph at that moment: live[] is that moment (an
+		 * older near-OOM photograph is not) */
+		title = "Memory live when oomph stopped it thrashing";
+		use_moment = 0;
 	} else {
 		return 0;
 	}

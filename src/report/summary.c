@@ -36,7 +36,68 @@ size_t summary_incomplete(const struct profile *p, const char **out, size_t max)
 
 void summary_verdict(char *out, size_t n, const struct doc *d)
 {
+	const struct runmeta *m = d->meta;
+	/* killed after swapping: both, in the order they happened */
+	if (m && d->verdict && !strcmp(d->verdict, "oom-killed") && m->swap.seconds > 0 &&
+	    m->swap.peak_bytes > 0 && n > 0) {
+		char peak[32];
+		text_bytes(peak, sizeof peak, m->swap.peak_bytes);
+		int k = snprintf(out, n, "swapped for %.1f s (peak swap %s), then ", m->swap.seconds, peak);
+		if (k >= 0 && (size_t)k < n)
+			text_verdict(out + k, n - (size_t)k, d->verdict, d->has_exit_code, d->exit_code,
+				     d->signal);
+		return;
+	}
 	text_verdict(out, n, d->verdict, d->has_exit_code, d->exit_code, d->signal);
+}
+
+static void str_or_null(struct jw *w, const char *s)
+{
+	if (s && s[0])
+		jw_str(w, s);
+	else
+		jw_null(w);
+}
+
+static void int_or_null(struct jw *w, int64_t v)
+{
+	if (v >= 0)
+		jw_int(w, v);
+	else
+		jw_null(w);
+}
+
+/* What the program could swap and what it swapped (docs/report-format.md). */
+static void swap_story(struct jw *w, const struct runmeta *m)
+{
+	jw_key(w, "swap");
+	if (!m) {
+		jw_null(w);
+		return;
+	}
+	const struct runmeta_swap *sw = &m->swap;
+	jw_obj(w);
+	jw_key(w, "allowed_bytes");
+	int_or_null(w, sw->allowed_bytes);
+	jw_key(w, "machine_bytes");
+	int_or_null(w, sw->machine_bytes);
+	jw_key(w, "peak_bytes");
+	jw_int(w, sw->peak_bytes > 0 ? sw->peak_bytes : 0);
+	jw_key(w, "vmswap_peak_bytes");
+	jw_int(w, sw->vmswap_peak_bytes > 0 ? sw->vmswap_peak_bytes : 0);
+	jw_key(w, "in_max_bytes_per_s");
+	jw_num(w, sw->in_max_per_s > 0 ? sw->in_max_per_s : 0, 0);
+	jw_key(w, "out_max_bytes_per_s");
+	jw_num(w, sw->out_max_per_s > 0 ? sw->out_max_per_s : 0, 0);
+	jw_key(w, "in_bytes");
+	jw_int(w, sw->in_bytes);
+	jw_key(w, "out_bytes");
+	jw_int(w, sw->out_bytes);
+	jw_key(w, "swapping_s");
+	jw_num(w, sw->seconds, 3);
+	jw_key(w, "scope");
+	str_or_null(w, sw->scope);
+	jw_obj_end(w);
 }
 
 static void argv_array(struct jw *w, int argc, char *const *argv)
@@ -94,13 +155,6 @@ static void process(struct jw *w, const struct doc_proc *dp)
 	jw_obj_end(w);
 }
 
-static void str_or_null(struct jw *w, const char *s)
-{
-	if (s && s[0])
-		jw_str(w, s);
-	else
-		jw_null(w);
-}
 
 /* The run's memory story: evidence, limit, failures, fault, pressure, the
  * moment of death, the timeline (docs/report-format.md). */
@@ -195,6 +249,28 @@ static void memory_story(struct jw *w, const struct doc *d)
 	jw_key(w, "majflt_max_per_s");
 	jw_num(w, m ? m->majflt_max_per_s : 0, 1);
 	jw_obj_end(w);
+	swap_story(w, m);
+	jw_key(w, "stopped");
+	if (m && m->stopped_for_stall) {
+		jw_obj(w);
+		jw_key(w, "time_s");
+		jw_num(w, m->stop.t_s, 3);
+		jw_key(w, "by");
+		str_or_null(w, m->stop.by);
+		jw_key(w, "share_pct");
+		jw_num(w, m->stop.share_pct, 2);
+		jw_key(w, "readback_per_s");
+		jw_num(w, m->stop.readback_per_s, 1);
+		jw_key(w, "swap_bytes");
+		jw_int(w, m->stop.swap_bytes);
+		jw_key(w, "in_bytes_per_s");
+		jw_num(w, m->stop.in_per_s, 0);
+		jw_key(w, "out_bytes_per_s");
+		jw_num(w, m->stop.out_per_s, 0);
+		jw_obj_end(w);
+	} else {
+		jw_null(w);
+	}
 
 	jw_key(w, "death");
 	if (d->death) {

@@ -62,6 +62,8 @@ void text_verdict(char *out, size_t n, const char *verdict, int has_code, int ex
 		snprintf(out, n, "was killed with oomph (oomph itself was killed before the program ended)");
 	} else if (!strcmp(v, "stopped-near-oom")) {
 		snprintf(out, n, "was stopped by oomph near its memory limit");
+	} else if (!strcmp(v, "stopped-thrashing")) {
+		snprintf(out, n, "was stopped by oomph while thrashing (--max-stall)");
 	} else if (!strcmp(v, "oom-killed")) {
 		snprintf(out, n, "was killed by the kernel's OOM killer (%s)", name ? name : "SIGKILL");
 	} else if (!strcmp(v, "null-dereference")) {

@@ -25,7 +25,7 @@ static int args_fail(char *err, size_t errlen, const char *fmt, ...)
 /* Options of `run` that take a value. */
 enum args_opt {
 	OPT_NONE, OPT_OUTPUT, OPT_PYTHON, OPT_SAMPLE_RATE, OPT_MODULE, OPT_CODE,
-	OPT_LIMIT, OPT_ON_OOM, OPT_MAX_STALL, OPT_OOM_THRESHOLD
+	OPT_LIMIT, OPT_ON_OOM, OPT_MAX_STALL, OPT_OOM_THRESHOLD, OPT_SWAP
 };
 
 struct args_valued {
@@ -40,6 +40,7 @@ static const struct args_valued args_valued_opts[] = {
 	{"--python", 0, OPT_PYTHON, "the path of a Python interpreter"},
 	{"--sample-rate", 0, OPT_SAMPLE_RATE, "a size in bytes, e.g. 64KiB"},
 	{"--limit", 0, OPT_LIMIT, "a size, e.g. 300MiB"},
+	{"--swap", 0, OPT_SWAP, "a size, e.g. 1GiB"},
 	{"--on-oom", 0, OPT_ON_OOM, "'report' or 'stop'"},
 	{"--max-stall", 0, OPT_MAX_STALL, "a percentage, e.g. 50"},
 	{"--oom-threshold", 0, OPT_OOM_THRESHOLD, "a size, e.g. 100MiB"},
@@ -196,6 +197,17 @@ static int args_parse_run(int argc, char **argv, int i, struct args *out,
 				out->oom_threshold = (int64_t)v;
 			continue;
 		}
+		case OPT_SWAP: {
+			uint64_t v;
+			int rc = size_parse(value, &v);
+			if (rc < 0)
+				return args_fail(err, errlen, "bad %s '%s': %s", name, value, size_strerror(rc));
+			if (v > (uint64_t)INT64_MAX / 2)
+				return args_fail(err, errlen, "bad %s '%s': out of range", name, value);
+			out->swap_bytes = (int64_t)v;
+			out->swap_given = 1;
+			continue;
+		}
 		case OPT_ON_OOM:
 			if (strcmp(value, "report") == 0)
 				out->on_oom = ARGS_ON_OOM_REPORT;
@@ -235,6 +247,10 @@ done:
 		return args_fail(err, errlen,
 				 "missing script (usage: oomph run [OPTIONS] script.py ARGS..., "
 				 "-m module, -c code, or -- COMMAND; see oomph run --help)");
+	if (out->swap_given && out->limit_bytes == 0)
+		return args_fail(err, errlen,
+				 "--swap needs --limit: it is the swap allowed beyond the memory limit "
+				 "(e.g. --limit 300MiB --swap 1GiB)");
 	if (out->exact && rate_option && given_rate != 1)
 		return args_fail(err, errlen,
 				 "--exact and --sample-rate %llu contradict each other (--exact means --sample-rate 1)",

@@ -48,6 +48,9 @@ struct args {
 	int open;                /* --open */
 	int team_readable;       /* --team-readable: the report's group may read it */
 	int64_t limit_bytes;     /* --limit SIZE; 0 = none */
+	int64_t swap_bytes;      /* --swap SIZE: swap allowed beyond the limit
+				    (needs --limit); 0 = none, the default */
+	int swap_given;          /* --swap was given */
 	enum { ARGS_ON_OOM_REPORT = 0, ARGS_ON_OOM_STOP, ARGS_ON_OOM_OFF } on_oom;
 				 /* --on-oom report|stop, --no-oom-detection */
 	int64_t oom_threshold;   /* --oom-threshold SIZE; 0 = the default */

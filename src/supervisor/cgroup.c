@@ -57,7 +57,8 @@ static int make_child(const char *parent, char *out, size_t cap)
 	return -EEXIST;
 }
 
-static int try_v2(struct ocgroup *cg, const char *own, int64_t limit, char *why, size_t whylen)
+static int try_v2(struct ocgroup *cg, const char *own, int64_t limit, int64_t swap, char *why,
+		  size_t whylen)
 {
 	char buf[512], v[32];
 	if (!own[0] || read_str(own, "cgroup.controllers", buf, sizeof buf) != 0 ||
@@ -88,13 +89,15 @@ static int try_v2(struct ocgroup *cg, const char *own, int64_t limit, char *why,
 		cg->mem_dir[0] = 0;
 		return rc;
 	}
-	cg->swap_limited = !exists(cg->mem_dir, "memory.swap.max") ||
-			   write_str(cg->mem_dir, "memory.swap.max", "0") == 0;
+	snprintf(v, sizeof v, "%lld", (long long)swap);
+	cg->swap_limited = exists(cg->mem_dir, "memory.swap.max") &&
+			   write_str(cg->mem_dir, "memory.swap.max", v) == 0;
 	snprintf(cg->mode, sizeof cg->mode, "cgroup-v2");
 	return 0;
 }
 
-static int try_v1(struct ocgroup *cg, const char *own, int64_t limit, char *why, size_t whylen)
+static int try_v1(struct ocgroup *cg, const char *own, int64_t limit, int64_t swap, char *why,
+		  size_t whylen)
 {
 	char v[32];
 	if (!own[0] || !exists(own, "memory.limit_in_bytes")) {
@@ -115,22 +118,31 @@ static int try_v1(struct ocgroup *cg, const char *own, int64_t limit, char *why,
 		return rc;
 	}
 	/* memsw (memory + swap) must be >= the memory limit: set it after. */
+	snprintf(v, sizeof v, "%lld", (long long)(swap > INT64_MAX - limit ? INT64_MAX : limit + swap));
 	cg->swap_limited = exists(cg->mem_dir, "memory.memsw.limit_in_bytes") &&
 			   write_str(cg->mem_dir, "memory.memsw.limit_in_bytes", v) == 0;
 	snprintf(cg->mode, sizeof cg->mode, "cgroup-v1");
 	return 0;
 }
 
-int cgroup_create(struct ocgroup *cg, int64_t limit_bytes, char *err, size_t errlen)
+int cgroup_create(struct ocgroup *cg, int64_t limit_bytes, int64_t swap_bytes, char *err,
+		  size_t errlen)
 {
 	memset(cg, 0, sizeof *cg);
 	cg->limit_bytes = limit_bytes;
+	if (swap_bytes < 0)
+		swap_bytes = 0;
 	struct limits own;
 	limits_detect("", NULL, NULL, &own);
 	char why2[512] = "", why1[512] = "";
-	if (try_v2(cg, own.cgroup_v2_dir, limit_bytes, why2, sizeof why2) == 0)
+	int rc = try_v2(cg, own.cgroup_v2_dir, limit_bytes, swap_bytes, why2, sizeof why2);
+	if (rc != 0)
+		rc = try_v1(cg, own.cgroup_v1_memory_dir, limit_bytes, swap_bytes, why1, sizeof why1);
+	if (rc == 0)
+		cg->swap_allowed_bytes = cg->swap_limited ? swap_bytes : -1;
+	if (rc == 0 && !strcmp(cg->mode, "cgroup-v2"))
 		return 0;
-	if (try_v1(cg, own.cgroup_v1_memory_dir, limit_bytes, why1, sizeof why1) == 0) {
+	if (rc == 0) {
 		/* PSI for the program alone, from the cgroup2 hierarchy. */
 		if (own.cgroup_v2_dir[0] && exists(own.cgroup_v2_dir, "memory.pressure") &&
 		    make_child(own.cgroup_v2_dir, cg->psi_dir, sizeof cg->psi_dir) != 0)
@@ -175,13 +187,28 @@ int cgroup_oom_kills(const struct ocgroup *cg, uint64_t *n)
 	return 0;
 }
 
+static void file_path(const char *dir, const char *file, char *out, size_t cap)
+{
+	if (dir[0] && exists(dir, file))
+		snprintf(out, cap, "%s/%s", dir, file);
+	else if (cap)
+		out[0] = 0;
+}
+
+void cgroup_stat_path(const struct ocgroup *cg, char *out, size_t cap)
+{
+	file_path(cg->mem_dir, "memory.stat", out, cap);
+}
+
+void cgroup_swap_path(const struct ocgroup *cg, char *out, size_t cap)
+{
+	file_path(!strcmp(cg->mode, "cgroup-v2") ? cg->mem_dir : "", "memory.swap.current", out, cap);
+}
+
 void cgroup_pressure_path(const struct ocgroup *cg, char *out, size_t cap)
 {
 	const char *dir = cg->psi_dir[0] ? cg->psi_dir : !strcmp(cg->mode, "cgroup-v2") ? cg->mem_dir : "";
-	if (dir[0] && exists(dir, "memory.pressure"))
-		snprintf(out, cap, "%s/memory.pressure", dir);
-	else if (cap)
-		out[0] = 0;
+	file_path(dir, "memory.pressure", out, cap);
 }
 
 /* Kill what is left inside dir (only processes we started can be there),

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,15 +39,17 @@ int psi_read(const char *path, struct psi *out)
 	return rc < 0 ? (int)rc : psi_parse(buf, out);
 }
 
-int proc_majflt_parse(const char *text, uint64_t *majflt)
+/* The unsigned number of field `want` (counted as in proc(5): pid is 1)
+ * of a /proc/PID/stat line, counted after the last ')'. */
+static int stat_field(const char *text, int want, uint64_t *out)
 {
 	const char *p = strrchr(text, ')');
 	if (!p || !p[1])
 		return -EINVAL; /* no fields after comm (found by fuzz_procfiles) */
 	p++;
-	/* after comm: state(3) ppid pgrp session tty_nr tpgid flags minflt
-	 * cminflt majflt(12) */
-	for (int field = 3; field < 12; field++) {
+	/* after comm: " state(3) ppid pgrp ..." — p points at the space
+	 * before field 3 */
+	for (int field = 3; field < want; field++) {
 		p = strchr(p + 1, ' ');
 		if (!p)
 			return -EINVAL;
@@ -55,8 +58,19 @@ int proc_majflt_parse(const char *text, uint64_t *majflt)
 	unsigned long long v = strtoull(p + 1, &end, 10);
 	if (end == p + 1)
 		return -EINVAL;
-	*majflt = v;
+	*out = v;
 	return 0;
+}
+
+int proc_majflt_parse(const char *text, uint64_t *majflt)
+{
+	return stat_field(text, 12, majflt);
+}
+
+int proc_stat_parse(const char *text, uint64_t *majflt, uint64_t *stime_ticks)
+{
+	int rc = stat_field(text, 12, majflt);
+	return rc ? rc : stat_field(text, 15, stime_ticks);
 }
 
 int proc_majflt(pid_t pid, uint64_t *majflt)
@@ -67,66 +81,193 @@ int proc_majflt(pid_t pid, uint64_t *majflt)
 	return rc < 0 ? (int)rc : proc_majflt_parse(buf, majflt);
 }
 
-int refaults_parse(const char *text, uint64_t *refaults)
+/* The number after `key` at the start of a line of text, or -ENODATA. */
+static int line_value(const char *text, const char *key, unsigned long long *out)
 {
-	static const char *const keys[] = {"workingset_refault_anon ", "workingset_refault_file ",
-					   "workingset_refault "};
-	uint64_t sum = 0;
-	int found = 0;
+	size_t n = strlen(key);
 	for (const char *line = text; *line;) {
-		for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
-			size_t n = strlen(keys[k]);
-			if (!strncmp(line, keys[k], n)) {
-				sum += strtoull(line + n, NULL, 10);
-				found = 1;
-			}
+		if (!strncmp(line, key, n)) {
+			char *end;
+			unsigned long long v = strtoull(line + n, &end, 10);
+			if (end == line + n)
+				return -EINVAL;
+			*out = v;
+			return 0;
 		}
 		const char *nl = strchr(line, '\n');
 		if (!nl)
 			break;
 		line = nl + 1;
 	}
-	if (!found)
+	return -ENODATA;
+}
+
+int proc_vmswap_parse(const char *text, int64_t *bytes)
+{
+	unsigned long long kb;
+	int rc = line_value(text, "VmSwap:", &kb);
+	if (rc)
+		return rc;
+	*bytes = (int64_t)kb * 1024;
+	return 0;
+}
+
+int meminfo_swap_parse(const char *text, int64_t *total, int64_t *free_bytes)
+{
+	unsigned long long t, f;
+	int rc = line_value(text, "SwapTotal:", &t);
+	if (rc == 0)
+		rc = line_value(text, "SwapFree:", &f);
+	if (rc)
+		return rc;
+	*total = (int64_t)t * 1024;
+	*free_bytes = (int64_t)f * 1024;
+	return 0;
+}
+
+/* Add the number after `key` at the start of `line` to *dst. */
+static int add_key(const char *line, const char *key, uint64_t *dst)
+{
+	size_t n = strlen(key);
+	if (strncmp(line, key, n) != 0)
+		return 0;
+	uint64_t v = strtoull(line + n, NULL, 10);
+	*dst = *dst == STALL_UNKNOWN ? v : *dst + v;
+	return 1;
+}
+
+int memstat_parse(const char *text, struct memstat *out)
+{
+	/* Pages swapped in and out include the zero-filled ones (swpin_zero,
+	 * swpout_zero, kernels from 6.12): they move between memory and swap
+	 * like any other, only without disk I/O. */
+	static const struct {
+		const char *key;
+		size_t field;
+	} keys[] = {
+		{"workingset_refault_anon ", offsetof(struct memstat, refaults)},
+		{"workingset_refault_file ", offsetof(struct memstat, refaults)},
+		{"workingset_refault ", offsetof(struct memstat, refaults)},
+		{"swap ", offsetof(struct memstat, swap_bytes)},
+		{"pswpin ", offsetof(struct memstat, pswpin)},
+		{"swpin_zero ", offsetof(struct memstat, pswpin)},
+		{"pswpout ", offsetof(struct memstat, pswpout)},
+		{"swpout_zero ", offsetof(struct memstat, pswpout)},
+	};
+	out->refaults = out->swap_bytes = out->pswpin = out->pswpout = STALL_UNKNOWN;
+	int found = 0;
+	for (const char *line = text; *line;) {
+		for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+			found |= add_key(line, keys[k].key, (uint64_t *)((char *)out + keys[k].field));
+		const char *nl = strchr(line, '\n');
+		if (!nl)
+			break;
+		line = nl + 1;
+	}
+	return found ? 0 : -ENODATA;
+}
+
+int memstat_read(const char *path, struct memstat *out)
+{
+	char buf[16384];
+	ssize_t rc = read_text_file(path, buf, sizeof buf);
+	if (rc < 0) {
+		out->refaults = out->swap_bytes = out->pswpin = out->pswpout = STALL_UNKNOWN;
+		return (int)rc;
+	}
+	return memstat_parse(buf, out);
+}
+
+int refaults_parse(const char *text, uint64_t *refaults)
+{
+	struct memstat ms;
+	if (memstat_parse(text, &ms) != 0 || ms.refaults == STALL_UNKNOWN)
 		return -ENODATA;
-	*refaults = sum;
+	*refaults = ms.refaults;
 	return 0;
 }
 
 int refaults_read(const char *path, uint64_t *refaults)
 {
-	char buf[8192];
-	ssize_t rc = read_text_file(path, buf, sizeof buf);
-	return rc < 0 ? (int)rc : refaults_parse(buf, refaults);
+	struct memstat ms;
+	int rc = memstat_read(path, &ms);
+	if (rc == 0 && ms.refaults == STALL_UNKNOWN)
+		rc = -ENODATA;
+	if (rc == 0)
+		*refaults = ms.refaults;
+	return rc;
 }
 
 void stall_init(struct stall_detector *d, double limit_pct)
 {
 	memset(d, 0, sizeof *d);
 	d->limit_pct = limit_pct;
+	d->page_size = sysconf(_SC_PAGESIZE);
+	if (d->page_size <= 0)
+		d->page_size = 4096;
 	d->above_since = -1;
 	d->over_since = -1;
+	d->swap_since = -1;
 	d->first_t = -1;
-	d->refault_rate = -1;
+	d->first_some_us = d->last_some_us = STALL_UNKNOWN;
+	d->share_pct = -1;
+	d->refault_rate = d->readback_rate = -1;
+	d->swapin_rate = d->swapout_rate = -1;
+	d->sys_share_pct = -1;
 }
 
 double stall_total_s(const struct stall_detector *d)
 {
-	return d->n ? (double)(d->last_some_us - d->first_some_us) / 1e6 : 0;
+	if (d->first_some_us == STALL_UNKNOWN || d->last_some_us == STALL_UNKNOWN)
+		return 0;
+	return (double)(d->last_some_us - d->first_some_us) / 1e6;
+}
+
+/* (now - then) / span, or -1 when either is unknown or it went back. */
+static double rate(uint64_t now, uint64_t then, double span)
+{
+	if (now == STALL_UNKNOWN || then == STALL_UNKNOWN || now < then || span <= 0)
+		return -1;
+	return (double)(now - then) / span;
+}
+
+static double dmax(double a, double b)
+{
+	return a > b ? a : b;
 }
 
 void stall_feed(struct stall_detector *d, double t, uint64_t some_us, uint64_t refaults)
 {
-	if (d->n && (t <= d->ring[(d->head + STALL_RING - 1) % STALL_RING].t ||
-		     some_us < d->last_some_us))
+	struct stall_sample s = {
+		.t_s = t, .some_us = some_us, .refaults = refaults, .swapin = STALL_UNKNOWN,
+		.swapout = STALL_UNKNOWN, .sys_us = STALL_UNKNOWN, .swap_bytes = -1,
+	};
+	stall_feed_sample(d, &s);
+}
+
+void stall_feed_sample(struct stall_detector *d, const struct stall_sample *s)
+{
+	const struct stall_sample *last = d->n ? &d->ring[(d->head + STALL_RING - 1) % STALL_RING] : NULL;
+	double t = s->t_s;
+	if (last && (t <= last->t_s || (s->some_us != STALL_UNKNOWN &&
+					 last->some_us != STALL_UNKNOWN && s->some_us < last->some_us)))
 		return; /* not later, or a counter that went back: ignore */
-	if (d->first_t < 0) {
+	if (d->first_t < 0)
 		d->first_t = t;
-		d->first_some_us = some_us;
+	if (s->some_us != STALL_UNKNOWN) {
+		if (d->first_some_us == STALL_UNKNOWN)
+			d->first_some_us = s->some_us;
+		d->last_some_us = s->some_us;
 	}
-	d->last_some_us = some_us;
-	d->ring[d->head].t = t;
-	d->ring[d->head].some_us = some_us;
-	d->ring[d->head].refaults = refaults;
+	/* time spent swapping: each interval moving SWAP_RATE_MIN or more */
+	if (last) {
+		double dt = t - last->t_s;
+		double in = rate(s->swapin, last->swapin, dt), out = rate(s->swapout, last->swapout, dt);
+		double moved = (dmax(in, 0) + dmax(out, 0)) * (double)d->page_size;
+		if ((in >= 0 || out >= 0) && moved >= SWAP_RATE_MIN && s->swap_bytes != 0)
+			d->swap_seconds += dt;
+	}
+	d->ring[d->head] = *s;
 	d->head = (d->head + 1) % STALL_RING;
 	if (d->n < STALL_RING)
 		d->n++;
@@ -134,26 +275,53 @@ void stall_feed(struct stall_detector *d, double t, uint64_t some_us, uint64_t r
 	int oldest = (d->head + STALL_RING - d->n) % STALL_RING;
 	for (int k = 0; k < d->n - 1; k++) {
 		int next = (oldest + 1) % STALL_RING;
-		if (t - d->ring[next].t < STALL_WINDOW_S)
+		if (t - d->ring[next].t_s < STALL_WINDOW_S)
 			break;
 		oldest = next;
 	}
-	double span = t - d->ring[oldest].t;
+	const struct stall_sample *o = &d->ring[oldest];
+	double span = t - o->t_s;
 	if (span < STALL_WINDOW_S / 2)
 		return; /* too short a window to judge */
-	double share = (double)(some_us - d->ring[oldest].some_us) / 1e4 / span;
-	if (share > 100)
-		share = 100;
+
+	double share = rate(s->some_us, o->some_us, span);
+	if (share >= 0)
+		share = share / 1e4 > 100 ? 100 : share / 1e4;
 	d->share_pct = share;
-	if (share > d->max_share_pct)
-		d->max_share_pct = share;
-	uint64_t r0 = d->ring[oldest].refaults;
-	d->refault_rate = refaults != UINT64_MAX && r0 != UINT64_MAX && refaults >= r0
-				  ? (double)(refaults - r0) / span
-				  : -1;
-	if (d->refault_rate > d->max_refault_rate)
-		d->max_refault_rate = d->refault_rate;
-	if (share >= STALL_THRESHOLD_PCT || d->refault_rate >= REFAULT_THRESHOLD) {
+	d->max_share_pct = dmax(d->max_share_pct, share);
+	d->refault_rate = rate(s->refaults, o->refaults, span);
+	d->max_refault_rate = dmax(d->max_refault_rate, d->refault_rate);
+	double page = (double)d->page_size;
+	double in = rate(s->swapin, o->swapin, span), out = rate(s->swapout, o->swapout, span);
+	d->swapin_rate = in >= 0 ? in * page : -1;
+	d->swapout_rate = out >= 0 ? out * page : -1;
+	d->max_swapin_rate = dmax(d->max_swapin_rate, d->swapin_rate);
+	d->max_swapout_rate = dmax(d->max_swapout_rate, d->swapout_rate);
+	double sys = rate(s->sys_us, o->sys_us, span);
+	d->sys_share_pct = sys >= 0 ? (sys / 1e4 > 100 ? 100 : sys / 1e4) : -1;
+	d->readback_rate = d->refault_rate;
+	if (d->swapin_own && in >= 0)
+		d->readback_rate = dmax(d->readback_rate, in);
+
+	/* swapping */
+	double moved = dmax(d->swapin_rate, 0) + dmax(d->swapout_rate, 0);
+	d->swapping_active = (in >= 0 || out >= 0) && moved >= SWAP_RATE_MIN && s->swap_bytes != 0;
+	if (d->swapping_active) {
+		if (d->swap_since < 0)
+			d->swap_since = t; /* first seen now (began within the window) */
+		d->swapping_for_s = t - d->swap_since;
+		d->swapping_now = d->swapping_for_s >= STALL_SUSTAIN_S;
+		if (d->swapping_now)
+			d->swapped = 1;
+	} else {
+		d->swap_since = -1;
+		d->swapping_for_s = 0;
+		d->swapping_now = 0;
+	}
+
+	/* thrashing */
+	int reading_back = d->readback_rate >= REFAULT_THRESHOLD;
+	if (share >= STALL_THRESHOLD_PCT || reading_back) {
 		if (d->above_since < 0)
 			d->above_since = t; /* first seen now (began within the window) */
 		double lasted = t - d->above_since;
@@ -169,11 +337,25 @@ void stall_feed(struct stall_detector *d, double t, uint64_t some_us, uint64_t r
 		d->above_since = -1;
 		d->thrashing_now = 0;
 	}
+
+	/* --max-stall */
+	enum stall_over by = STALL_OVER_NONE;
+	double by_share = -1;
 	if (d->limit_pct > 0 && share >= d->limit_pct) {
+		by = STALL_OVER_PSI;
+		by_share = share;
+	} else if (d->limit_pct > 0 && reading_back && d->sys_share_pct >= d->limit_pct) {
+		by = STALL_OVER_KERNEL_TIME;
+		by_share = d->sys_share_pct;
+	}
+	if (by != STALL_OVER_NONE) {
 		if (d->over_since < 0)
 			d->over_since = t;
-		if (t - d->over_since >= STALL_SUSTAIN_S)
+		if (t - d->over_since >= STALL_SUSTAIN_S && !d->over_limit) {
 			d->over_limit = 1;
+			d->over_by = by;
+			d->over_share_pct = by_share;
+		}
 	} else {
 		d->over_since = -1;
 	}

@@ -21,6 +21,7 @@
 #include "profile/profile.h"
 #include "profile/runmeta.h"
 #include "report/report.h"
+#include "report/text.h"
 #include "state/format.h"
 #include "supervisor/cgroup.h"
 #include "supervisor/kmsg.h"
@@ -142,6 +143,29 @@ static int load_main_profile(const char *state_dir, int pid, struct profile *p)
 	return profile_load(path, p, err, sizeof err) == 0 ? 0 : -EINVAL;
 }
 
+/* What the private cgroup does with swap, for the evidence. */
+static const char *swap_words(const struct ocgroup *cg, int64_t asked, int64_t machine,
+			      char *out, size_t cap)
+{
+	char b[32], mb[80];
+	if (machine >= 0) {
+		text_bytes(b, sizeof b, machine);
+		snprintf(mb, sizeof mb, " (the machine has %s of swap)", b);
+	} else {
+		mb[0] = 0;
+	}
+	if (cg->swap_allowed_bytes < 0) {
+		snprintf(out, cap, "swap not bounded (the kernel does not account it)%s%s",
+			 asked > 0 ? ": --swap could not be applied" : "", mb);
+	} else if (cg->swap_allowed_bytes == 0) {
+		snprintf(out, cap, "no swap allowed beyond the limit%s", mb);
+	} else {
+		text_bytes(b, sizeof b, cg->swap_allowed_bytes);
+		snprintf(out, cap, "%s of swap allowed beyond the limit (--swap)%s", b, mb);
+	}
+	return out;
+}
+
 /* The verdict, its evidence and the limit, into meta. */
 static void decide(const struct args *a, const char *state_dir, const struct sup_result *res,
 		   struct run_ctx *ctx, struct runmeta *meta)
@@ -189,16 +213,12 @@ static void decide(const struct args *a, const char *state_dir, const struct sup
 		runmeta_add_evidence(meta,
 			"--limit ran the program under RLIMIT_DATA because %s: the kernel's OOM killer does not act on it, allocations fail instead",
 			ctx->cg_why);
-	else if (ctx->have_cg)
-		runmeta_add_evidence(meta, "--limit ran the program in its own memory cgroup (%s, %s)%s",
+	else if (ctx->have_cg) {
+		char sw[200];
+		runmeta_add_evidence(meta, "--limit ran the program in its own memory cgroup (%s, %s), %s",
 				     ctx->cg.mode, ctx->cg.mem_dir,
-				     ctx->cg.swap_limited ? ", swap included in the limit" : "");
-	if (meta->thrashing)
-		runmeta_add_evidence(meta,
-			"it thrashed for %.1f s on end: stalled on memory up to %.0f%% of the time (%.1f s stalled in all, PSI), up to %.0f pages/s of its working set read back from disk, up to %.0f major faults/s",
-			meta->thrash_seconds, meta->stall_max_pct, meta->stall_total_s,
-			meta->refault_max_per_s > 0 ? meta->refault_max_per_s : 0.0,
-			meta->majflt_max_per_s);
+				     swap_words(&ctx->cg, a->swap_bytes, meta->swap.machine_bytes, sw, sizeof sw));
+	}
 	if (have)
 		profile_free(&main_p);
 }
@@ -213,6 +233,8 @@ static void meta_at_start(struct runmeta *meta, const struct rundir *rd, const s
 	meta->supervisor_pid = (int)getpid();
 	meta->supervisor_start = rundir_proc_start((int)getpid());
 	meta->team_readable = team_readable;
+	runmeta_init_unknown(meta);
+	meta->swap.allowed_bytes = ctx->have_cg ? ctx->cg.swap_allowed_bytes : -1;
 	if (ctx->have_cg) {
 		snprintf(meta->cgroup_dir, sizeof meta->cgroup_dir, "%s", ctx->cg.mem_dir);
 		snprintf(meta->cgroup_psi_dir, sizeof meta->cgroup_psi_dir, "%s", ctx->cg.psi_dir);
@@ -327,17 +349,23 @@ int run_program(const struct args *a, struct run_outcome *o, char *err, size_t e
 	ctx.a = a;
 	ctx.kmsg_fd = kmsg_open();
 	char psi_path[PATH_MAX + 32] = "", stat_path[PATH_MAX + 32] = "";
+	char swap_path[PATH_MAX + 32] = "";
 	if (a->limit_bytes > 0) {
-		if (cgroup_create(&ctx.cg, a->limit_bytes, ctx.cg_why, sizeof ctx.cg_why) == 0) {
+		if (cgroup_create(&ctx.cg, a->limit_bytes, a->swap_bytes, ctx.cg_why,
+				  sizeof ctx.cg_why) == 0) {
 			ctx.have_cg = 1;
 			cgroup_oom_kills(&ctx.cg, &ctx.oom_kills0);
 			cgroup_pressure_path(&ctx.cg, psi_path, sizeof psi_path);
-			snprintf(stat_path, sizeof stat_path, "%s/memory.stat", ctx.cg.mem_dir);
+			cgroup_stat_path(&ctx.cg, stat_path, sizeof stat_path);
+			cgroup_swap_path(&ctx.cg, swap_path, sizeof swap_path);
+			if (a->swap_bytes > 0 && ctx.cg.swap_allowed_bytes < 0 && !a->quiet)
+				err_print("warning: --swap has no effect: the kernel does not account swap in %s, so the program's swap is not bounded",
+					  ctx.cg.mem_dir);
 		} else {
 			ctx.rlimit_fallback = 1;
 			if (!a->quiet)
-				err_print("warning: %s; limiting the program with RLIMIT_DATA instead",
-					  ctx.cg_why);
+				err_print("warning: %s; limiting the program with RLIMIT_DATA instead%s",
+					  ctx.cg_why, a->swap_bytes > 0 ? " (--swap has no effect)" : "");
 		}
 	}
 	meta_at_start(&meta, &rd, &ctx, a->team_readable);
@@ -349,6 +377,8 @@ int run_program(const struct args *a, struct run_outcome *o, char *err, size_t e
 		.state_dir = rd.state,
 		.psi_path = psi_path[0] ? psi_path : NULL,
 		.stat_path = stat_path[0] ? stat_path : NULL,
+		.swap_path = swap_path[0] ? swap_path : NULL,
+		.swap_allowed_bytes = ctx.have_cg ? ctx.cg.swap_allowed_bytes : -1,
 		.max_stall_pct = a->max_stall_pct,
 		.warn = stderr,
 	};

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "report/text.h"
+#include "supervisor/pressure.h"
 
 void verdict_node_label(const struct profile *p, uint32_t node, char *out, size_t cap)
 {
@@ -62,6 +63,35 @@ static int add_limit(const struct verdict_input *in, struct runmeta *m)
 	return runmeta_add_evidence(m, "memory limit in force: %s (%s)", lim, m->limit_source);
 }
 
+/* How it thrashed and how it swapped, when it did. */
+static int add_pressure(struct runmeta *m)
+{
+	int rc = 0;
+	if (m->thrashing)
+		rc |= runmeta_add_evidence(m,
+			"it thrashed for %.1f s on end: stalled on memory up to %.0f%% of the time (%.1f s stalled in all, PSI), up to %.0f pages/s of its working set read back from swap or disk, up to %.0f major faults/s",
+			m->thrash_seconds, m->stall_max_pct, m->stall_total_s,
+			m->refault_max_per_s > 0 ? m->refault_max_per_s : 0.0, m->majflt_max_per_s);
+	const struct runmeta_swap *sw = &m->swap;
+	if (sw->peak_bytes <= 0 && sw->seconds <= 0)
+		return rc;
+	char peak[32], vm[32], in[32], out[32], allowed[48], machine[32];
+	text_bytes(peak, sizeof peak, sw->peak_bytes);
+	text_bytes(vm, sizeof vm, sw->vmswap_peak_bytes);
+	text_bytes(in, sizeof in, (int64_t)(sw->in_max_per_s > 0 ? sw->in_max_per_s : 0));
+	text_bytes(out, sizeof out, (int64_t)(sw->out_max_per_s > 0 ? sw->out_max_per_s : 0));
+	if (sw->allowed_bytes >= 0)
+		text_bytes(allowed, sizeof allowed, sw->allowed_bytes);
+	text_bytes(machine, sizeof machine, sw->machine_bytes > 0 ? sw->machine_bytes : 0);
+	rc |= runmeta_add_evidence(m,
+		"it swapped for %.1f s: up to %s in swap (VmSwap of its processes up to %s), up to %s/s swapped in and %s/s out (%s); swap allowed: %s%s; the machine has %s of swap",
+		sw->seconds, peak, vm, in, out,
+		!strcmp(sw->scope, "cgroup") ? "its cgroup's counters" : "the whole machine's counters",
+		sw->allowed_bytes >= 0 ? allowed : "not bounded by oomph",
+		sw->allowed_bytes >= 0 ? " beyond the memory limit" : "", machine);
+	return rc;
+}
+
 static void set(struct runmeta *m, const char *v)
 {
 	snprintf(m->verdict, sizeof m->verdict, "%s", v);
@@ -86,14 +116,31 @@ int verdict_decide(const struct verdict_input *in, struct runmeta *m)
 		} else {
 			rc |= runmeta_add_evidence(m, "oomph stopped the program near the memory limit (--on-oom stop)");
 		}
+		rc |= add_pressure(m);
 		rc |= add_limit(in, m);
 		return rc ? -ENOMEM : 0;
 	}
 	if (in->stopped_for_stall) {
-		set(m, "stopped-near-oom");
-		rc |= runmeta_add_evidence(m,
-			"stalled on memory more than %.0f%% of the time for a sustained period; oomph stopped it (--max-stall)",
-			in->max_stall_pct);
+		set(m, "stopped-thrashing");
+		const struct runmeta_stop *st = &m->stop;
+		if (!strcmp(st->by, "kernel-time"))
+			rc |= runmeta_add_evidence(m,
+				"at %.2f s its working set had been read back from swap or disk (%.0f pages/s) while it spent %.0f%% of its time in the kernel, for %.0f s on end: more than --max-stall %.0f%%; oomph stopped it",
+				st->t_s, st->readback_per_s, st->share_pct, STALL_SUSTAIN_S, in->max_stall_pct);
+		else
+			rc |= runmeta_add_evidence(m,
+				"at %.2f s it had been stalled on memory %.0f%% of the time (PSI) for %.0f s on end: more than --max-stall %.0f%%; oomph stopped it",
+				st->t_s, st->share_pct, STALL_SUSTAIN_S, in->max_stall_pct);
+		if (st->swap_bytes > 0 || st->in_per_s > 0 || st->out_per_s > 0) {
+			char sw[32], sin[32], sout[32];
+			text_bytes(sw, sizeof sw, st->swap_bytes);
+			text_bytes(sin, sizeof sin, (int64_t)st->in_per_s);
+			text_bytes(sout, sizeof sout, (int64_t)st->out_per_s);
+			rc |= runmeta_add_evidence(m,
+				"at that moment %s of it was in swap, %s/s swapped in and %s/s out", sw, sin,
+				sout);
+		}
+		rc |= add_pressure(m);
 		rc |= add_limit(in, m);
 		return rc ? -ENOMEM : 0;
 	}
@@ -133,6 +180,7 @@ int verdict_decide(const struct verdict_input *in, struct runmeta *m)
 						   head, p->moment_time_s);
 		}
 		rc |= add_failures(in, m);
+		rc |= add_pressure(m);
 		rc |= add_limit(in, m);
 		return rc ? -ENOMEM : 0;
 	}
@@ -161,6 +209,7 @@ int verdict_decide(const struct verdict_input *in, struct runmeta *m)
 			else
 				rc |= add_failures(in, m);
 		}
+		rc |= add_pressure(m);
 		return rc ? -ENOMEM : 0;
 	}
 	if (in->signal) {
@@ -169,6 +218,7 @@ int verdict_decide(const struct verdict_input *in, struct runmeta *m)
 		rc |= runmeta_add_evidence(m, "ended by signal %d%s%s%s", in->signal,
 					   name ? " (" : "", name ? name : "", name ? ")" : "");
 		rc |= add_failures(in, m);
+		rc |= add_pressure(m);
 		return rc ? -ENOMEM : 0;
 	}
 
@@ -190,7 +240,8 @@ int verdict_decide(const struct verdict_input *in, struct runmeta *m)
 		rc |= runmeta_add_evidence(m, "it came within %s of the memory limit at %.2f s",
 					   head, p->moment_time_s);
 	}
-	if (f || (p && p->moment_self))
+	rc |= add_pressure(m);
+	if (f || (p && p->moment_self) || m->thrashing || m->swap.peak_bytes > 0)
 		rc |= add_limit(in, m);
 	return rc ? -ENOMEM : 0;
 }

@@ -5,9 +5,12 @@
  *     after reaping the child (struct verdict_input): it writes
  *     m->verdict and appends the sentences it rests on to m->evidence
  *     (runmeta_add_evidence).  It reads no files and has no side effects,
- *     so every death is unit-tested from hand-made inputs.
+ *     so every death is unit-tested from hand-made inputs.  The pressure
+ *     and swap figures already in `m` (watch_end: thrashing, stall, swap,
+ *     the moment --max-stall stopped it) and its limit are evidence too.
  *   - Verdicts (docs/report-format.md):
- *       stopped-near-oom  oomph stopped it (--on-oom stop, --max-stall)
+ *       stopped-near-oom  oomph stopped it near the limit (--on-oom stop)
+ *       stopped-thrashing oomph stopped it thrashing (--max-stall)
  *       oom-killed        SIGKILL with hard evidence of the OOM killer: the
  *                         kernel log names the pid, or the oom_kill counter
  *                         of oomph's private cgroup rose

@@ -6,15 +6,21 @@
  *     (read-only, MAP_SHARED: the counters are live), sums the tracked bytes
  *     and RSS of the processes still running, reads memory pressure (PSI of
  *     the program's cgroup when it has its own, else of the machine) and the
- *     main process's major-fault rate, appends a point to RUN_DIR/
- *     timeline.tsv, prints a warning on `warn` while the program thrashes,
- *     and decides whether the program must be stopped:
+ *     main process's major-fault rate, its swap (VmSwap of its processes,
+ *     the swap charged to its own cgroup, pages swapped in and out: its
+ *     cgroup's memory.stat where the kernel counts them there, else
+ *     /proc/vmstat), appends a point to RUN_DIR/timeline.tsv, prints a
+ *     warning on `warn` while the program thrashes and while it swaps
+ *     (again every WATCH_SWAP_WARN_EVERY_S while it goes on), and decides
+ *     whether the program must be stopped:
  *       - a tracker that stopped itself near OOM (--on-oom stop): SUP_KILL;
  *       - a stall beyond --max-stall sustained: SUP_KILL.
  *     and warns once per process that comes near its limit (the tracker
  *     photographed a near-OOM moment).
  *   - watch_end() puts what was seen into the run's metadata (thrashing,
- *     stall figures, who stopped the program) and unmaps everything.
+ *     stall and swap figures, who stopped the program and the figures of
+ *     that moment) and unmaps everything.
+ *   - watch_swap_warning() formats the swap warning (pure, unit-tested).
  *   - Never used inside the profiled process; single-threaded.
  */
 #ifndef OOMPH_WATCH_H
@@ -29,14 +35,40 @@
 #include "supervisor/pressure.h"
 
 #define WATCH_MAX_FILES 512
+/* A calm pace for repeating the swap warning while it goes on. */
+#define WATCH_SWAP_WARN_EVERY_S 10.0
+
+/* What the swap warning says. */
+struct watch_swap_news {
+	int own_cgroup;          /* the program has a cgroup of its own */
+	int rates_own;           /* the in/out counters are its cgroup's */
+	double for_s;            /* how long it has been swapping */
+	int64_t swap_bytes;      /* of the program, in swap now; < 0 unknown */
+	double in_per_s, out_per_s;  /* bytes/s; < 0 unknown */
+	double share_pct;        /* PSI stall share; < 0 unknown */
+	double sys_share_pct;    /* its kernel time share; < 0 unknown */
+	int thrashing;           /* the working set does not fit */
+	int64_t limit_bytes;     /* the limit in force (tracker's view); 0 none */
+	const char *limit_source;
+	int64_t swap_allowed_bytes; /* beyond the limit; -1: not bounded */
+	int64_t machine_swap_bytes; /* SwapTotal; -1 unknown */
+};
+
+/* "oomph: warning: ..." and a newline, into out. */
+void watch_swap_warning(char *out, size_t cap, const struct watch_swap_news *n);
 
 struct watch_config {
 	const char *run_dir;
 	const char *state_dir;  /* where the state files are (rundir.h) */
 	const char *psi_path;   /* the program's memory.pressure, or NULL:
 				   /proc/pressure/memory */
-	const char *stat_path;  /* its cgroup's memory.stat (refaults), or
-				   NULL: none of its own */
+	const char *stat_path;  /* its cgroup's memory.stat (refaults, v1
+				   swap, and swap-ins/outs where the kernel
+				   counts them), or NULL: none of its own */
+	const char *swap_path;  /* its cgroup's memory.swap.current (v2), or
+				   NULL: memory.stat "swap" (v1), or none */
+	int64_t swap_allowed_bytes; /* its cgroup's swap beyond the limit; -1:
+				       not bounded by oomph */
 	double max_stall_pct;   /* --max-stall; 0 = never stop for a stall */
 	FILE *warn;             /* live warnings (stderr), or NULL */
 };
@@ -64,6 +96,17 @@ struct watch {
 	double last_t;
 	double majflt_max;
 	int warned;
+	/* swap */
+	char vmstat_path[64];   /* where the in/out counters come from */
+	int rates_own;          /* ... the program's cgroup, not the machine */
+	long clk_tck;
+	uint64_t first_in, first_out, last_in, last_out; /* pages */
+	int64_t swap_peak, vmswap_peak;
+	int64_t machine_swap;   /* SwapTotal at the start; -1 unknown */
+	double swap_warned_t;   /* < 0: not warned yet */
+	int64_t limit_bytes;    /* the main process's limit, from its header */
+	char limit_source[256];
+	struct runmeta_stop stop;
 	/* outcome */
 	int stopped_near_oom;   /* a tracker stopped itself (OOMPH_OOM_STOP) */
 	int stopped_for_stall;

@@ -1,7 +1,8 @@
 /* tests/fuzz/fuzz_procfiles.c — the parsers of kernel files: which memory
  * limit is in force (common/limits.c: /proc/self/cgroup, mountinfo,
  * meminfo, status, cgroup v1 and v2 files) and the pressure readers
- * (supervisor/pressure.c: PSI, /proc/PID/stat, memory.stat refaults).
+ * (supervisor/pressure.c: PSI, /proc/PID/stat, memory.stat and
+ * /proc/vmstat counters, VmSwap, the swap of /proc/meminfo).
  *
  * The input is up to NFILES file bodies separated by lines "--8<--"; each
  * is written to its place in a fake root (limits.h's `root`), then
@@ -41,7 +42,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint64_t u;
 		(void)psi_parse(body, &psi);
 		(void)proc_majflt_parse(body, &u);
+		uint64_t st;
+		(void)proc_stat_parse(body, &u, &st);
 		(void)refaults_parse(body, &u);
+		struct memstat ms;
+		(void)memstat_parse(body, &ms);
+		int64_t b1, b2;
+		(void)proc_vmswap_parse(body, &b1);
+		(void)meminfo_swap_parse(body, &b1, &b2);
 		free(body);
 		part = next ? next + strlen(SEP) : end;
 	}

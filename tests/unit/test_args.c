@@ -299,9 +299,41 @@ static void test_memory_limit_options(void)
 	CHECK_STR_CONTAINS(err, "a size, e.g. 300MiB");
 }
 
+static void test_swap_option(void)
+{
+	/* --swap with --limit: the swap allowed beyond it, in either order */
+	CHECK_EQ_INT(PARSE("run", "--limit", "150MiB", "--swap", "300MiB", "s.py"), 0);
+	CHECK_EQ_INT(a.limit_bytes, 150ll << 20);
+	CHECK_EQ_INT(a.swap_bytes, 300ll << 20);
+	CHECK_EQ_INT(a.swap_given, 1);
+	CHECK_EQ_INT(PARSE("run", "--swap=1G", "--limit=2G", "s.py"), 0);
+	CHECK_EQ_INT(a.swap_bytes, 1ll << 30);
+	CHECK_EQ_INT(a.limit_bytes, 2ll << 30);
+	/* --swap 0 says the default out loud */
+	CHECK_EQ_INT(PARSE("run", "--limit", "150MiB", "--swap", "0", "s.py"), 0);
+	CHECK_EQ_INT(a.swap_bytes, 0);
+	CHECK_EQ_INT(a.swap_given, 1);
+	/* without --swap: none, as before */
+	CHECK_EQ_INT(PARSE("run", "--limit", "150MiB", "s.py"), 0);
+	CHECK_EQ_INT(a.swap_bytes, 0);
+	CHECK_EQ_INT(a.swap_given, 0);
+	/* it stretches a limit: alone it means nothing */
+	CHECK_EQ_INT(PARSE("run", "--swap", "300MiB", "s.py"), -EINVAL);
+	CHECK_STR_CONTAINS(err, "--swap needs --limit");
+	CHECK_EQ_INT(PARSE("run", "--limit", "150MiB", "--swap", "lots", "s.py"), -EINVAL);
+	CHECK_STR_CONTAINS(err, "bad --swap 'lots'");
+	CHECK_EQ_INT(PARSE("run", "--limit", "150MiB", "--swap"), -EINVAL);
+	CHECK_STR_CONTAINS(err, "a size, e.g. 1GiB");
+	/* after the script it is the script's own */
+	CHECK_EQ_INT(PARSE("run", "s.py", "--swap", "1G"), 0);
+	CHECK_EQ_INT(a.swap_given, 0);
+	CHECK_EQ_INT(a.nrest, 2);
+}
+
 int main(void)
 {
 	test_memory_limit_options();
+	test_swap_option();
 	test_a_script_with_its_own_flags_is_left_alone();
 	test_options_before_the_script_are_oomphs();
 	test_values_can_be_attached();

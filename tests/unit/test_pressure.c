@@ -137,6 +137,161 @@ static void test_detector(void)
 	CHECK_EQ_INT(d.n, 1);
 }
 
+static void test_swap_counters(void)
+{
+	uint64_t m = 0, st = 0;
+	CHECK_EQ_INT(proc_stat_parse("4242 (a) b) S 1 4242 4242 0 -1 4194560 1000 0 77 0 5 6 0 0", &m,
+				     &st), 0);
+	CHECK_EQ_INT(m, 77);
+	CHECK_EQ_INT(st, 6); /* stime: field 15 */
+	CHECK(proc_stat_parse("1 (x) S 0 1 1 0 -1 4194560 10 20 30 40 50", &m, &st) < 0);
+
+	int64_t v = -1, total = -1, free_b = -1;
+	CHECK_EQ_INT(proc_vmswap_parse("Name:\tpython3\nVmRSS:\t  1000 kB\nVmSwap:\t   157608 kB\n", &v), 0);
+	CHECK_EQ_INT(v, 157608ll * 1024);
+	CHECK(proc_vmswap_parse("Name:\tkthreadd\n", &v) < 0); /* kernel threads have none */
+	CHECK_EQ_INT(meminfo_swap_parse("MemTotal: 100 kB\nSwapCached: 0 kB\nSwapTotal:  327676 kB\n"
+					"SwapFree:  300000 kB\n", &total, &free_b), 0);
+	CHECK_EQ_INT(total, 327676ll * 1024);
+	CHECK_EQ_INT(free_b, 300000ll * 1024);
+	CHECK(meminfo_swap_parse("MemTotal: 100 kB\n", &total, &free_b) < 0);
+
+	/* cgroup v1 memory.stat: swap in bytes, no swap-in counters */
+	struct memstat ms;
+	CHECK_EQ_INT(memstat_parse("cache 1\nswap 161378304\nswapcached 0\nworkingset_refault_anon 5\n"
+				   "workingset_refault_file 10\ntotal_swap 999\n", &ms), 0);
+	CHECK_EQ_INT(ms.swap_bytes, 161378304);
+	CHECK_EQ_INT(ms.refaults, 15);
+	CHECK(ms.pswpin == STALL_UNKNOWN && ms.pswpout == STALL_UNKNOWN);
+	/* /proc/vmstat: zero pages swapped without I/O count as swapped */
+	CHECK_EQ_INT(memstat_parse("nr_free_pages 1\npswpin 100\npswpout 200\nswap_ra 7\n"
+				   "swpin_zero 5\nswpout_zero 6\n", &ms), 0);
+	CHECK_EQ_INT(ms.pswpin, 105);
+	CHECK_EQ_INT(ms.pswpout, 206);
+	CHECK(ms.swap_bytes == STALL_UNKNOWN && ms.refaults == STALL_UNKNOWN);
+	CHECK(memstat_parse("nothing 1\n", &ms) < 0);
+	if (access("/proc/vmstat", R_OK) == 0) {
+		CHECK_EQ_INT(memstat_read("/proc/vmstat", &ms), 0);
+		CHECK(ms.pswpin != STALL_UNKNOWN);
+	}
+}
+
+/* A sample of the counters at t: stall share pct, refaults rps, swap in
+ * and out in MiB/s, kernel time share sys_pct, swap in use. */
+struct counters {
+	double t;
+	uint64_t us, rf, in, out, sys;
+};
+
+static void feed_swap(struct stall_detector *d, struct counters *c, double seconds, double pct,
+		      double rps, double in_mib, double out_mib, double sys_pct, int64_t swap)
+{
+	double page = (double)d->page_size;
+	for (double end = c->t + seconds; c->t < end - 1e-9;) {
+		c->t += 0.1;
+		c->us += (uint64_t)(pct / 100.0 * 0.1 * 1e6);
+		c->rf += (uint64_t)(rps * 0.1);
+		c->in += (uint64_t)(in_mib * 1048576.0 * 0.1 / page);
+		c->out += (uint64_t)(out_mib * 1048576.0 * 0.1 / page);
+		c->sys += (uint64_t)(sys_pct / 100.0 * 0.1 * 1e6);
+		struct stall_sample s = {c->t, c->us, c->rf, c->in, c->out, c->sys, swap};
+		stall_feed_sample(d, &s);
+	}
+}
+
+static void restart(struct stall_detector *d, struct counters *c, double limit_pct)
+{
+	stall_init(d, limit_pct);
+	*c = (struct counters){0};
+}
+
+static void test_swap_detector(void)
+{
+	struct stall_detector d;
+	struct counters c = {0};
+
+	/* swapping 8 MiB/s each way with 100 MiB in swap, for 4 s */
+	stall_init(&d, 0);
+	feed_swap(&d, &c, 1, 0, 0, 0, 0, 0, 0);
+	CHECK_EQ_INT(d.swapping_active, 0);
+	feed_swap(&d, &c, 1.5, 0, 0, 8, 8, 0, 100 << 20);
+	CHECK_EQ_INT(d.swapping_active, 1);
+	CHECK_EQ_INT(d.swapping_now, 0); /* not for 2 s yet */
+	feed_swap(&d, &c, 2.5, 0, 0, 8, 8, 0, 100 << 20);
+	CHECK_EQ_INT(d.swapping_now, 1);
+	CHECK_EQ_INT(d.swapped, 1);
+	CHECK(d.swapping_for_s >= 2.0 && d.swapping_for_s <= 5.0);
+	CHECK(d.swapin_rate > 7.5 * 1048576 && d.swapin_rate < 8.5 * 1048576);
+	CHECK(d.max_swapout_rate > 7.5 * 1048576 && d.max_swapout_rate < 8.5 * 1048576);
+	CHECK(d.swap_seconds > 3.8 && d.swap_seconds < 4.2);
+	/* swap-ins of the machine are not the program's working set: no
+	 * thrashing from them alone */
+	CHECK_EQ_INT(d.thrashing, 0);
+	/* it stops */
+	feed_swap(&d, &c, 3, 0, 0, 0, 0, 0, 100 << 20);
+	CHECK_EQ_INT(d.swapping_now, 0);
+	CHECK_EQ_INT(d.swapping_active, 0);
+	CHECK(d.swap_seconds > 3.8 && d.swap_seconds < 4.2);
+
+	/* the same traffic while the program has nothing in swap: someone
+	 * else's, not its */
+	restart(&d, &c, 0);
+	feed_swap(&d, &c, 5, 0, 0, 8, 8, 0, 0);
+	CHECK_EQ_INT(d.swapped, 0);
+	CHECK(d.swap_seconds == 0);
+
+	/* a burst of 1 s: time spent swapping, but not sustained */
+	restart(&d, &c, 0);
+	feed_swap(&d, &c, 1, 0, 0, 0, 0, 0, 0);
+	feed_swap(&d, &c, 1, 0, 0, 0, 40, 0, 40 << 20);
+	feed_swap(&d, &c, 3, 0, 0, 0, 0, 0, 40 << 20);
+	CHECK_EQ_INT(d.swapped, 0);
+	CHECK(d.swap_seconds > 0.9 && d.swap_seconds < 1.1);
+	/* below 1 MiB/s: cold pages trickling out, not swapping */
+	feed_swap(&d, &c, 5, 0, 0, 0, 0.5, 0, 40 << 20);
+	CHECK(d.swap_seconds < 1.1);
+
+	/* the program's own swap-ins (its cgroup counts them) are its working
+	 * set read back: thrashing even with PSI low */
+	restart(&d, &c, 0);
+	d.swapin_own = 1;
+	feed_swap(&d, &c, 5, 2, 0, 16, 16, 0, 100 << 20);
+	CHECK_EQ_INT(d.thrashing, 1);
+	CHECK(d.readback_rate > 3500); /* 16 MiB/s = 4096 pages/s */
+
+	/* --max-stall 30 where PSI sees little: its working set read back and
+	 * half its time in the kernel stop it, said as such */
+	restart(&d, &c, 30);
+	feed_swap(&d, &c, 5, 5, 5000, 8, 8, 50, 100 << 20);
+	CHECK_EQ_INT(d.over_limit, 1);
+	CHECK_EQ_INT(d.over_by, STALL_OVER_KERNEL_TIME);
+	CHECK(d.over_share_pct > 45 && d.over_share_pct < 55);
+	/* ... but kernel time without memory trouble (a program busy in
+	 * system calls) is not a stall */
+	restart(&d, &c, 30);
+	feed_swap(&d, &c, 5, 5, 10, 0, 0, 90, 0);
+	CHECK_EQ_INT(d.over_limit, 0);
+	/* PSI over the limit: stopped by PSI */
+	restart(&d, &c, 30);
+	feed_swap(&d, &c, 5, 60, 5000, 8, 8, 50, 100 << 20);
+	CHECK_EQ_INT(d.over_limit, 1);
+	CHECK_EQ_INT(d.over_by, STALL_OVER_PSI);
+	CHECK(d.over_share_pct > 55 && d.over_share_pct < 65);
+
+	/* no PSI at all (a kernel without it): rates still come, share unknown */
+	stall_init(&d, 0);
+	for (int i = 1; i <= 30; i++) {
+		struct stall_sample s = {i * 0.1, STALL_UNKNOWN, STALL_UNKNOWN, (uint64_t)i * 1000,
+					 (uint64_t)i * 1000, STALL_UNKNOWN, 1 << 20};
+		stall_feed_sample(&d, &s);
+	}
+	CHECK(d.share_pct < 0);
+	CHECK(d.sys_share_pct < 0);
+	CHECK(d.swapin_rate > 0);
+	CHECK_EQ_INT(d.swapping_now, 1);
+	CHECK(stall_total_s(&d) == 0);
+}
+
 static void test_kmsg_lines(void)
 {
 	CHECK_EQ_INT(kmsg_parse_oom_kill("3,1234,5678901,-;Memory cgroup out of memory: Killed process "
@@ -165,6 +320,8 @@ int main(void)
 	test_majflt();
 	test_refaults();
 	test_detector();
+	test_swap_counters();
+	test_swap_detector();
 	test_kmsg_lines();
 	return check_summary();
 }

@@ -205,9 +205,98 @@ static void test_terminal(void)
 	profile_free(&p);
 }
 
+/* summary.json of d, parsed back (NULL on a parse error, counted). */
+static struct mj *rendered(struct buf *b, const struct doc *d)
+{
+	buf_reset(b);
+	summary_json(b, d, 1, 0);
+	struct mj *m = mj_parse(buf_str(b));
+	CHECK(m != NULL);
+	return m;
+}
+
+/* The swap story: what was allowed, what the machine has, what it used;
+ * an OOM kill after swapping says both; the moment --max-stall stopped it. */
+static void test_swap_json(void)
+{
+	struct runmeta meta;
+	memset(&meta, 0, sizeof meta);
+	runmeta_init_unknown(&meta);
+	strcpy(meta.verdict, "oom-killed");
+	meta.swap.allowed_bytes = 300ll << 20;
+	meta.swap.machine_bytes = 320ll << 20;
+	meta.swap.peak_bytes = 154ll << 20;
+	meta.swap.vmswap_peak_bytes = 155ll << 20;
+	meta.swap.in_max_per_s = 31.5 * 1048576;
+	meta.swap.out_max_per_s = 85.25 * 1048576;
+	meta.swap.in_bytes = 40ll << 20;
+	meta.swap.out_bytes = 200ll << 20;
+	meta.swap.seconds = 16.3;
+	strcpy(meta.swap.scope, "machine");
+	char *argv[] = {"python3", "churn.py"};
+	struct doc d = {.argc = 2, .argv = argv, .signal = 9, .verdict = "oom-killed",
+			.duration_s = 20, .meta = &meta, .up = ""};
+	struct buf b;
+	buf_init(&b);
+	struct mj *m = rendered(&b, &d);
+	if (!m)
+		return;
+	CHECK_STR_EQ(mj_str(mj_get(m, "verdict_text")),
+		     "swapped for 16.3 s (peak swap 154.0 MiB), then was killed by the kernel's OOM killer (SIGKILL)");
+	const struct mj *sw = mj_get(m, "swap");
+	CHECK(sw != NULL);
+	CHECK_EQ_INT(mj_num(mj_get(sw, "allowed_bytes")), 300ll << 20);
+	CHECK_EQ_INT(mj_num(mj_get(sw, "machine_bytes")), 320ll << 20);
+	CHECK_EQ_INT(mj_num(mj_get(sw, "peak_bytes")), 154ll << 20);
+	CHECK_EQ_INT(mj_num(mj_get(sw, "vmswap_peak_bytes")), 155ll << 20);
+	CHECK_EQ_INT(mj_num(mj_get(sw, "in_max_bytes_per_s")), 33030144);
+	CHECK_EQ_INT(mj_num(mj_get(sw, "out_max_bytes_per_s")), 89391104);
+	CHECK_EQ_INT(mj_num(mj_get(sw, "in_bytes")), 40ll << 20);
+	CHECK_EQ_INT(mj_num(mj_get(sw, "out_bytes")), 200ll << 20);
+	CHECK_NUM(mj_get(sw, "swapping_s"), 16.3);
+	CHECK_STR_EQ(mj_str(mj_get(sw, "scope")), "machine");
+	CHECK(mj_is_null(mj_get(m, "stopped")));
+	mj_free(m);
+
+	/* not bounded by oomph, never swapped: nulls and zeros, and the plain
+	 * OOM sentence */
+	meta.swap = (struct runmeta_swap){.allowed_bytes = -1, .machine_bytes = 0};
+	if (!(m = rendered(&b, &d)))
+		return;
+	sw = mj_get(m, "swap");
+	CHECK(mj_is_null(mj_get(sw, "allowed_bytes")));
+	CHECK_EQ_INT(mj_num(mj_get(sw, "machine_bytes")), 0);
+	CHECK_EQ_INT(mj_num(mj_get(sw, "peak_bytes")), 0);
+	CHECK(mj_is_null(mj_get(sw, "scope")));
+	CHECK_STR_EQ(mj_str(mj_get(m, "verdict_text")), "was killed by the kernel's OOM killer (SIGKILL)");
+	mj_free(m);
+
+	/* stopped by --max-stall: the figures of that moment */
+	strcpy(meta.verdict, "stopped-thrashing");
+	d.verdict = "stopped-thrashing";
+	meta.stopped_for_stall = 1;
+	meta.stop = (struct runmeta_stop){.t_s = 2.882, .share_pct = 29.28, .readback_per_s = 5264.4,
+					  .swap_bytes = 72495104, .in_per_s = 21563039,
+					  .out_per_s = 22740354};
+	strcpy(meta.stop.by, "psi");
+	if (!(m = rendered(&b, &d)))
+		return;
+	CHECK_STR_EQ(mj_str(mj_get(m, "verdict_text")), "was stopped by oomph while thrashing (--max-stall)");
+	const struct mj *st = mj_get(m, "stopped");
+	CHECK_NUM(mj_get(st, "time_s"), 2.882);
+	CHECK_STR_EQ(mj_str(mj_get(st, "by")), "psi");
+	CHECK_NUM(mj_get(st, "share_pct"), 29.28);
+	CHECK_EQ_INT(mj_num(mj_get(st, "swap_bytes")), 72495104);
+	CHECK_EQ_INT(mj_num(mj_get(st, "in_bytes_per_s")), 21563039);
+	CHECK_EQ_INT(mj_num(mj_get(st, "out_bytes_per_s")), 22740354);
+	mj_free(m);
+	buf_free(&b);
+}
+
 int main(void)
 {
 	test_json();
+	test_swap_json();
 	test_terminal();
 	return check_summary();
 }

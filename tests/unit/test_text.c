@@ -51,6 +51,8 @@ static void test_verdicts(void)
 	CHECK_STR_EQ(s, "was killed by the kernel's OOM killer (SIGKILL)");
 	text_verdict(s, sizeof(s), "stopped-near-oom", 0, 0, 9);
 	CHECK_STR_EQ(s, "was stopped by oomph near its memory limit");
+	text_verdict(s, sizeof(s), "stopped-thrashing", 0, 0, 9);
+	CHECK_STR_EQ(s, "was stopped by oomph while thrashing (--max-stall)");
 	text_verdict(s, sizeof(s), "null-dereference", 0, 0, 11);
 	CHECK_STR_EQ(s, "crashed with SIGSEGV using the NULL that a failed allocation returned");
 	text_verdict(s, sizeof(s), "memory-error", 1, 1, 0);

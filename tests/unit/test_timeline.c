@@ -34,7 +34,9 @@ int main(void)
 	CHECK_EQ_INT(timeline_writer_open(&w, dir, err, sizeof err), 0);
 	for (int i = 0; i < 1000; i++) {
 		struct timeline_point pt = {i * 0.1, (int64_t)i * 1000, (int64_t)i * 2000,
-					    i == 500 ? 80.0 : 1.0, 0.5, 3.0};
+					    i == 500 ? 80.0 : 1.0, 0.5, 3.0,
+					    (int64_t)i * 4096, i < 10 ? -1 : (int64_t)i * 8192,
+					    i == 333 ? 5e6 : 1000.0, 2000.0};
 		if (i == 777)
 			pt.tracked_bytes = 99999999; /* a spike downsampling must keep */
 		CHECK_EQ_INT(timeline_writer_add(&w, &pt), 0);
@@ -47,6 +49,12 @@ int main(void)
 		CHECK_EQ_INT(tl.p[999].rss_bytes, 1998000);
 		CHECK(tl.p[500].psi_some == 80.0);
 		CHECK(tl.p[10].t_s > 0.999 && tl.p[10].t_s < 1.001);
+		/* the swap columns */
+		CHECK_EQ_INT(tl.p[999].vmswap_bytes, 999 * 4096);
+		CHECK_EQ_INT(tl.p[5].cgroup_swap_bytes, -1);
+		CHECK_EQ_INT(tl.p[999].cgroup_swap_bytes, 999 * 8192);
+		CHECK(tl.p[333].swapin_per_s == 5e6);
+		CHECK(tl.p[1].swapout_per_s == 2000.0);
 	}
 	struct timeline ds;
 	CHECK_EQ_INT(timeline_downsample(&tl, 50, &ds), 0);
@@ -63,6 +71,12 @@ int main(void)
 	}
 	CHECK_EQ_INT(maxt, 99999999);
 	CHECK(maxpsi == 80.0);
+	double maxin = 0;
+	for (size_t i = 0; i < ds.n; i++)
+		if (ds.p[i].swapin_per_s > maxin)
+			maxin = ds.p[i].swapin_per_s;
+	CHECK(maxin == 5e6); /* a swap-in burst survives downsampling */
+	CHECK_EQ_INT(ds.p[ds.n - 1].cgroup_swap_bytes, 999 * 8192);
 	CHECK(ds.p[ds.n - 1].t_s > 99.8);
 	timeline_free(&ds);
 	CHECK_EQ_INT(timeline_downsample(&tl, 5000, &ds), 0);
@@ -103,6 +117,25 @@ int main(void)
 	write_raw("# oomph timeline 1\n0.1 -4096 0 -1 -1 0\n");
 	CHECK_EQ_INT(timeline_load(dir, &tl, err, sizeof err), 0);
 	timeline_free(&tl);
+	/* a version 1 file (before swap was measured) still loads: no swap */
+	write_raw("# oomph timeline 1\n# cols\n0.100 10 20 -1 -1 0\n0.200 30 40 5 1 2\n");
+	CHECK_EQ_INT(timeline_load(dir, &tl, err, sizeof err), 0);
+	CHECK_EQ_INT(tl.n, 2);
+	if (tl.n == 2) {
+		CHECK_EQ_INT(tl.p[1].rss_bytes, 40);
+		CHECK_EQ_INT(tl.p[1].vmswap_bytes, 0);
+		CHECK_EQ_INT(tl.p[1].cgroup_swap_bytes, -1);
+	}
+	timeline_free(&tl);
+	/* version 2 wants its ten columns; a newer version is refused */
+	write_raw("# oomph timeline 2\n0.100 10 20 -1 -1 0\n");
+	CHECK(timeline_load(dir, &tl, err, sizeof err) < 0);
+	CHECK_STR_CONTAINS(err, ":2: malformed sample");
+	write_raw("# oomph timeline 2\n0.100 10 20 -1 -1 0 -5 0 0 0\n");
+	CHECK(timeline_load(dir, &tl, err, sizeof err) < 0); /* negative VmSwap */
+	write_raw("# oomph timeline 3\n");
+	CHECK(timeline_load(dir, &tl, err, sizeof err) < 0);
+	CHECK_STR_CONTAINS(err, "version 3");
 
 	char path[600];
 	snprintf(path, sizeof path, "%s/%s", dir, TIMELINE_FILE);

@@ -173,13 +173,100 @@ int main(void)
 	CHECK_STR_CONTAINS(evidence(&m), "could not be read");
 	runmeta_free(&m);
 
-	/* --max-stall */
-	decide(&(struct verdict_input){.signal = SIGKILL, .stopped_for_stall = 1,
-				       .max_stall_pct = 40, .cgroup_oom_kills = -1},
-	       &m);
-	CHECK_STR_EQ(m.verdict, "stopped-near-oom");
-	CHECK_STR_CONTAINS(evidence(&m), "more than 40%");
+	/* --max-stall: its own verdict, the moment and the swap as evidence */
+	memset(&m, 0, sizeof m);
+	m.stopped_for_stall = 1;
+	m.stop = (struct runmeta_stop){.t_s = 2.88, .share_pct = 29.3, .readback_per_s = 5264,
+				       .swap_bytes = 69ll << 20, .in_per_s = 20 << 20,
+				       .out_per_s = 21 << 20};
+	strcpy(m.stop.by, "psi");
+	m.swap = (struct runmeta_swap){.allowed_bytes = 300ll << 20, .machine_bytes = 320ll << 20,
+				       .peak_bytes = 69ll << 20, .vmswap_peak_bytes = 81ll << 20,
+				       .in_max_per_s = 20 << 20, .out_max_per_s = 66 << 20,
+				       .seconds = 2.1};
+	strcpy(m.swap.scope, "machine");
+	CHECK_EQ_INT(verdict_decide(&(struct verdict_input){.signal = SIGKILL, .stopped_for_stall = 1,
+							    .max_stall_pct = 10,
+							    .cgroup_oom_kills = -1},
+				    &m),
+		     0);
+	CHECK_STR_EQ(m.verdict, "stopped-thrashing");
+	CHECK_STR_CONTAINS(evidence(&m),
+			   "at 2.88 s it had been stalled on memory 29% of the time (PSI) for 2 s on end: more than --max-stall 10%; oomph stopped it");
+	CHECK_STR_CONTAINS(evidence(&m), "at that moment 69.0 MiB of it was in swap, 20.0 MiB/s swapped in and 21.0 MiB/s out");
+	CHECK_STR_CONTAINS(evidence(&m),
+			   "it swapped for 2.1 s: up to 69.0 MiB in swap (VmSwap of its processes up to 81.0 MiB), up to 20.0 MiB/s swapped in and 66.0 MiB/s out (the whole machine's counters); swap allowed: 300.0 MiB beyond the memory limit; the machine has 320.0 MiB of swap");
 	runmeta_free(&m);
+	/* ... stopped on kernel time where PSI saw little */
+	memset(&m, 0, sizeof m);
+	m.stopped_for_stall = 1;
+	m.stop = (struct runmeta_stop){.t_s = 5.5, .share_pct = 52, .readback_per_s = 4000};
+	strcpy(m.stop.by, "kernel-time");
+	CHECK_EQ_INT(verdict_decide(&(struct verdict_input){.signal = SIGKILL, .stopped_for_stall = 1,
+							    .max_stall_pct = 40,
+							    .cgroup_oom_kills = -1},
+				    &m),
+		     0);
+	CHECK_STR_EQ(m.verdict, "stopped-thrashing");
+	CHECK_STR_CONTAINS(evidence(&m),
+			   "at 5.50 s its working set had been read back from swap or disk (4000 pages/s) while it spent 52% of its time in the kernel, for 2 s on end: more than --max-stall 40%");
+	CHECK(strstr(evidence(&m), "in swap") == NULL); /* it had none */
+	runmeta_free(&m);
+
+	/* it swapped and thrashed, and finished: exited, with the figures */
+	memset(&m, 0, sizeof m);
+	m.thrashing = 1;
+	m.thrash_seconds = 14.1;
+	m.stall_max_pct = 81;
+	m.stall_total_s = 6.3;
+	m.refault_max_per_s = 16028;
+	m.majflt_max_per_s = 18165;
+	m.limit_bytes = 150ll << 20;
+	strcpy(m.limit_source, "cgroup v1 memory.limit_in_bytes of /x");
+	m.swap = (struct runmeta_swap){.allowed_bytes = 300ll << 20, .machine_bytes = 320ll << 20,
+				       .peak_bytes = 154ll << 20, .vmswap_peak_bytes = 157ll << 20,
+				       .in_max_per_s = 15 << 20, .out_max_per_s = 33 << 20,
+				       .seconds = 10.5};
+	strcpy(m.swap.scope, "cgroup");
+	make_profile(&p);
+	CHECK_EQ_INT(verdict_decide(&(struct verdict_input){.main = &p, .cgroup_oom_kills = -1}, &m), 0);
+	CHECK_STR_EQ(m.verdict, "exited");
+	CHECK_STR_CONTAINS(evidence(&m), "it thrashed for 14.1 s on end: stalled on memory up to 81% of the time (6.3 s stalled in all, PSI), up to 16028 pages/s of its working set read back from swap or disk, up to 18165 major faults/s");
+	CHECK_STR_CONTAINS(evidence(&m), "it swapped for 10.5 s: up to 154.0 MiB in swap");
+	CHECK_STR_CONTAINS(evidence(&m), "(its cgroup's counters)");
+	CHECK_STR_CONTAINS(evidence(&m), "memory limit in force: 150.0 MiB");
+	runmeta_free(&m);
+
+	/* killed by the OOM killer after swapping: both */
+	memset(&m, 0, sizeof m);
+	m.swap = (struct runmeta_swap){.allowed_bytes = 64ll << 20, .machine_bytes = 320ll << 20,
+				       .peak_bytes = 60ll << 20, .vmswap_peak_bytes = 78ll << 20,
+				       .in_max_per_s = 15 << 20, .out_max_per_s = 46 << 20,
+				       .seconds = 2.7};
+	CHECK_EQ_INT(verdict_decide(&(struct verdict_input){.signal = SIGKILL, .main = &p,
+							    .cgroup_oom_kills = 1,
+							    .cgroup_private = 1,
+							    .cgroup_dir = "/cg"},
+				    &m),
+		     0);
+	CHECK_STR_EQ(m.verdict, "oom-killed");
+	CHECK_STR_CONTAINS(evidence(&m), "the oom_kill counter of oomph's own memory cgroup /cg rose by 1");
+	CHECK_STR_CONTAINS(evidence(&m), "it swapped for 2.7 s: up to 60.0 MiB in swap");
+	CHECK_STR_CONTAINS(evidence(&m), "swap allowed: 64.0 MiB beyond the memory limit");
+	runmeta_free(&m);
+	/* swap not bounded by oomph (no --limit) */
+	memset(&m, 0, sizeof m);
+	m.swap = (struct runmeta_swap){.allowed_bytes = -1, .machine_bytes = 2ll << 30,
+				       .peak_bytes = 1ll << 30, .seconds = 30};
+	CHECK_EQ_INT(verdict_decide(&(struct verdict_input){.main = &p, .cgroup_oom_kills = -1}, &m), 0);
+	CHECK_STR_CONTAINS(evidence(&m), "swap allowed: not bounded by oomph; the machine has 2.0 GiB of swap");
+	runmeta_free(&m);
+	/* no swap: no swap sentence */
+	memset(&m, 0, sizeof m);
+	CHECK_EQ_INT(verdict_decide(&(struct verdict_input){.main = &p, .cgroup_oom_kills = -1}, &m), 0);
+	CHECK(strstr(evidence(&m), "swap") == NULL);
+	runmeta_free(&m);
+	profile_free(&p);
 
 	/* runmeta keeps the evidence across save/load */
 	memset(&m, 0, sizeof(m));
@@ -190,6 +277,15 @@ int main(void)
 	strcpy(m.limit_source, "RLIMIT_AS (soft limit)");
 	m.thrashing = 1;
 	m.stall_max_pct = 42.5;
+	m.swap = (struct runmeta_swap){.allowed_bytes = -1, .machine_bytes = 335540224,
+				       .peak_bytes = 63184896, .vmswap_peak_bytes = 82702336,
+				       .in_max_per_s = 15661260.5, .out_max_per_s = 48211903,
+				       .in_bytes = 17256448, .out_bytes = 96899072, .seconds = 2.661};
+	strcpy(m.swap.scope, "cgroup");
+	m.stopped_for_stall = 1;
+	m.stop = (struct runmeta_stop){.t_s = 2.882, .share_pct = 29.28, .readback_per_s = 5264.4,
+				       .swap_bytes = 72495104, .in_per_s = 1, .out_per_s = 2};
+	strcpy(m.stop.by, "kernel-time");
 	char dir[] = "/tmp/oomph-test-verdict-XXXXXX";
 	CHECK(mkdtemp(dir) != NULL);
 	char err[512];
@@ -205,9 +301,36 @@ int main(void)
 	CHECK_STR_EQ(back.limit_source, "RLIMIT_AS (soft limit)");
 	CHECK_EQ_INT(back.thrashing, 1);
 	CHECK(back.stall_max_pct == 42.5);
+	CHECK_EQ_INT(back.swap.allowed_bytes, -1);
+	CHECK_EQ_INT(back.swap.machine_bytes, 335540224);
+	CHECK_EQ_INT(back.swap.peak_bytes, 63184896);
+	CHECK_EQ_INT(back.swap.vmswap_peak_bytes, 82702336);
+	CHECK(back.swap.in_max_per_s == 15661260.5);
+	CHECK(back.swap.out_max_per_s == 48211903);
+	CHECK_EQ_INT(back.swap.in_bytes, 17256448);
+	CHECK_EQ_INT(back.swap.out_bytes, 96899072);
+	CHECK(back.swap.seconds == 2.661);
+	CHECK_STR_EQ(back.swap.scope, "cgroup");
+	CHECK_EQ_INT(back.stopped_for_stall, 1);
+	CHECK(back.stop.t_s == 2.882);
+	CHECK(back.stop.share_pct == 29.28);
+	CHECK_STR_EQ(back.stop.by, "kernel-time");
+	CHECK(back.stop.readback_per_s == 5264.4);
+	CHECK_EQ_INT(back.stop.swap_bytes, 72495104);
+	CHECK(back.stop.out_per_s == 2);
 	runmeta_free(&back);
 	runmeta_free(&m);
+	/* a run.meta from before swap was measured: unknown, not zero */
 	char path[600];
+	snprintf(path, sizeof path, "%s/run.meta", dir);
+	FILE *old = fopen(path, "w");
+	fputs("# oomph run.meta 1\nverdict exited\n", old);
+	fclose(old);
+	CHECK_EQ_INT(runmeta_load(dir, &back, err, sizeof err), 0);
+	CHECK_EQ_INT(back.swap.allowed_bytes, -1);
+	CHECK_EQ_INT(back.swap.machine_bytes, -1);
+	CHECK_EQ_INT(back.swap.peak_bytes, 0);
+	runmeta_free(&back);
 	snprintf(path, sizeof path, "%s/run.meta", dir);
 	unlink(path);
 	rmdir(dir);
