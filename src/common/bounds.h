@@ -93,4 +93,15 @@ static inline int in_range_i64(int64_t x, int64_t lo, int64_t hi)
 	return x >= lo && x <= hi;
 }
 
+/* A figure in KiB (meminfo, status) as bytes; -1 if it is absent (< 0) or
+ * more than a machine can hold (found by fuzz_procfiles: a huge figure
+ * overflowed the multiplication). */
+static inline int64_t kib_bytes(int64_t kib)
+{
+	int64_t b;
+	if (kib < 0 || ck_mul_i64(kib, 1024, &b) || b > OOMPH_LIMIT_MAX)
+		return -1;
+	return b;
+}
+
 #endif

@@ -53,17 +53,6 @@ static int64_t parse_i64(const char *s)
 	return v;
 }
 
-/* A figure in KiB (meminfo, status) as bytes; -1 if it is absent, negative
- * or more than a machine can hold (found by fuzz_procfiles: a huge figure
- * overflowed the multiplication). */
-static int64_t kib_bytes(int64_t kib)
-{
-	int64_t b;
-	if (kib < 0 || ck_mul_i64(kib, 1024, &b) || b > OOMPH_LIMIT_MAX)
-		return -1;
-	return b;
-}
-
 /* The number after `key` at the start of a line; -1 if absent. */
 static int64_t key_value(const char *text, const char *key)
 {

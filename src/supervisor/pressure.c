@@ -1,6 +1,7 @@
 /* supervisor/pressure.c — PSI, major faults, the stall detector (pressure.h). */
 #include "supervisor/pressure.h"
 
+#include "common/bounds.h"
 #include "common/readfile.h"
 
 #include <errno.h>
@@ -102,26 +103,36 @@ static int line_value(const char *text, const char *key, unsigned long long *out
 	return -ENODATA;
 }
 
-int proc_vmswap_parse(const char *text, int64_t *bytes)
+/* A KiB figure after `key` as bytes: -ENODATA absent, -ERANGE beyond any
+ * machine. */
+static int kib_value(const char *text, const char *key, int64_t *bytes)
 {
 	unsigned long long kb;
-	int rc = line_value(text, "VmSwap:", &kb);
+	int rc = line_value(text, key, &kb);
 	if (rc)
 		return rc;
-	*bytes = (int64_t)kb * 1024;
+	int64_t b = kb > (unsigned long long)INT64_MAX ? -1 : kib_bytes((int64_t)kb);
+	if (b < 0)
+		return -ERANGE;
+	*bytes = b;
 	return 0;
+}
+
+int proc_vmswap_parse(const char *text, int64_t *bytes)
+{
+	return kib_value(text, "VmSwap:", bytes);
 }
 
 int meminfo_swap_parse(const char *text, int64_t *total, int64_t *free_bytes)
 {
-	unsigned long long t, f;
-	int rc = line_value(text, "SwapTotal:", &t);
+	int64_t t, f;
+	int rc = kib_value(text, "SwapTotal:", &t);
 	if (rc == 0)
-		rc = line_value(text, "SwapFree:", &f);
+		rc = kib_value(text, "SwapFree:", &f);
 	if (rc)
 		return rc;
-	*total = (int64_t)t * 1024;
-	*free_bytes = (int64_t)f * 1024;
+	*total = t;
+	*free_bytes = f;
 	return 0;
 }
 

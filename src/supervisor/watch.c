@@ -158,9 +158,11 @@ static int64_t rss_of(pid_t pid)
 /* A cumulative counter minus its first value, in bytes. */
 static int64_t counted(uint64_t last, uint64_t first, long page)
 {
-	return last != STALL_UNKNOWN && first != STALL_UNKNOWN && last >= first
-		       ? (int64_t)(last - first) * page
-		       : 0;
+	int64_t b;
+	if (last == STALL_UNKNOWN || first == STALL_UNKNOWN || last < first ||
+	    last - first > (uint64_t)OOMPH_BYTES_MAX || ck_mul_i64((int64_t)(last - first), page, &b))
+		return 0;
+	return b;
 }
 
 /* The per-interval rate of a page counter, bytes/s (0 when unknown). */
@@ -234,11 +236,13 @@ static int pressure(struct watch *w, pid_t main_pid, double t, int64_t vmswap,
 			s.swapin = ms.pswpin;
 			s.swapout = ms.pswpout;
 		}
-		if (!w->cfg.swap_path && ms.swap_bytes != STALL_UNKNOWN)
+		if (!w->cfg.swap_path && ms.swap_bytes <= (uint64_t)OOMPH_BYTES_MAX)
 			cg_swap = (int64_t)ms.swap_bytes;
 	}
-	if (w->cfg.swap_path && read_text_file(w->cfg.swap_path, buf, sizeof buf) > 0)
-		cg_swap = strtoll(buf, NULL, 10);
+	if (w->cfg.swap_path && read_text_file(w->cfg.swap_path, buf, sizeof buf) > 0) {
+		long long v = strtoll(buf, NULL, 10);
+		cg_swap = in_range_i64(v, 0, OOMPH_BYTES_MAX) ? v : -1;
+	}
 	if (w->vmstat_path[0] && memstat_read(w->vmstat_path, &vm) == 0) {
 		s.swapin = vm.pswpin;
 		s.swapout = vm.pswpout;

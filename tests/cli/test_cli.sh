@@ -126,6 +126,7 @@ expect_error "negative size" 64 "cannot be negative" -- run --sample-rate -4K "$
 expect_error "empty size" 64 "empty" -- run --sample-rate= "$S"
 expect_error "zero sample rate" 64 "at least 1 byte" -- run --sample-rate 0 "$S"
 expect_error "size beyond int64" 64 "too large" -- run --sample-rate 99999999999999999999 "$S"
+expect_error "--swap without --limit" 64 "--swap needs --limit" -- run --swap 1GiB "$S"
 expect_error "fraction of a byte" 64 "not a size" -- run --sample-rate 1.5 "$S"
 expect_error "--exact against --sample-rate" 64 "contradict" -- run --exact --sample-rate 4K "$S"
 expect_error "report without a directory" 64 "missing directory" -- report

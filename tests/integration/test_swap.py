@@ -19,14 +19,15 @@ import os
 import queue
 import re
 import shutil
+import signal
 import subprocess
 import threading
 import time
 
 import pytest
 
-from conftest import (DEBIAN, MiB, OOMPH, by_innermost_python_line, clean_env, fresh_dir,
-                      line_of, place_program, read_folded, require_oomph, run_oomph)
+from conftest import (DEBIAN, MiB, OOMPH, Result, by_innermost_python_line, clean_env,
+                      fresh_dir, line_of, place_program, read_folded, require_oomph)
 
 PROGRAM = "swap_churn.py"
 SWAP_DIR = "/var/tmp"          # on the disk: swap on tmpfs is refused
@@ -55,9 +56,32 @@ def pid_alive(pid):
         return True
 
 
+# Every oomph this module starts, so that none still holds pages in the swap
+# file when it is turned off (swapoff cannot take back pages of a cgroup at
+# its limit: it fails while the program lives).
+RUNNING = set()
+
+
+def end_runs():
+    for p in list(RUNNING):
+        if p.poll() is None:
+            p.terminate()  # oomph forwards it to the program, then cleans up
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        RUNNING.discard(p)
+
+
 def remove_swap(path):
-    if path in active_swaps():
-        subprocess.run(["swapoff", path], capture_output=True, timeout=300)
+    end_runs()
+    for attempt in range(10):
+        if path not in active_swaps():
+            break
+        if subprocess.run(["swapoff", path], capture_output=True, timeout=300).returncode == 0:
+            break
+        time.sleep(1)
     try:
         os.unlink(path)
     except FileNotFoundError:
@@ -100,12 +124,24 @@ def swap_file():
             pytest.skip("%s is not installed" % tool)
     remove_leftovers()
     path = os.path.join(SWAP_DIR, "%s%d.img" % (SWAP_PREFIX, os.getpid()))
+
+    # Killed by a signal, pytest would die without running the finally
+    # below: turn the swap off first, then die of it as before.
+    def on_signal(signum, frame):
+        try:
+            remove_swap(path)
+        finally:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
         why = make_swap(path)
         if why:
             pytest.skip("swap cannot be turned on here (a container?): " + why)
         yield path
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         remove_swap(path)
 
 
@@ -197,6 +233,7 @@ class Live:
                                                 PROGRAM] + prog_args,
             cwd=str(self.cwd), env=clean_env(None), stdout=subprocess.PIPE,
             stderr=subprocess.PIPE)
+        RUNNING.add(self.p)
         for stream, name in ((self.p.stdout, "out"), (self.p.stderr, "err")):
             threading.Thread(target=self._pump, args=(stream, name), daemon=True).start()
 
@@ -224,21 +261,33 @@ class Live:
         try:
             self.p.wait(timeout=timeout)
         finally:
-            if self.p.poll() is None:
-                self.p.terminate()  # oomph forwards it to the program it started
-                self.p.wait(timeout=60)
+            end_runs()
         time.sleep(0.2)  # the pumps read the last lines
         with open(self.out / "summary.json") as f:
             return json.load(f)
 
     def stop(self):
-        if self.p.poll() is None:
-            self.p.terminate()
-            try:
-                self.p.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-                self.p.wait()
+        end_runs()
+
+
+def run_oomph(program, args, extra, timeout):
+    """conftest's run_oomph, with the process known to end_runs()."""
+    require_oomph()
+    cwd = fresh_dir()
+    place_program(program, cwd)
+    out_dir = cwd / "report"
+    argv = [str(OOMPH), "run", "--python", DEBIAN.path, "-o", str(out_dir)] + list(extra) + \
+        [program] + [str(a) for a in args]
+    p = subprocess.Popen(argv, cwd=str(cwd), env=clean_env(None), stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    RUNNING.add(p)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("oomph run did not finish in %ds: %s" % (timeout, " ".join(argv)))
+    finally:
+        end_runs()
+    return Result(argv, p.returncode, out, err, out_dir, cwd)
 
 
 # ---------------------------------------------------------------- the tests

@@ -1,5 +1,6 @@
 /* Unit tests of supervisor/pressure.c (PSI, /proc/PID/stat, refaults, the
  * stall detector) and supervisor/kmsg.c's line parser. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,9 @@ static void test_swap_counters(void)
 	CHECK_EQ_INT(proc_vmswap_parse("Name:\tpython3\nVmRSS:\t  1000 kB\nVmSwap:\t   157608 kB\n", &v), 0);
 	CHECK_EQ_INT(v, 157608ll * 1024);
 	CHECK(proc_vmswap_parse("Name:\tkthreadd\n", &v) < 0); /* kernel threads have none */
+	/* a figure no machine holds is refused, not multiplied past int64 */
+	CHECK_EQ_INT(proc_vmswap_parse("VmSwap:\t9223372036854775807 kB\n", &v), -ERANGE);
+	CHECK_EQ_INT(proc_vmswap_parse("VmSwap:\t99999999999999999999 kB\n", &v), -ERANGE);
 	CHECK_EQ_INT(meminfo_swap_parse("MemTotal: 100 kB\nSwapCached: 0 kB\nSwapTotal:  327676 kB\n"
 					"SwapFree:  300000 kB\n", &total, &free_b), 0);
 	CHECK_EQ_INT(total, 327676ll * 1024);
