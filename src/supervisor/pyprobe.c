@@ -48,6 +48,17 @@ int pyprobe_parse(const char *line, struct pyprobe_info *out)
 		}
 		*fields[k] = (int)v;
 	}
+	/* " abi=FLAGS" (sys.abiflags), absent from older probes' output */
+	if (strncmp(p, " abi=", 5) == 0) {
+		p += 5;
+		n = 0;
+		while (*p >= 'a' && *p <= 'z') {
+			if (n + 1 >= sizeof info.abiflags)
+				return -EINVAL;
+			info.abiflags[n++] = *p++;
+		}
+		info.free_threaded = strchr(info.abiflags, 't') != NULL;
+	}
 	while (*p == '\n' || *p == '\r' || *p == ' ')
 		p++;
 	if (*p != '\0')
@@ -80,6 +91,25 @@ int pyprobe_check(const char *path, const struct pyprobe_info *info, char *err, 
 		return err_set(-ENOTSUP, err, errlen,
 				    "'%s' is CPython %s, but oomph needs CPython %d.%d or newer (pass --python PATH)",
 				    path, info->version, PYPROBE_MIN_MAJOR, PYPROBE_MIN_MINOR);
+	return 0;
+}
+
+int pyprobe_warning(const char *path, const struct pyprobe_info *info, char *msg, size_t msglen)
+{
+	if (info->free_threaded)
+		return err_set(1, msg, msglen,
+			       "warning: '%s' is a free-threaded CPython %s (no GIL); oomph supports it in "
+			       "part: totals and the peak are exact and stacks come from the C API, but "
+			       "small objects are charged to whichever allocation made mimalloc map more "
+			       "memory (there are no pymalloc pools), and allocations made in C code that released its thread state go to the "
+			       "thread's last stack (docs/architecture.md)",
+			       path, info->version);
+	if (info->major == PYPROBE_MIN_MAJOR && info->minor > PYPROBE_NEWEST_MINOR)
+		return err_set(1, msg, msglen,
+			       "warning: '%s' is CPython %s, newer than this oomph knows (3.%d): stacks "
+			       "come from the C API only, so allocations made without the GIL (numpy, "
+			       "zlib, mmap, ctypes calls) go to the thread's last stack",
+			       path, info->version, PYPROBE_NEWEST_MINOR);
 	return 0;
 }
 

@@ -259,6 +259,9 @@ int run_program(const struct args *a, struct run_outcome *o, char *err, size_t e
 		rc = find_python(python_given, python_path, sizeof python_path, &info, o, err, errlen);
 		if (rc != 0)
 			return rc;
+		char warning[512];
+		if (!a->quiet && pyprobe_warning(python_path, &info, warning, sizeof warning))
+			err_print("%s", warning);
 		snprintf(exec_file, sizeof exec_file, "%s", python_path);
 	} else {
 		rc = sup_which(a->target_arg, exec_file, sizeof exec_file);

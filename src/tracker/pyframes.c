@@ -1,6 +1,7 @@
 /* tracker/pyframes.c — see pyframes.h. */
 #include "tracker/pyframes.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -11,7 +12,7 @@
 /* CPython's own layouts before the debug offsets existed (3.9-3.12), from
  * each version's headers (Include/cpython/pystate.h, frameobject.h or
  * internal/pycore_frame.h, code.h, unicodeobject.h); patch releases of one
- * minor version agree.  Enum values: FRAME_OWNED_BY_GENERATOR is 1 in all. */
+ * minor version agree.  FRAME_OWNED_BY_GENERATOR is 1 in all. */
 static const struct pyframes_layout hand_made[] = {
 	{
 		.minor = 9, .ts_frame = 24, .frame_objects = 1,
@@ -41,18 +42,211 @@ static const struct pyframes_layout hand_made[] = {
 		.code_filename = 112, .code_name = 128,
 		.ob_type = 8, .str_length = 16, .str_state = 32, .str_data = 40,
 	},
-	{
-		.minor = 13, .ts_frame = 72,
-		.frame_code = 0, .frame_previous = 8, .frame_instr = 56, .frame_owner = 70,
-		.owner_generator = 1, .owner_not_code = 3, /* FRAME_OWNED_BY_CSTACK */
-		.code_units = 200, .code_first_traceable = 200 - 16,
-		.code_filename = 112, .code_name = 128,
-		.ob_type = 8, .str_length = 16, .str_state = 32, .str_data = 40,
-	},
 };
+
+/* ---- _Py_DebugOffsets (3.13+) --------------------------------------------
+ *
+ * From 3.13 on, _PyRuntime starts with a table of the offsets of the fields
+ * out-of-process debuggers read: "xdebugpy", PY_VERSION_HEX, a free-threaded
+ * flag, then one section per structure, each a run of uint64_t: the
+ * structure's size, then offsets.  The table's own layout is stable only
+ * within a minor version, so each minor we know has its declaration here
+ * (what we read by name, the rest counted), written from CPython's
+ * Include/internal/pycore_runtime.h (3.13) and pycore_debug_offsets.h
+ * (3.14, 3.15).  A newer minor is not guessed at: its frames are not read. */
+struct dbg_head {
+	char cookie[8];
+	uint64_t version;       /* PY_VERSION_HEX: 0x030e0a00 for 3.14.10 final */
+	uint64_t free_threaded;
+};
+struct dbg_thread_state {   /* 3.13, 3.14 */
+	uint64_t size, prev, next, interp, current_frame;
+	uint64_t thread_id, native_thread_id, datastack_chunk, status;
+};
+struct dbg_thread_state_315 {
+	uint64_t size, prev, next, interp, current_frame;
+	uint64_t base_frame, last_profiled_frame, last_profiled_frame_seq;
+	uint64_t thread_id, native_thread_id, datastack_chunk, status;
+	uint64_t holds_gil, gil_requested, current_exception, exc_state;
+};
+struct dbg_frame {          /* _PyInterpreterFrame, 3.13 */
+	uint64_t size, previous, executable, instr_ptr, localsplus, owner;
+};
+struct dbg_frame_314 {      /* 3.14, 3.15 */
+	uint64_t size, previous, executable, instr_ptr, localsplus, owner;
+	uint64_t stackpointer, tlbc_index;
+};
+struct dbg_code {           /* PyCodeObject, 3.13 */
+	uint64_t size, filename, name, qualname, linetable, firstlineno, argcount;
+	uint64_t localsplusnames, localspluskinds, co_code_adaptive;
+};
+struct dbg_code_314 {       /* 3.14, 3.15 */
+	uint64_t size, filename, name, qualname, linetable, firstlineno, argcount;
+	uint64_t localsplusnames, localspluskinds, co_code_adaptive, co_tlbc;
+};
+struct dbg_pyobject {
+	uint64_t size, ob_type;
+};
+struct dbg_unicode {        /* 3.13, 3.14; 3.15 adds compactunicodeobject_size */
+	uint64_t size, state, length, asciiobject_size;
+};
+
+struct dbg_313 {
+	struct dbg_head head;
+	uint64_t runtime_state[3];
+	uint64_t interpreter_state[13];
+	struct dbg_thread_state thread_state;
+	struct dbg_frame frame;
+	struct dbg_code code;
+	struct dbg_pyobject pyobject;
+	uint64_t type_object[4], tuple_object[3], list_object[3], dict_object[3];
+	uint64_t float_object[2], long_object[3], bytes_object[3];
+	struct dbg_unicode unicode;
+};
+struct dbg_314 {
+	struct dbg_head head;
+	uint64_t runtime_state[3];
+	uint64_t interpreter_state[16];
+	struct dbg_thread_state thread_state;
+	struct dbg_frame_314 frame;
+	struct dbg_code_314 code;
+	struct dbg_pyobject pyobject;
+	uint64_t type_object[4], tuple_object[3], list_object[3], set_object[4];
+	uint64_t dict_object[3], float_object[2], long_object[3], bytes_object[3];
+	struct dbg_unicode unicode;
+};
+struct dbg_315 {
+	struct dbg_head head;
+	uint64_t runtime_state[3];
+	uint64_t interpreter_state[16];
+	struct dbg_thread_state_315 thread_state;
+	uint64_t err_stackitem[1];
+	struct dbg_frame_314 frame;
+	struct dbg_code_314 code;
+	struct dbg_pyobject pyobject;
+	uint64_t type_object[6], heap_type_object[2], tuple_object[3], list_object[3];
+	uint64_t set_object[4], dict_object[3], float_object[2], long_object[3];
+	uint64_t bytes_object[3];
+	struct dbg_unicode unicode;
+};
+
+/* What we take from any of them. */
+struct dbg_view {
+	uint64_t ts_size, ts_current_frame;
+	uint64_t frame_size, frame_previous, frame_executable, frame_instr_ptr, frame_owner;
+	uint64_t code_size, code_filename, code_qualname, code_units;
+	uint64_t ob_size, ob_type;
+	uint64_t str_size, str_state, str_length, str_ascii_size;
+};
+
+#define DBG_VIEW(v, t)                                                          \
+	do {                                                                    \
+		(v)->ts_size = (t)->thread_state.size;                          \
+		(v)->ts_current_frame = (t)->thread_state.current_frame;        \
+		(v)->frame_size = (t)->frame.size;                              \
+		(v)->frame_previous = (t)->frame.previous;                      \
+		(v)->frame_executable = (t)->frame.executable;                  \
+		(v)->frame_instr_ptr = (t)->frame.instr_ptr;                    \
+		(v)->frame_owner = (t)->frame.owner;                            \
+		(v)->code_size = (t)->code.size;                                \
+		(v)->code_filename = (t)->code.filename;                        \
+		(v)->code_qualname = (t)->code.qualname;                        \
+		(v)->code_units = (t)->code.co_code_adaptive;                   \
+		(v)->ob_size = (t)->pyobject.size;                              \
+		(v)->ob_type = (t)->pyobject.ob_type;                           \
+		(v)->str_size = (t)->unicode.size;                              \
+		(v)->str_state = (t)->unicode.state;                            \
+		(v)->str_length = (t)->unicode.length;                          \
+		(v)->str_ascii_size = (t)->unicode.asciiobject_size;            \
+	} while (0)
+
+/* A pointer-sized field at `off`, inside a structure of `size` bytes that
+ * cannot be larger than `most`. */
+static int dbg_field(uint64_t off, uint64_t size, uint64_t most)
+{
+	return size <= most && off % 8 == 0 && off + 8 <= size;
+}
+
+int pyframes_parse_debug_offsets(const void *table, size_t len, int minor,
+				 struct pyframes_layout *out)
+{
+	static const char cookie[8] = {'x', 'd', 'e', 'b', 'u', 'g', 'p', 'y'};
+	union {
+		struct dbg_head head;
+		struct dbg_313 v13;
+		struct dbg_314 v14;
+		struct dbg_315 v15;
+	} t;
+	struct dbg_view v;
+	size_t need = minor == 13 ? sizeof(t.v13) : minor == 14 ? sizeof(t.v14)
+		    : minor == 15 ? sizeof(t.v15) : 0;
+	if (!need)
+		return -ENOTSUP;
+	if (len < sizeof(t.head))
+		return -ERANGE;
+	memcpy(&t.head, table, sizeof(t.head));
+	if (memcmp(t.head.cookie, cookie, sizeof(cookie)))
+		return -ENOENT;
+	if ((t.head.version >> 24) != 3 || ((t.head.version >> 16) & 0xff) != (uint64_t)minor)
+		return -EPROTO;
+	if (t.head.free_threaded)
+		return -ENOSYS;
+	if (len < need)
+		return -ERANGE;
+	memcpy(&t, table, need);
+	if (minor == 13)
+		DBG_VIEW(&v, &t.v13);
+	else if (minor == 14)
+		DBG_VIEW(&v, &t.v14);
+	else
+		DBG_VIEW(&v, &t.v15);
+	/* Every field we read is a pointer (or holds one) inside its structure,
+	 * and the structures are of sane sizes: a table of another layout
+	 * would not pass. */
+	if (!dbg_field(v.ts_current_frame, v.ts_size, 1u << 16) ||
+	    !dbg_field(v.frame_previous, v.frame_size, 1u << 12) ||
+	    !dbg_field(v.frame_executable, v.frame_size, 1u << 12) ||
+	    !dbg_field(v.frame_instr_ptr, v.frame_size, 1u << 12) ||
+	    v.frame_owner >= v.frame_size ||
+	    !dbg_field(v.code_filename, v.code_size, 1u << 12) ||
+	    !dbg_field(v.code_qualname, v.code_size, 1u << 12) ||
+	    v.code_units < v.code_qualname + 24 || v.code_units >= v.code_size ||
+	    !dbg_field(v.ob_type, v.ob_size, 64) ||
+	    v.str_ascii_size > v.str_size || v.str_size > 1u << 10 ||
+	    !dbg_field(v.str_length, v.str_ascii_size, 1u << 10) ||
+	    v.str_state >= v.str_ascii_size)
+		return -ERANGE;
+	*out = (struct pyframes_layout){
+		.minor = minor,
+		.ts_frame = v.ts_current_frame,
+		.frame_code = v.frame_executable,
+		.frame_previous = v.frame_previous,
+		.frame_instr = v.frame_instr_ptr,
+		.frame_owner = v.frame_owner,
+		/* 3.14: f_executable is a _PyStackRef, its low bit a tag
+		 * (Py_TAG_BITS 1); 3.15: two bits */
+		.code_tag_mask = minor == 13 ? 0 : minor == 14 ? 1 : 3,
+		.owner_generator = 1,
+		/* 3.13: FRAME_OWNED_BY_CSTACK is 3; 3.14+: 3 and up are the
+		 * interpreter's and the C stack's */
+		.owner_not_code = 3,
+		.code_units = v.code_units,
+		/* int _co_firsttraceable, then void *co_extra, just before the
+		 * instructions (not in the table; 3.13-3.15 agree) */
+		.code_first_traceable = v.code_units - 16,
+		.code_filename = v.code_filename,
+		.code_name = v.code_qualname,
+		.ob_type = v.ob_type,
+		.str_length = v.str_length,
+		.str_state = v.str_state,
+		.str_data = v.str_ascii_size,
+	};
+	return 0;
+}
 
 /* Written once by pyframes_init (before other threads), read-only after. */
 static const struct pyframes_layout *layout;
+static struct pyframes_layout from_table; /* 3.13+ */
 /* Stacks (and names) taken with the GIL that are also read from memory and
  * compared; OOMPH_RAW_CHECKS=N in tests compares more.  Read-only after
  * init. */
@@ -80,6 +274,12 @@ int pyframes_init(void)
 	for (size_t i = 0; i < sizeof(hand_made) / sizeof(hand_made[0]); i++)
 		if (hand_made[i].minor == pyapi.minor)
 			layout = &hand_made[i];
+	/* _PyRuntime is statically initialised: its table is there before the
+	 * interpreter starts.  Its size is more than any table we read. */
+	if (!layout && pyapi.Runtime &&
+	    pyframes_parse_debug_offsets(pyapi.Runtime, sizeof(struct dbg_315), pyapi.minor,
+					 &from_table) == 0)
+		layout = &from_table;
 	return layout != NULL;
 }
 
@@ -122,6 +322,8 @@ static const void *frame_visible(const struct pyframes_layout *l, const void *f)
 		if (owner >= l->owner_not_code)
 			continue;
 		const char *code = frame_code(l, f);
+		if (pyapi.CodeType && ptr_at(code, l->ob_type) != pyapi.CodeType)
+			continue; /* not code (3.13+: f_executable may be None) */
 		const char *instr = ptr_at(f, l->frame_instr);
 		int first;
 		memcpy(&first, code + l->code_first_traceable, sizeof(first));

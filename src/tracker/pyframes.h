@@ -12,9 +12,10 @@
  *     code object and str offsets, with the conventions of one minor
  *     version) and the agreement counters of the run-time check.
  *     pyframes_init() chooses the layout once, from the library's
- *     constructor, before any other thread runs: from hand-made tables for
- *     3.9-3.13, none for a version it does not know (then only the C API
- *     is used).  It returns 1 if frames can be
+ *     constructor, before any other thread runs: from CPython's own
+ *     _Py_DebugOffsets (the table at the start of _PyRuntime) from 3.13 on,
+ *     from hand-made tables for 3.9-3.12, none for a version it does not
+ *     know (then only the C API is used).  It returns 1 if frames can be
  *     read, 0 if not.
  *   - The check: every stack and name taken through the C API is compared
  *     with the same read from memory (pyframes_check_walk/_names, called
@@ -26,7 +27,11 @@
  *   - pyframes_walk(), _signature() and _describe() read memory only (and
  *     pyapi_line(), which allocates nothing): callable without the GIL, from
  *     inside an allocation hook, on the calling thread's own thread state.
- *     Returns as in stack_source.capture (tracker.h); -1 when not usable.
+ *     Returns as in stack_source.capture (tracker.h); -1 without a layout.
+ *     Callers ask pyframes_usable() first (_signature: _trusted()).
+ *   - pyframes_parse_debug_offsets() is pure (unit-tested): it reads a copy
+ *     of the table and checks every offset it takes against the structure
+ *     sizes the table gives.
  */
 #ifndef OOMPH_PYFRAMES_H
 #define OOMPH_PYFRAMES_H
@@ -80,5 +85,13 @@ int pyframes_describe(const void *code, char *file, size_t filecap, char *func, 
 /* With the GIL: compare what the C API gave with memory. */
 void pyframes_check_walk(const void *ts, const struct stack_key *pub, int npub);
 void pyframes_check_names(const void *code, const char *file, const char *func);
+
+/* The layout described by a copy of _PyRuntime's first `len` bytes, for
+ * CPython 3.`minor`: 0, or -ENOENT (no "xdebugpy" cookie), -EPROTO (the
+ * table's version is not 3.minor), -ENOTSUP (a table layout we do not know:
+ * a minor version newer than ours), -ENOSYS (a free-threaded build),
+ * -ERANGE (an offset outside its structure, or the table cut short). */
+int pyframes_parse_debug_offsets(const void *table, size_t len, int minor,
+				 struct pyframes_layout *out);
 
 #endif

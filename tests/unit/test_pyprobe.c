@@ -45,6 +45,19 @@ static void test_parse_reads_the_probe_line(void)
 	CHECK_STR_EQ(i.implementation, "pypy");
 	CHECK_STR_EQ(i.version, "3.10.14");
 	CHECK_EQ_INT(pyprobe_parse("cpython 3 13 0\r\n", &i), 0);
+	CHECK_STR_EQ(i.abiflags, "");
+	CHECK_EQ_INT(i.free_threaded, 0);
+	/* sys.abiflags, after the version */
+	CHECK_EQ_INT(pyprobe_parse("cpython 3 14 10 abi=\n", &i), 0);
+	CHECK_STR_EQ(i.version, "3.14.10");
+	CHECK_EQ_INT(i.free_threaded, 0);
+	CHECK_EQ_INT(pyprobe_parse("cpython 3 14 0 abi=t\n", &i), 0);
+	CHECK_STR_EQ(i.abiflags, "t");
+	CHECK_EQ_INT(i.free_threaded, 1);
+	CHECK_EQ_INT(pyprobe_parse("cpython 3 13 1 abi=td", &i), 0);
+	CHECK_EQ_INT(i.free_threaded, 1);
+	CHECK_EQ_INT(pyprobe_parse("cpython 3 12 1 abi=d", &i), 0);
+	CHECK_EQ_INT(i.free_threaded, 0);
 }
 
 static void test_parse_rejects_anything_else(void)
@@ -56,6 +69,8 @@ static void test_parse_rejects_anything_else(void)
 		"CPython 3 11 7", "cpython  3 11 7", "cpython 3 x 7", "-I -S -c import sys",
 		"cpython 3 11 7\nmore", "cpython 3 11 99999999999",
 		"averyveryveryveryveryverylongimplementationname 3 11 7",
+		"cpython 3 14 0 abi=T", "cpython 3 14 0 abi=t extra", "cpython 3 14 0 abi",
+		"cpython 3 14 0 abi=tttttttttttttttttttt",
 	};
 	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
 		int rc = pyprobe_parse(bad[k], &i);
@@ -85,6 +100,33 @@ static void test_check_wants_cpython_3_9_or_newer(void)
 	CHECK_STR_EQ(err, "'/x/pypy3' is PyPy 3.10.14, but oomph profiles CPython 3.9 or newer (pass --python PATH)");
 }
 
+static void test_warning_for_what_is_supported_in_part(void)
+{
+	struct pyprobe_info i;
+	char msg[512];
+	const char *fine[] = {"cpython 3 9 0", "cpython 3 13 1 abi=", "cpython 3 14 10 abi=",
+			      "cpython 3 15 2 abi=d"};
+	for (size_t k = 0; k < sizeof fine / sizeof fine[0]; k++) {
+		pyprobe_parse(fine[k], &i);
+		CHECK_EQ_INT(pyprobe_warning("py", &i, msg, sizeof msg), 0);
+	}
+	/* free-threaded: runs, says what it supports */
+	pyprobe_parse("cpython 3 14 0 abi=t", &i);
+	CHECK_EQ_INT(pyprobe_check("/x/python3.14t", &i, err, sizeof err), 0);
+	CHECK_EQ_INT(pyprobe_warning("/x/python3.14t", &i, msg, sizeof msg), 1);
+	CHECK_STR_CONTAINS(msg, "'/x/python3.14t' is a free-threaded CPython 3.14.0");
+	CHECK_STR_CONTAINS(msg, "totals and the peak are exact");
+	CHECK_STR_CONTAINS(msg, "no pymalloc pools");
+	CHECK_STR_CONTAINS(msg, "docs/architecture.md");
+	/* newer than we know: the C API only */
+	pyprobe_parse("cpython 3 16 0 abi=", &i);
+	CHECK_EQ_INT(pyprobe_check("/x/python3.16", &i, err, sizeof err), 0);
+	CHECK_EQ_INT(pyprobe_warning("/x/python3.16", &i, msg, sizeof msg), 1);
+	CHECK_STR_EQ(msg, "warning: '/x/python3.16' is CPython 3.16.0, newer than this oomph knows "
+			  "(3.15): stacks come from the C API only, so allocations made without the "
+			  "GIL (numpy, zlib, mmap, ctypes calls) go to the thread's last stack");
+}
+
 static void test_probe_of_the_real_python3(void)
 {
 	char path[4096];
@@ -99,6 +141,7 @@ static void test_probe_of_the_real_python3(void)
 	CHECK_EQ_INT(rc, 0);
 	CHECK_STR_EQ(i.implementation, "cpython");
 	CHECK_EQ_INT(i.major, 3);
+	CHECK_EQ_INT(i.free_threaded, 0); /* Debian's and pyenv's have the GIL */
 }
 
 static void test_probe_of_fake_interpreters(void)
@@ -180,6 +223,7 @@ int main(void)
 	test_parse_reads_the_probe_line();
 	test_parse_rejects_anything_else();
 	test_check_wants_cpython_3_9_or_newer();
+	test_warning_for_what_is_supported_in_part();
 	test_probe_of_the_real_python3();
 	test_probe_of_fake_interpreters();
 	test_probe_runs_without_oomph_in_its_environment();
