@@ -156,7 +156,10 @@ unit: $(UNIT_BINS)
 cli: all
 	bash tests/cli/test_cli.sh
 
+# scripts/sid-root.sh: the Debian sid root with CPython 3.14 and 3.15, made
+# once outside the work tree (it never fails: it says why it could not).
 integration: all $(B)/asan/oomph
+	@scripts/sid-root.sh
 	$(PYTHON_FOR_TESTS) -m pytest -q -p no:cacheprovider tests/integration
 
 test: deps

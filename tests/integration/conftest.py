@@ -29,7 +29,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 BUILD = REPO / "build"
 # OOMPH=/path/to/oomph tests another build (its liboomph.so beside it).
-OOMPH = Path(os.environ.get("OOMPH", BUILD / "oomph"))
+OOMPH = Path(os.environ.get("OOMPH", BUILD / "oomph")).absolute()
 LIBOOMPH = Path(os.environ.get("OOMPH_LIBRARY", OOMPH.parent / "liboomph.so"))
 PROGRAMS = HERE / "programs"
 DEBIAN_PYTHON = "/usr/bin/python3"
@@ -42,16 +42,100 @@ RUN_TIMEOUT = 300  # seconds for one profiled program: a hang is a failure
 
 
 class Interp:
-    """One CPython: `path` to run, `version` "3.11.7", `has_numpy`."""
+    """One CPython: `path` to run, `version` "3.11.7", `has_numpy`; `root` the
+    directory it runs chrooted in (the Debian sid root), None on the host."""
 
-    def __init__(self, ident, path, version, has_numpy=False):
+    def __init__(self, ident, path, version, has_numpy=False, root=None):
         self.id = ident
         self.path = path
         self.version = version
         self.has_numpy = has_numpy
+        self.root = root
+
+    @property
+    def minor(self):
+        return int(self.version.split(".")[1])
+
+    @property
+    def host_path(self):
+        """Where the interpreter's file is, seen from here."""
+        return self.root + self.path if self.root else self.path
+
+    def command(self, argv, cwd):
+        """argv (which runs in cwd) as run from here: inside the root if any."""
+        return in_root(self.root, argv, cwd) if self.root else list(argv)
 
     def __repr__(self):
-        return "Interp(%s, %s)" % (self.id, self.path)
+        return "Interp(%s, %s%s)" % (self.id, self.path, " in " + self.root if self.root else "")
+
+
+# ---------------------------------------------------------------- the sid root
+#
+# CPython 3.14 and 3.15 come from a Debian sid root (scripts/sid-root.sh, run
+# by `make test`), outside the work tree.  A program runs there with the
+# same oomph build: `unshare --mount` gives it a private mount namespace in
+# which /proc, /dev (with /dev/shm), /sys (the cgroup fs, for --limit) and
+# the host directories the tests use (the work tree, the build, the test
+# temp dirs) are mounted into the root at their own paths, so every path
+# means the same inside and out; then chroot, cd, exec.  The namespace dies
+# with its last process, and every mount with it: nothing is left mounted,
+# whatever the program's death.
+
+SID_ROOT = os.environ.get("OOMPH_SID_ROOT", "/var/cache/oomph/sid-root")
+SID_MINORS = (14, 15)
+_IN_ROOT = r"""
+set -e
+root=$1 cwd=$2; shift 2
+mount -t proc proc "$root/proc"
+for d in dev sys; do mount --rbind "/$d" "$root/$d"; done
+while [ "$1" != "--" ]; do mkdir -p "$root$1"; mount --rbind "$1" "$root$1"; shift; done
+shift
+exec chroot "$root" /bin/sh -c 'cd "$0" && exec "$@"' "$cwd" "$@"
+"""
+
+
+def _visible_dirs():
+    """Host directories a test's program must see in the root, outermost only."""
+    dirs = {str(REPO), str(OOMPH.parent), str(LIBOOMPH.parent), tempfile.gettempdir()}
+    if _BASE is not None:
+        dirs.add(str(_BASE.parent))
+    dirs = sorted(os.path.realpath(d) for d in dirs)
+    out = []
+    for d in dirs:
+        if not any(d == o or d.startswith(o.rstrip("/") + "/") for o in out):
+            out.append(d)
+    return out
+
+
+def in_root(root, argv, cwd):
+    """The host command that runs argv in `root`, in directory cwd."""
+    return (["unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", _IN_ROOT,
+             "in-root", root, str(cwd)] + _visible_dirs() + ["--"] + [str(a) for a in argv])
+
+
+def _sid_root_state():
+    """([(path, version)], None) for the root's interpreters, or ([], why not)."""
+    stamp = os.path.join(SID_ROOT, ".oomph-sid-root")
+    if not os.path.exists(stamp):
+        why = "scripts/sid-root.sh has not made %s (`make test` runs it)" % SID_ROOT
+        try:
+            with open(SID_ROOT + ".unavailable", encoding="utf-8") as f:
+                why = f.read().strip() or why
+        except OSError:
+            pass
+        return [], why
+    if os.geteuid() != 0:
+        return [], "running in the Debian sid root needs root (unshare, mount, chroot)"
+    found = []
+    with open(stamp, encoding="utf-8") as f:
+        for line in f:
+            m = re.match(r"^(/usr/bin/python3\.(\d+)) (3\.\d+\.\d+\S*)$", line.strip())
+            if m and int(m.group(2)) in SID_MINORS and os.access(SID_ROOT + m.group(1), os.X_OK):
+                found.append((m.group(1), m.group(3)))
+    return found, None if found else "no python3.14/3.15 listed in %s" % stamp
+
+
+SID_PYTHONS, SID_SKIP = _sid_root_state()
 
 
 def _pyenv_roots():
@@ -105,8 +189,29 @@ def _debian_version():
 PYENV_MINORS = (9, 10, 11, 12, 13)
 
 
+def _sid_interps():
+    """The sid root's CPython 3.14 and 3.15 (with numpy and pandas from sid)."""
+    return [Interp("sid3.%d" % int(v.split(".")[1]), path, v, True, SID_ROOT)
+            for path, v in SID_PYTHONS]
+
+
+def _sid_params():
+    have = {i.minor: i for i in _sid_interps()}
+    params = []
+    for minor in SID_MINORS:
+        ident = "sid3.%d" % minor
+        if minor in have:
+            params.append(pytest.param(have[minor], id=ident))
+        else:
+            params.append(pytest.param(None, id=ident, marks=pytest.mark.skip(
+                reason="no CPython 3.%d from the Debian sid root: %s" % (
+                    minor, SID_SKIP or "python3.%d missing there" % minor))))
+    return params
+
+
 def _interpreters():
-    """pytest params: every pyenv CPython 3.9-3.13 (skipped if absent) and Debian's."""
+    """pytest params: every pyenv CPython 3.9-3.13 (skipped if absent), Debian's,
+    and the sid root's 3.14 and 3.15 (skipped, with the reason, if absent)."""
     params = []
     found = _find_pyenv_pythons()
     for minor in PYENV_MINORS:
@@ -125,33 +230,47 @@ def _interpreters():
     # Debian's python3 must be there (it has numpy and pandas): no skip.
     params.append(pytest.param(Interp("debian", DEBIAN_PYTHON, _debian_version(), True),
                                id="debian"))
-    return params
+    return params + _sid_params()
 
 
 ALL_PYTHONS = _interpreters()
 DEBIAN = Interp("debian", DEBIAN_PYTHON, _debian_version(), True)
+# Debian's python3 and the sid root's 3.14 and 3.15: the interpreters with
+# numpy, and the ones the --limit deaths run on.
+DEBIAN_AND_SID = [pytest.param(DEBIAN, id="debian")] + _sid_params()
 
 
 @pytest.fixture(params=ALL_PYTHONS)
 def python(request):
     """Each CPython on the machine in turn (pure-Python tests)."""
     interp = request.param
-    if not os.access(interp.path, os.X_OK):
+    if not os.access(interp.host_path, os.X_OK):
         pytest.fail("%s is missing: Debian's python3 is required (run scripts/deps.sh)"
-                    % interp.path)
+                    % interp.host_path)
     return interp
 
 
+def _check_numpy(interp):
+    r = subprocess.run(interp.command([interp.path, "-c", "import numpy"], "/"),
+                       capture_output=True)
+    if r.returncode != 0:
+        pytest.fail("%s has no numpy (run scripts/deps.sh, scripts/sid-root.sh): %s"
+                    % (interp, r.stderr.decode(errors="replace").strip()[-200:]))
+    return interp
+
+
+@pytest.fixture(params=DEBIAN_AND_SID)
+def numpy_python(request):
+    """Each interpreter with numpy in turn: Debian's python3, the sid root's."""
+    return _check_numpy(request.param)
+
+
 @pytest.fixture
-def numpy_python():
-    """Debian's python3, the interpreter that has numpy."""
+def debian_numpy():
+    """Debian's python3, with numpy (tests of the report, not of interpreters)."""
     if not os.access(DEBIAN_PYTHON, os.X_OK):
         pytest.fail("%s is missing (run scripts/deps.sh)" % DEBIAN_PYTHON)
-    r = subprocess.run([DEBIAN_PYTHON, "-c", "import numpy"], capture_output=True)
-    if r.returncode != 0:
-        pytest.fail("Debian's python3 has no numpy (run scripts/deps.sh): %s"
-                    % r.stderr.decode(errors="replace").strip()[-200:])
-    return DEBIAN
+    return _check_numpy(DEBIAN)
 
 
 # ---------------------------------------------------------------- environment
@@ -420,6 +539,11 @@ class Result:
         return "\n".join(out)
 
 
+def _as_interp(python):
+    """An Interp for an Interp, a path, or None (Debian's python3)."""
+    return python if isinstance(python, Interp) else Interp("", python or DEBIAN_PYTHON, "")
+
+
 def run_oomph(program=None, args=(), python=None, extra=(), cwd=None, env=None,
               command=None, input=None, timeout=RUN_TIMEOUT, out_dir=None, name=None):
     """Run `oomph run --python PY -o OUT [extra] program args` and read its report.
@@ -434,7 +558,8 @@ def run_oomph(program=None, args=(), python=None, extra=(), cwd=None, env=None,
     require_oomph()
     cwd = Path(cwd) if cwd is not None else fresh_dir()
     cwd.mkdir(parents=True, exist_ok=True)
-    py = python.path if isinstance(python, Interp) else (python or DEBIAN_PYTHON)
+    interp = _as_interp(python)
+    py = interp.path
     out_dir = Path(out_dir) if out_dir is not None else cwd / "report"
     argv = [str(OOMPH), "run", "--python", py, "-o", str(out_dir)] + list(extra)
     if program is not None:
@@ -444,7 +569,7 @@ def run_oomph(program=None, args=(), python=None, extra=(), cwd=None, env=None,
         assert command, "give a program or a command"
         argv += list(command) + [str(a) for a in args]
     try:
-        p = subprocess.run(argv, cwd=str(cwd), env=clean_env(env), input=input,
+        p = subprocess.run(interp.command(argv, cwd), cwd=str(cwd), env=clean_env(env), input=input,
                            stdin=None if input is not None else subprocess.DEVNULL,
                            capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired as e:
@@ -457,13 +582,14 @@ def run_plain(program=None, args=(), python=None, cwd=None, env=None, command=No
               input=None, timeout=RUN_TIMEOUT, name=None):
     """The same program under the plain interpreter: (status, stdout, stderr)."""
     cwd = Path(cwd) if cwd is not None else fresh_dir("plain-")
-    py = python.path if isinstance(python, Interp) else (python or DEBIAN_PYTHON)
+    interp = _as_interp(python)
+    py = interp.path
     if program is not None:
         place_program(program, cwd, name)
         argv = [py, name or program] + [str(a) for a in args]
     else:
         argv = [py] + list(command) + [str(a) for a in args]
-    p = subprocess.run(argv, cwd=str(cwd), env=clean_env(env), input=input,
+    p = subprocess.run(interp.command(argv, cwd), cwd=str(cwd), env=clean_env(env), input=input,
                        stdin=None if input is not None else subprocess.DEVNULL,
                        capture_output=True, timeout=timeout)
     return p.returncode, p.stdout, p.stderr
@@ -477,10 +603,9 @@ _baselines = {}
 def baseline_bytes(python, program="empty.py"):
     """Peak tracked bytes of a program that only does its imports, under oomph
     with this interpreter (measured once per session)."""
-    py = python.path if isinstance(python, Interp) else python
-    key = (py, program)
+    key = (python.id if isinstance(python, Interp) else python, program)
     if key not in _baselines:
-        r = run_oomph(program, python=py)
+        r = run_oomph(program, python=python)
         assert r.status == 0 and r.summary is not None, \
             "baseline run of %s failed\n%s" % (program, r.describe())
         _baselines[key] = (r.summary["peak_tracked_bytes"], r)

@@ -47,8 +47,8 @@ def search(page, sel, term):
         page.eval("%s.querySelectorAll('g.f rect[fill=\"rgb(230,0,230)\"]').length" % sel)
 
 
-def test_numpy_report_draws_chart_and_flame_graph_and_they_work(numpy_python):
-    r = run_oomph("numpy_peak.py", python=numpy_python)
+def test_numpy_report_draws_chart_and_flame_graph_and_they_work(debian_numpy):
+    r = run_oomph("numpy_peak.py", python=debian_numpy)
     assert r.status == 0, r.describe()
     with Browser() as b:
         page = open_report(b, r)

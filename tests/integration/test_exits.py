@@ -133,8 +133,9 @@ def test_ctrl_c_reaches_the_program(python, target):
     place_program("sigint_wait.py", cwd)
     argv = [str(OOMPH), "run", "--python", python.path, "-o", str(cwd / "report"),
             "sigint_wait.py"]
-    p = subprocess.Popen(argv, cwd=str(cwd), env=clean_env(), stdin=subprocess.DEVNULL,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    p = subprocess.Popen(python.command(argv, cwd), cwd=str(cwd), env=clean_env(),
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         start_new_session=True)
     try:
         line = p.stdout.readline()
         assert line == b"ready\n", (line, p.stderr.read()[-2000:] if p.poll() is not None else "")
@@ -163,10 +164,12 @@ def test_oomph_report_re_renders_the_same_report(python):
     for name in ("summary.json", "peak.folded", "peak.svg", "index.html"):
         os.unlink(res.dir / name)
     shutil.rmtree(res.dir / "processes", ignore_errors=True)
+    # Where the program ran (its library sources are there), with the ASan
+    # build on the host (the sid root has no libasan for it).
     asan = OOMPH.parent / "asan" / "oomph"
-    tool = asan if os.access(asan, os.X_OK) else OOMPH
-    r = subprocess.run([str(tool), "report", str(res.dir)], cwd=str(res.cwd), env=clean_env(),
-                       capture_output=True, timeout=120)
+    tool = asan if os.access(asan, os.X_OK) and python.root is None else OOMPH
+    r = subprocess.run(python.command([str(tool), "report", str(res.dir)], res.cwd),
+                       cwd=str(res.cwd), env=clean_env(), capture_output=True, timeout=120)
     assert r.returncode == 0, r.stderr.decode(errors="replace")[-2000:]
     assert b"ERROR: AddressSanitizer" not in r.stderr and b"runtime error" not in r.stderr
     again = type(res)(res.argv, res.status, res.stdout, res.stderr, res.dir, res.cwd)

@@ -151,8 +151,8 @@ def pprof_stacks(prof):
 
 # ------------------------------------------------------------ the tests
 
-def test_speedscope_and_pprof_say_what_peak_folded_says(numpy_python):
-    r = run_oomph("numpy_peak.py", python=numpy_python)
+def test_speedscope_and_pprof_say_what_peak_folded_says(debian_numpy):
+    r = run_oomph("numpy_peak.py", python=debian_numpy)
     assert r.status == 0, r.describe()
     total = sum(r.folded.values())
     with open(r.dir / "peak.speedscope.json", encoding="utf-8") as f:

@@ -1,4 +1,5 @@
-"""numpy arrays of known size (Debian's python3, the one with numpy).
+"""numpy arrays of known size (Debian's python3 and the sid root's, the ones
+with numpy).
 
 numpy_peak.py (the shared workload, copied) holds three 200 MiB arrays at once
 from the np.empty lines 21, 24 and 27.  Issue 2's first "done when": each line
@@ -7,7 +8,7 @@ and at most that plus the interpreter's baseline, by default and with --exact.
 """
 import pytest
 
-from conftest import (DEBIAN, MiB, assert_report_complete, assert_within, baseline_bytes,
+from conftest import (DEBIAN_AND_SID, MiB, assert_report_complete, assert_within, baseline_bytes,
                       require_oomph, run_oomph, run_plain, source_line)
 
 ARRAYS = 3 * 200 * MiB  # 629,145,600
@@ -20,16 +21,17 @@ def numpy_peak(request, numpy_python_module):
     """numpy_peak.py under oomph, once per mode."""
     res = run_oomph("numpy_peak.py", python=numpy_python_module, extra=MODES[request.param])
     res.mode = request.param
+    res.interp = numpy_python_module
     return res
 
 
-@pytest.fixture(scope="module")
-def numpy_python_module():
+@pytest.fixture(scope="module", params=DEBIAN_AND_SID)
+def numpy_python_module(request):
     require_oomph()
-    r = run_plain(command=["-c", "import numpy"], python=DEBIAN)
+    r = run_plain(command=["-c", "import numpy"], python=request.param)
     if r[0] != 0:
-        pytest.fail("Debian's python3 has no numpy (run scripts/deps.sh)")
-    return DEBIAN
+        pytest.fail("%s has no numpy (run scripts/deps.sh, scripts/sid-root.sh)" % request.param)
+    return request.param
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +117,7 @@ def test_peak_time_and_rss_are_plausible(numpy_peak):
     assert 0 < s["peak_time_s"] <= s["duration_s"], s
     # The arrays were written, so the kernel saw them too.
     assert s["peak_rss_bytes"] >= ARRAYS, s
-    assert s["python"] == DEBIAN.version, s
+    assert s["python"] == numpy_peak.interp.version, s
     assert s["command"][-1].endswith("numpy_peak.py"), s["command"]
 
 
