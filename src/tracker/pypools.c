@@ -70,11 +70,6 @@ static void pick_draw(uint32_t idx)
  * iteration; one event is enough. */
 static __thread uintptr_t last_pool __attribute__((tls_model("initial-exec")));
 
-static inline size_t small_limit(void)
-{
-	return __atomic_load_n(&small_max, __ATOMIC_RELAXED);
-}
-
 /* A pool's count just reached the picked value. */
 static __attribute__((noinline)) void pool_event(struct pool_head *pool, size_t n)
 {
@@ -87,8 +82,7 @@ static __attribute__((noinline)) void pool_event(struct pool_head *pool, size_t 
 	size_t ps = ~pool_base + 1;
 	if (pool_checked < POOL_CHECKS) {
 		if (pool->szidx != idx || pool->maxnextoffset != ps - (idx + 1) * SIZE_CLASS) {
-			/* not the layout we know: arenas are charged whole */
-			__atomic_store_n(&small_max, 0, __ATOMIC_RELAXED);
+			small_max = 0; /* not the layout we know: arenas charged whole */
 			return;
 		}
 		pool_checked++;
@@ -103,7 +97,7 @@ static __attribute__((noinline)) void pool_event(struct pool_head *pool, size_t 
  * one load of a word pymalloc just wrote, one of the size class's pick. */
 static inline void pool_note(void *p, size_t n)
 {
-	if (n - 1 >= small_limit() || !p)
+	if (n - 1 >= small_max || !p)
 		return;
 	struct pool_head *pool = (struct pool_head *)((uintptr_t)p & pool_base);
 	if (__builtin_expect(pool->count == pick_at[(n - 1) / SIZE_CLASS], 0))
@@ -112,7 +106,7 @@ static inline void pool_note(void *p, size_t n)
 
 size_t pypools_arena_here(void)
 {
-	return small_limit() && pypools_inside() ? arena_bytes : 0;
+	return small_max && pypools_inside() ? arena_bytes : 0;
 }
 
 /* The way out of a wrapper: resolve deferred samples (where the C API is as

@@ -14,8 +14,11 @@
  *     and look at the block's pool.  They run inside Python's allocator
  *     (which has the GIL), so the per-size-class picks (`pick_at`, the
  *     generator) are protected by the GIL; a thread that races them anyway
- *     only repeats a draw.  `small_max` is switched off (relaxed atomics)
- *     for good when a pool header does not look like CPython's.
+ *     only repeats a draw.  `small_max` is set once to 0, for good, when a
+ *     pool header does not look like CPython's; every small allocation
+ *     reads it with a plain load (one instruction less than an atomic one
+ *     on the hot path): a thread that misses the change looks at one more
+ *     pool header, as it did a moment before.
  *   - pypools_inside() and pypools_arena_here() read only the calling
  *     thread's word: callable from any hook.
  */
