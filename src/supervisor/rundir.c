@@ -381,6 +381,13 @@ static int copy_states(int live_fd, int tmp_fd, const char *live, char *err, siz
 int rundir_keep_state(const char *run_dir, const char *live_dir, char *err, size_t errlen)
 {
 	char why[700];
+	/* live_dir comes from run.meta: only ever one of our own live state
+	 * directories (whose files this empties and removes) */
+	const char *base = strrchr(live_dir, '/');
+	if (!base || strncmp(base + 1, RUNDIR_LIVE_PREFIX, strlen(RUNDIR_LIVE_PREFIX)) ||
+	    strstr(live_dir, "/../"))
+		return err_set(-EPERM, err, errlen, "%s is not a live state directory of oomph's",
+			       live_dir);
 	int live_fd = safefs_open_dir(live_dir, why, sizeof why);
 	if (live_fd < 0)
 		return err_set(live_fd, err, errlen, "cannot use the live state %s: %s", live_dir, why);

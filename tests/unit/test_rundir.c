@@ -219,6 +219,22 @@ static void test_live_state_goes_home_at_the_end(void)
 	CHECK(access(rd.state, F_OK) != 0);
 }
 
+static void test_only_a_live_state_directory_is_ever_emptied(void)
+{
+	/* run.meta names the directory: one that is not ours to empty is
+	 * refused, its files left alone */
+	char want[700], victim[800], f[900];
+	struct rundir rd;
+	snprintf(want, sizeof want, "%s/victimrun", tmpdir);
+	CHECK_EQ_INT(rundir_make(want, 0, &rd, err, sizeof err), 0);
+	snprintf(victim, sizeof victim, "%s/precious", tmpdir);
+	mkdir(victim, 0700);
+	snprintf(f, sizeof f, "%s/keep.txt", victim);
+	write_file(f, "x");
+	CHECK_EQ_INT(rundir_keep_state(rd.path, victim, err, sizeof err), -EPERM);
+	CHECK(access(f, F_OK) == 0);
+}
+
 static void test_state_of_a_run_whose_oomph_died_is_brought_home(void)
 {
 	struct rundir rd, alive;
@@ -305,6 +321,7 @@ int main(void)
 	test_writes_never_go_through_a_planted_link();
 	test_default_parent_must_be_ours_and_private();
 	test_live_state_goes_home_at_the_end();
+	test_only_a_live_state_directory_is_ever_emptied();
 	test_state_of_a_run_whose_oomph_died_is_brought_home();
 	char cmd[PATH_MAX * 2 + 32];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", tmpdir, tmpfs);
