@@ -464,7 +464,7 @@ int runmeta_load(const char *run_dir, struct runmeta *m, char *err, size_t errle
 			bad = set_str(m->live_state, sizeof(m->live_state), val) ||
 			      (val[0] && val[0] != '/');
 		} else if (!strcmp(key, "supervisor_pid")) {
-			bad = parse_ll(val, 0, INT32_MAX, &ll);
+			bad = parse_ll(val, 0, OOMPH_PID_MAX, &ll);
 			m->supervisor_pid = (int)ll;
 		} else if (!strcmp(key, "supervisor_start")) {
 			bad = parse_u64(val, UINT64_MAX, &m->supervisor_start);
