@@ -6,7 +6,8 @@
 #                                  /var/cache/oomph/sid-root
 #
 # The root is a `debootstrap --variant=minbase sid` with python3.14,
-# python3-numpy, python3-pandas and the two interpreters' test packages
+# python3-numpy, python3-pandas, the allocators the tests preload (jemalloc,
+# tcmalloc) and the two interpreters' test packages
 # (CPython's regression tests) from sid, and python3.15, which also comes
 # from experimental when sid has none (experimental is pinned low: only
 # what is asked for by name comes from there).  It lives outside the work
@@ -24,8 +25,8 @@
 # even when it is killed.
 set -eu
 
-RECIPE=2   # bump when the package list below changes: roots are updated
-PACKAGES="python3.14 python3-numpy python3-pandas libpython3.14-testsuite"
+RECIPE=3   # bump when the package list below changes: roots are updated
+PACKAGES="python3.14 python3-numpy python3-pandas libpython3.14-testsuite libjemalloc2 libtcmalloc-minimal4"
 EXPERIMENTAL="python3.15 libpython3.15-testsuite"
 
 DIR=${1:-${OOMPH_SID_ROOT:-/var/cache/oomph/sid-root}}
