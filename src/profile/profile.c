@@ -133,5 +133,10 @@ void profile_free(struct profile *p)
 	free(p->timeline);
 	free(p->moments);
 	free(p->changes);
+	for (uint32_t i = 0; p->phases && i < p->nphases; i++) {
+		free(p->phases[i].peak);
+		free(p->phases[i].left);
+	}
+	free(p->phases);
 	memset(p, 0, sizeof(*p));
 }

@@ -168,6 +168,30 @@ struct profile {
 	double fault_time_s;
 	uint32_t fault_node;      /* the faulting thread's last Python stack */
 
+	/* Phases (the control API), in id (start) order: the newest
+	 * OOMPH_PHASES_CAP records of the state; phases_total ids were handed
+	 * out in all.  A phase's pictures, when kept (has_picture): per stack,
+	 * how much its live bytes grew from the phase's start to its peak
+	 * (peak[]) and to its end (left[]), the largest stacks only, the rest
+	 * summed in peak_other / left_other. */
+	uint32_t nphases;
+	uint32_t phases_total;
+	struct profile_phase {
+		uint32_t id, parent, depth, flags; /* OOMPH_PHASE_F_* */
+		const char *name;   /* points into strings */
+		int open;           /* not ended (still running, or died in it) */
+		double start_s, end_s, peak_s; /* since start; end_s < 0 while open */
+		int64_t start_bytes, peak_bytes, end_bytes, left_live_bytes;
+		int tid_begin, tid_end;
+		int has_picture;
+		uint32_t npeak, nleft;
+		struct profile_phase_entry {
+			uint32_t node;
+			int64_t bytes;
+		} *peak, *left;
+		int64_t peak_other, left_other;
+	} *phases;
+
 	uint32_t nframes;
 	struct profile_frame *frames;
 	uint32_t nnodes;

@@ -8,6 +8,7 @@
 #include "profile/profile.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -197,6 +198,113 @@ static int load_history(const char *m, const struct oomph_state_header *h, struc
 	return profile_history_assemble(p, nn, NULL, 0, NULL, 0, NULL, peak, live);
 }
 
+/* One phase record, copied consistently (its seqlock), or 0 if torn or
+ * empty. */
+static int phase_copy(const struct oomph_state_phase *src, struct oomph_state_phase *out)
+{
+	uint32_t v = atomic_load(&src->ver);
+	if (v & 1)
+		return 0; /* the writer was in the middle of it (and maybe died there) */
+	memcpy(out, (const void *)src, sizeof(*out));
+	atomic_thread_fence(memory_order_acquire);
+	return atomic_load(&src->ver) == v && out->id && out->state;
+}
+
+static int phase_pictures(const char *m, const struct oomph_state_header *h, uint32_t slot,
+			  uint32_t nn, struct profile_phase *ph)
+{
+	const struct oomph_state_phase_pic *pic =
+		(const struct oomph_state_phase_pic *)(const void *)(m + h->pics_off) + (slot - 1);
+	if (atomic_load(&pic->phase) != ph->id)
+		return 0; /* taken over by a larger phase meanwhile */
+	uint32_t np = pic->npeak, nl = pic->nleft;
+	if (np > OOMPH_PHASE_PIC_NODES || nl > OOMPH_PHASE_PIC_NODES || pic->peak_other < 0 ||
+	    pic->left_other < 0)
+		return -1;
+	ph->peak = calloc(np + 1, sizeof(*ph->peak));
+	ph->left = calloc(nl + 1, sizeof(*ph->left));
+	if (!ph->peak || !ph->left)
+		return OOMPH_PROFILE_ENOMEM;
+	for (uint32_t k = 0; k < np + nl; k++) {
+		const struct oomph_state_pic_entry *e = k < np ? &pic->peak[k] : &pic->left[k - np];
+		if (e->node == 0 || e->node >= nn || e->bytes <= 0 || e->bytes > INT64_MAX / 4096)
+			return -1;
+		struct profile_phase_entry *o = k < np ? &ph->peak[k] : &ph->left[k - np];
+		*o = (struct profile_phase_entry){e->node, e->bytes};
+	}
+	ph->npeak = np;
+	ph->nleft = nl;
+	ph->peak_other = pic->peak_other;
+	ph->left_other = pic->left_other;
+	ph->has_picture = 1;
+	return 0;
+}
+
+/* The phases, oldest first.  Every field bounded: ids by phases_last,
+ * parents older than the phase, names in the string table, times in order,
+ * bytes not negative, pictures naming nodes that exist. */
+static int load_phases(const char *m, const struct oomph_state_header *h, struct profile *p,
+		       uint32_t nn, char *err, size_t errlen)
+{
+	uint32_t last = atomic_load(&h->phases_last);
+	p->phases_total = last;
+	if (!last)
+		return 0;
+	uint32_t first = last > OOMPH_PHASES_CAP ? last - OOMPH_PHASES_CAP + 1 : 1;
+	uint32_t want = last - first + 1;
+	p->phases = calloc(want, sizeof(*p->phases));
+	if (!p->phases)
+		return OOMPH_PROFILE_ENOMEM;
+	const struct oomph_state_phase *recs =
+		(const struct oomph_state_phase *)(const void *)(m + h->phases_off);
+	for (uint32_t id = first; id <= last; id++) {
+		struct oomph_state_phase r;
+		if (!phase_copy(&recs[(id - 1) % OOMPH_PHASES_CAP], &r) || r.id != id)
+			continue; /* torn, or its slot went to a later phase */
+		const char *name = string_at(p->strings, p->strings_len, r.name);
+		int open = r.state == OOMPH_PHASE_OPEN;
+		int64_t pk = atomic_load(&r.peak_bytes);
+		if (!name || (r.state != OOMPH_PHASE_OPEN && r.state != OOMPH_PHASE_CLOSED) ||
+		    r.parent >= id || r.depth >= OOMPH_PHASE_DEPTH || r.pic > OOMPH_PHASE_PICS ||
+		    r.start_bytes < 0 || pk < r.start_bytes || r.start_bytes > INT64_MAX / 4 ||
+		    pk > INT64_MAX / 4 ||
+		    (!open && (r.end_ns < r.start_ns || r.end_bytes < 0 || r.left_live_bytes < 0 ||
+			       r.end_bytes > INT64_MAX / 4 || r.left_live_bytes > INT64_MAX / 4)))
+			return err_set(OOMPH_PROFILE_ECORRUPT, err, errlen,
+				    "%s: phase %u is inconsistent (name, parent, times or bytes)",
+				    p->path, id);
+		struct profile_phase *ph = &p->phases[p->nphases++];
+		ph->id = id;
+		ph->parent = r.parent;
+		ph->depth = r.depth;
+		ph->flags = r.flags;
+		ph->name = name;
+		ph->open = open;
+		ph->start_s = (double)r.start_ns / 1e9;
+		ph->end_s = open ? -1.0 : (double)r.end_ns / 1e9;
+		/* A thread racing with the phase's edges may leave the maximum a
+		 * hair behind the end, or its time a clock tick early. */
+		if (!open && r.end_bytes > pk)
+			pk = r.end_bytes;
+		ph->peak_s = (double)(r.peak_ns > r.start_ns ? r.peak_ns : r.start_ns) / 1e9;
+		ph->start_bytes = r.start_bytes;
+		ph->peak_bytes = pk;
+		ph->end_bytes = open ? 0 : r.end_bytes;
+		ph->left_live_bytes = open ? 0 : r.left_live_bytes;
+		ph->tid_begin = r.tid_begin;
+		ph->tid_end = r.tid_end;
+		if (r.pic && !open) {
+			int rc = phase_pictures(m, h, r.pic, nn, ph);
+			if (rc == OOMPH_PROFILE_ENOMEM)
+				return rc;
+			if (rc)
+				return err_set(OOMPH_PROFILE_ECORRUPT, err, errlen,
+					    "%s: the pictures of phase %u are inconsistent", p->path, id);
+		}
+	}
+	return 0;
+}
+
 static void load_limits(const struct oomph_state_header *h, struct profile *p)
 {
 	p->limit_bytes = h->limit_bytes > 0 ? h->limit_bytes : 0;
@@ -308,6 +416,8 @@ static int load_mapped(const char *m, uint64_t size, struct profile *p, char *er
 	    !region_ok(h.peak_off, h.nodes_cap, sizeof(struct oomph_state_bytes), size) ||
 	    !region_ok(h.journal_off, h.nodes_cap, sizeof(struct oomph_state_journal), size) ||
 	    !region_ok(h.moment_off, h.nodes_cap, sizeof(struct oomph_state_bytes), size) ||
+	    !region_ok(h.phases_off, OOMPH_PHASES_CAP, sizeof(struct oomph_state_phase), size) ||
+	    !region_ok(h.pics_off, OOMPH_PHASE_PICS, sizeof(struct oomph_state_phase_pic), size) ||
 	    h.strings_off < sizeof(h))
 		return err_set(OOMPH_PROFILE_ECORRUPT, err, errlen, "%s: a table lies outside the file",
 			    path);
@@ -456,6 +566,8 @@ static int load_mapped(const char *m, uint64_t size, struct profile *p, char *er
 		add_unattributed(p, peak_left, live_left, moment_left);
 	load_failures(&h, p, nn);
 	load_limits(&h, p);
+	if ((rc = load_phases(m, &h, p, nn, err, errlen)) != 0)
+		return rc;
 
 	p->pid = h.pid;
 	p->ppid = h.ppid;

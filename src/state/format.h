@@ -25,9 +25,14 @@
  *     profile/reader.c check_header() (or check_picture() for per-node
  *     figures) in the same change.
  *
+ *   - One exception to "written only by the tracker": the snapshot answer
+ *     fields of the header (snap_done, snap_result, snap_paths) are written
+ *     by the supervisor (supervisor/watch.c), which serves the requests.
+ *
  * Layout: [header page(s)] [strings] [frames] [nodes] [live] [peak]
- *         [journal] [moment], each region aligned to 4096 bytes; offsets are
- *         in the header so the reader never guesses.
+ *         [journal] [moment] [phases] [phase pictures], each region aligned
+ *         to 4096 bytes; offsets are in the header so the reader never
+ *         guesses.
  */
 #ifndef OOMPH_STATE_FORMAT_H
 #define OOMPH_STATE_FORMAT_H
@@ -36,7 +41,7 @@
 #include <stdint.h>
 
 #define OOMPH_STATE_MAGIC "OOMPHST\0"
-#define OOMPH_STATE_VERSION 4u
+#define OOMPH_STATE_VERSION 5u
 #define OOMPH_STATE_SUFFIX ".oomph"
 
 /* Capacities chosen for the largest programs we expect (100,000s of distinct
@@ -87,6 +92,70 @@ struct oomph_state_journal {
 	struct oomph_state_bytes value;
 };
 
+/* Phases (tracker/control.c): named intervals of the process's life.
+ * Records are a ring: phase id n (from 1) lives in phases[(n-1) % CAP] while
+ * it is among the newest CAP.  `ver` is a seqlock: odd while the tracker
+ * writes the record; a reader copies it and accepts the copy if `ver` was
+ * even and unchanged.  `id` is the phase the record holds now (0 = none). */
+#define OOMPH_PHASES_CAP 4096u
+#define OOMPH_PHASE_DEPTH 16u        /* open at once (nesting) */
+#define OOMPH_PHASE_PICS 256u        /* phases whose pictures are kept */
+#define OOMPH_PHASE_PIC_NODES 512u   /* stacks kept per picture, the largest */
+#define OOMPH_PHASE_NAME_MAX 1024u
+
+#define OOMPH_PHASE_OPEN 1u
+#define OOMPH_PHASE_CLOSED 2u
+
+#define OOMPH_PHASE_F_OTHER_THREAD 1u /* ended by another thread than began it */
+#define OOMPH_PHASE_F_ENDED_BY_OUTER 2u /* ended because an outer phase ended */
+#define OOMPH_PHASE_F_LOST_STACKS 4u  /* some stacks it touched were not tracked */
+
+struct oomph_state_phase {
+	_Atomic uint32_t ver;
+	_Atomic uint32_t state;   /* OOMPH_PHASE_OPEN / _CLOSED; 0 = empty */
+	uint32_t id;
+	uint32_t parent;          /* id of the enclosing phase, 0 = none */
+	uint32_t depth;           /* 0 = outermost */
+	uint32_t name;            /* string offset */
+	uint32_t flags;           /* OOMPH_PHASE_F_* */
+	uint32_t pic;             /* picture slot + 1; 0 = none kept */
+	int32_t tid_begin, tid_end;
+	uint64_t start_ns, end_ns, peak_ns; /* since start_mono_ns */
+	int64_t start_bytes;      /* exact total when it began */
+	_Atomic int64_t peak_bytes; /* exact maximum while open (raised live) */
+	int64_t end_bytes;        /* exact total when it ended */
+	int64_t left_live_bytes;  /* sum of the stacks' growth start -> end */
+};
+
+/* A phase's pictures: per stack, the growth of its live bytes from the
+ * phase's start to its peak (peak[]) and to its end (left[]), positive
+ * growth only, the largest OOMPH_PHASE_PIC_NODES of each; the rest summed in
+ * *_other.  Valid when `phase` equals the id of the record pointing here
+ * (written 0 first, then the entries, then the id with release). */
+struct oomph_state_pic_entry {
+	uint32_t node;
+	uint32_t pad;
+	int64_t bytes;
+};
+struct oomph_state_phase_pic {
+	_Atomic uint32_t phase;
+	uint32_t npeak, nleft;
+	uint32_t pad;
+	int64_t key;              /* max(peak above start, left live): eviction */
+	int64_t peak_other, left_other;
+	struct oomph_state_pic_entry peak[OOMPH_PHASE_PIC_NODES];
+	struct oomph_state_pic_entry left[OOMPH_PHASE_PIC_NODES];
+};
+
+/* Snapshot paths the supervisor wrote for this process (a ring). */
+#define OOMPH_SNAP_PATHS 4u
+#define OOMPH_SNAP_PATH_MAX 4096u
+struct oomph_state_snap_path {
+	_Atomic uint32_t n;       /* snapshot number; 0 while written */
+	uint32_t pad;
+	char path[OOMPH_SNAP_PATH_MAX - 8];
+};
+
 /* One failed allocation (header.failures[], a ring).  `seq` is written
  * last (release): the entry for the n-th failure (n from 1) is valid when
  * seq == n. */
@@ -127,6 +196,8 @@ struct oomph_state_header {
 	uint64_t live_off, peak_off;  /* nodes_cap struct oomph_state_bytes each */
 	uint64_t journal_off;         /* nodes_cap struct oomph_state_journal */
 	uint64_t moment_off;          /* nodes_cap struct oomph_state_bytes */
+	uint64_t phases_off;          /* OOMPH_PHASES_CAP struct oomph_state_phase */
+	uint64_t pics_off;            /* OOMPH_PHASE_PICS struct oomph_state_phase_pic */
 
 	int32_t pid;
 	int32_t ppid;           /* parent process id at creation */
@@ -221,6 +292,25 @@ struct oomph_state_header {
 	_Alignas(64) uint64_t nospace_time_ns; /* since start_mono_ns */
 	int32_t nospace_err;     /* errno of the reservation (ENOSPC, ...) */
 	uint32_t nospace_table;  /* 1 strings, 2 frames, 3 stacks */
+
+	/* --- phases (tracker/control.c) --- */
+	_Alignas(64) _Atomic uint32_t phases_last; /* highest phase id handed out */
+	_Atomic uint32_t phases_open;             /* phases open now */
+
+	/* --- snapshots on request (tracker/control.c asks, the supervisor's
+	 * watch answers).  snap_signals counts snapshot signals received (the
+	 * handler only increments it).  oomph_snapshot() writes snap_dir, then
+	 * increments snap_asked (release); the supervisor writes the report,
+	 * then snap_result (the snapshot number, or -errno) and snap_done =
+	 * the snap_asked it served (release). */
+	_Alignas(64) _Atomic uint32_t snap_signals;
+	_Atomic uint32_t snap_asked;
+	_Atomic uint32_t snap_done;       /* written by the supervisor */
+	int32_t snap_result;              /* written by the supervisor */
+	int32_t snap_signal;              /* the signal the handler is on; 0 none */
+	uint32_t pad6;
+	char snap_dir[OOMPH_SNAP_PATH_MAX];
+	struct oomph_state_snap_path snap_paths[OOMPH_SNAP_PATHS]; /* supervisor */
 };
 
 #define OOMPH_STATE_F_EXACT 1u     /* sample_rate == 1 */
@@ -246,6 +336,7 @@ struct oomph_state_header {
 #define OOMPH_ENV_SAMPLE_RATE "OOMPH_SAMPLE_RATE" /* bytes, decimal */
 #define OOMPH_ENV_ON_OOM "OOMPH_ON_OOM"           /* report | stop | off */
 #define OOMPH_ENV_OOM_THRESHOLD "OOMPH_OOM_THRESHOLD" /* bytes of headroom */
+#define OOMPH_ENV_SNAPSHOT_SIGNAL "OOMPH_SNAPSHOT_SIGNAL" /* signal number; 0 = none */
 /* Read by the supervisor, set by the user: */
 #define OOMPH_ENV_LIBRARY "OOMPH_LIBRARY" /* where liboomph.so is */
 #define OOMPH_ENV_TMPFS "OOMPH_TMPFS"     /* tmpfs for live state, or "off" */

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -361,6 +362,9 @@ __attribute__((constructor)) static void oomph_start(void)
 	const char *thr = getenv(OOMPH_ENV_OOM_THRESHOLD);
 	if (thr)
 		cfg.oom_threshold = (int64_t)strtoll(thr, NULL, 10);
+	/* The snapshot signal: SIGUSR2 unless the supervisor says (0: none). */
+	const char *ss = getenv(OOMPH_ENV_SNAPSHOT_SIGNAL);
+	cfg.snapshot_signal = ss ? (int)strtol(ss, NULL, 10) : SIGUSR2;
 	const char *pm = getenv("PYTHONMALLOC");
 	if (pm && pm[0] == 'm')
 		cfg.state_flags |= OOMPH_STATE_F_PYMALLOC_OFF;

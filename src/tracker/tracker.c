@@ -34,6 +34,7 @@
 #include "common/limits.h"
 #include "state/format.h"
 #include "tracker/addrtable.h"
+#include "tracker/control.h"
 #include "tracker/intern.h"
 #include "tracker/ranges.h"
 #include "tracker/rawmem.h"
@@ -90,6 +91,15 @@ __thread uint32_t tracker_deferred __attribute__((tls_model("initial-exec")));
 
 static struct {
 	struct oomph_state_header *h;
+	/* The hot path compares the new total with this mark only: the exact
+	 * maximum, or the lowest maximum of the open phases (control.c) if
+	 * that is lower.  watch_gen changes whenever the open phases do (see
+	 * watch_refresh). */
+	_Atomic int64_t watch;
+	_Atomic uint32_t watch_gen;
+	/* A picture waits to be taken at the next decrease: the peak
+	 * (h->peak_pending) or an open phase's. */
+	_Atomic uint32_t pending;
 	int forked;   /* this process is a fork child of a profiled process */
 	char *base;
 	size_t map_size;
@@ -200,6 +210,8 @@ static inline uint64_t sample_weight(size_t size)
 /* Charge (sign +1) or credit back (sign -1) a weight to a node. */
 static inline void credit_locked(uint32_t node, uint64_t w, int sign)
 {
+	if (__builtin_expect(atomic_load_explicit(&control_open, memory_order_relaxed) != 0, 0))
+		control_credit_locked(node);
 	int64_t b = sign * W_BYTES(w);
 	G.live[node].bytes += b;
 	if (w & W_EXACT)
@@ -213,6 +225,11 @@ static inline void credit_locked(uint32_t node, uint64_t w, int sign)
 static void peak_flush_locked(void)
 {
 	struct oomph_state_header *h = G.h;
+	if (!atomic_load_explicit(&G.pending, memory_order_relaxed))
+		return;
+	atomic_store_explicit(&G.pending, 0, memory_order_relaxed);
+	if (atomic_load_explicit(&control_open, memory_order_relaxed))
+		control_flush_locked();
 	if (!atomic_load_explicit(&h->peak_pending, memory_order_relaxed))
 		return;
 	uint32_t n = G.ndirty;
@@ -239,29 +256,73 @@ static void peak_flush_locked(void)
 
 static inline void before_decrease(void)
 {
-	if (__builtin_expect(atomic_load_explicit(&G.h->peak_pending, memory_order_relaxed), 0)) {
+	if (__builtin_expect(atomic_load_explicit(&G.pending, memory_order_relaxed), 0)) {
 		spin_lock(&G.sample_lock);
 		peak_flush_locked();
 		spin_unlock(&G.sample_lock);
 	}
 }
 
-/* Raise the exact total; returns the new total (for oom_due). */
-static inline int64_t add_bytes(int64_t size)
+/* Set the watch mark from the maximum and the open phases.  A phase that
+ * begins lowers the mark; a thread raising it meanwhile from older values
+ * must not write back a mark above the new phase's maximum: the phase
+ * publishes itself, then bumps watch_gen, then refreshes, and a refresh that
+ * saw the generation change does it again. */
+static void watch_refresh(void)
+{
+	uint32_t g;
+	do {
+		g = atomic_load(&G.watch_gen);
+		int64_t t = atomic_load(&G.h->max_bytes);
+		if (atomic_load(&control_open)) {
+			int64_t p = control_lowest_max();
+			if (p < t)
+				t = p;
+		}
+		atomic_store(&G.watch, t);
+	} while (atomic_load(&G.watch_gen) != g);
+}
+
+void tracker_phases_changed(void)
+{
+	atomic_fetch_add(&G.watch_gen, 1);
+	watch_refresh();
+}
+
+/* The total passed the watch mark: a new maximum, of the process or of an
+ * open phase. */
+static void raise_max(int64_t c)
 {
 	struct oomph_state_header *h = G.h;
-	int64_t c = atomic_fetch_add_explicit(&h->cur_bytes, size, memory_order_relaxed) + size;
 	int64_t m = atomic_load_explicit(&h->max_bytes, memory_order_relaxed);
+	uint64_t now = 0;
 	while (c > m) {
 		if (atomic_compare_exchange_weak_explicit(&h->max_bytes, &m, c, memory_order_relaxed,
 							  memory_order_relaxed)) {
 			/* a vDSO read of the coarse clock: cheap enough for every raise */
-			atomic_store_explicit(&h->max_time_ns, since_start(), memory_order_relaxed);
-			if (!atomic_load_explicit(&h->peak_pending, memory_order_relaxed))
+			now = since_start();
+			atomic_store_explicit(&h->max_time_ns, now, memory_order_relaxed);
+			if (!atomic_load_explicit(&h->peak_pending, memory_order_relaxed)) {
 				atomic_store_explicit(&h->peak_pending, 1, memory_order_relaxed);
+				atomic_store_explicit(&G.pending, 1, memory_order_relaxed);
+			}
 			break;
 		}
 	}
+	if (atomic_load_explicit(&control_open, memory_order_relaxed) &&
+	    control_raise(c, now ? now : since_start()))
+		atomic_store_explicit(&G.pending, 1, memory_order_relaxed);
+	watch_refresh();
+}
+
+/* Raise the exact total; returns the new total (for oom_due).  With no
+ * phase open the mark is the maximum itself: one load and one compare. */
+static inline int64_t add_bytes(int64_t size)
+{
+	struct oomph_state_header *h = G.h;
+	int64_t c = atomic_fetch_add_explicit(&h->cur_bytes, size, memory_order_relaxed) + size;
+	if (__builtin_expect(c > atomic_load_explicit(&G.watch, memory_order_relaxed), 0))
+		raise_max(c);
 	return c;
 }
 
@@ -1204,6 +1265,10 @@ static void layout(struct oomph_state_header *h)
 	off = align_up(off + h->nodes_cap * sizeof(struct oomph_state_journal));
 	h->moment_off = off;
 	off = align_up(off + h->nodes_cap * sizeof(struct oomph_state_bytes));
+	h->phases_off = off;
+	off = align_up(off + OOMPH_PHASES_CAP * sizeof(struct oomph_state_phase));
+	h->pics_off = off;
+	off = align_up(off + OOMPH_PHASE_PICS * sizeof(struct oomph_state_phase_pic));
 	h->file_size = off;
 }
 
@@ -1344,6 +1409,7 @@ int tracker_init(const struct tracker_config *cfg)
 	G.truncated_frame = intern_frame(&G.in, s2, 0, 0, OOMPH_FRAME_TRUNCATED);
 
 	fault_install();
+	control_init(cfg);
 	atomic_store_explicit(&h->ready, 1, memory_order_release);
 	pthread_atfork(tracker_atfork_prepare, tracker_atfork_parent, tracker_atfork_child);
 	__atomic_store_n(&tracker_on, 1, __ATOMIC_RELEASE);
@@ -1432,6 +1498,9 @@ void tracker_atfork_child(void)
 	G.ndirty = 0;
 	int64_t cur = atomic_load_explicit(&h->cur_bytes, memory_order_relaxed);
 	atomic_store_explicit(&h->max_bytes, cur, memory_order_relaxed);
+	atomic_store_explicit(&G.watch, cur, memory_order_relaxed);
+	atomic_store_explicit(&G.pending, 0, memory_order_relaxed);
+	control_atfork_child();
 	atomic_store_explicit(&h->max_time_ns, 0, memory_order_relaxed);
 	h->peak_bytes = cur;
 	h->peak_time_ns = 0;
@@ -1495,4 +1564,56 @@ void tracker_on_exec_failed(void)
 	if (!tracker_active() || G.h->pid != (int32_t)getpid())
 		return;
 	atomic_store_explicit(&G.h->end_state, OOMPH_END_RUNNING, memory_order_release);
+}
+
+/* ------------------------------------------------- for control.c --- */
+
+struct oomph_state_header *tracker_state(void)
+{
+	return G.h;
+}
+
+char *tracker_base(void)
+{
+	return G.base;
+}
+
+void tracker_lock(void)
+{
+	spin_lock(&G.sample_lock);
+}
+
+void tracker_unlock(void)
+{
+	spin_unlock(&G.sample_lock);
+}
+
+const struct oomph_state_bytes *tracker_live(void)
+{
+	return G.live;
+}
+
+uint64_t tracker_now_ns(void)
+{
+	return since_start();
+}
+
+int tracker_headroom(int64_t *limit, int64_t *headroom)
+{
+	int64_t usage;
+	*limit = G.lim.limit_bytes > 0 ? G.lim.limit_bytes : 0;
+	*headroom = -1;
+	if (*limit > 0 && limits_usage(&G.lim, &usage) == 0)
+		*headroom = *limit - usage;
+	return 0;
+}
+
+uint32_t tracker_intern_string(const char *s, size_t len)
+{
+	T.guard++;
+	spin_lock(&G.in.lock);
+	uint32_t off = intern_string(&G.in, s, len);
+	spin_unlock(&G.in.lock);
+	T.guard--;
+	return off;
 }

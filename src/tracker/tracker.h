@@ -76,6 +76,7 @@ struct tracker_config {
 	uint32_t oom_mode;        /* OOMPH_OOM_* */
 	int64_t oom_threshold;    /* headroom bytes; 0 = the default */
 	const char *limits_root;  /* "" (the machine), or a test fixture */
+	int snapshot_signal;      /* signal whose handler asks for a snapshot; 0 none */
 };
 
 /* 0, or a negative errno (state file could not be made: tracking stays off). */
@@ -170,5 +171,20 @@ void tracker_on_exec_failed(void);
 extern __thread uint32_t tracker_deferred;
 void tracker_resolve_deferred(void);
 
+/* For control.c (the control API, not called from hooks unless said):
+ * the state, the sample_lock, live[], the coarse clock since start, the
+ * limit in force, interning a name, and re-arming the watch mark after the
+ * set of open phases changed (the hot path compares the total with one
+ * mark: the global maximum, or the lowest maximum of the open phases). */
+struct oomph_state_bytes;
+struct oomph_state_header *tracker_state(void);
+char *tracker_base(void);
+void tracker_lock(void);
+void tracker_unlock(void);
+const struct oomph_state_bytes *tracker_live(void);
+uint64_t tracker_now_ns(void);
+int tracker_headroom(int64_t *limit, int64_t *headroom);
+uint32_t tracker_intern_string(const char *s, size_t len);
+void tracker_phases_changed(void);
 
 #endif
