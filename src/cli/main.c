@@ -1,7 +1,8 @@
 /* cli/main.c — the command line of oomph: parse, dispatch, and map every
  * failure to one line on stderr and an exit status (common/exitcodes.h).
  * The work itself lives in supervisor/run.c (oomph run) and
- * supervisor/rerender.c (oomph report). */
+ * supervisor/rerender.c (oomph report), supervisor/snapshot.c (oomph
+ * snapshot). */
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "supervisor/args.h"
 #include "supervisor/rerender.h"
 #include "supervisor/run.h"
+#include "supervisor/snapshot.h"
 
 #ifndef OOMPH_VERSION
 #define OOMPH_VERSION "0.0.0"
@@ -26,6 +28,9 @@ static const char help_main[] =
 	"  oomph run [OPTIONS] -c CODE ARGS...      like python -c CODE\n"
 	"  oomph run [OPTIONS] -- COMMAND ARGS...   any command; every Python it starts is profiled\n"
 	"  oomph report DIR                         re-render the report of a run directory\n"
+	"                                           (of a running run: a report of now)\n"
+	"  oomph snapshot RUN_DIR                   a report of a running run, now, in\n"
+	"                                           RUN_DIR/snapshots/<n>-<seconds>/\n"
 	"  oomph --version | --help | run --help\n"
 	"\n"
 	"`oomph run` exits with the program's exit status (128+N if signal N ended it).\n"
@@ -71,6 +76,10 @@ static const char help_main[] =
 	"                        more than PERCENT of the time for 2 s, or reading its\n" \
 	"                        working set back from swap or disk while it spends\n" \
 	"                        more than PERCENT of its time in the kernel\n" \
+	"  --snapshot-signal SIG the signal that makes oomph write a report of now into\n" \
+	"                        RUN_DIR/snapshots/ while the program goes on (default\n" \
+	"                        USR2; 'none': leave every signal alone).  A program\n" \
+	"                        that installs its own handler for it keeps it\n" \
 	"  -q, --quiet           no summary on the terminal (the report is still written)\n" \
 	"  --open                open index.html with xdg-open when the run is over\n" \
 	"  --team-readable       let the report directory's group read it (default:\n" \
@@ -99,11 +108,22 @@ static const char help_main[] =
 	"If oomph itself is killed, the program is killed too (SIGKILL); its profile\n" \
 	"is kept, and `oomph report DIR` renders it.\n"
 
+static const char help_snapshot[] =
+	"Usage: oomph snapshot RUN_DIR\n"
+	"\n"
+	"Writes a full report of a run that is still running (what is live now, the\n"
+	"peak so far) into RUN_DIR/snapshots/<n>-<seconds>/, from its live state, while\n"
+	"the program goes on.  The same as sending the program SIGUSR2.\n"
+	"\n"
+	"Exit status: 0, 66 if RUN_DIR is not a running oomph run, 73 if the report\n"
+	"cannot be written, 64 for a usage error.\n";
+
 static const char help_report[] =
 	"Usage: oomph report DIR\n"
 	"\n"
 	"Re-renders the report of a run directory (one written by `oomph run`) from\n"
-	"its run.meta and state/ files, and prints the summary on stderr.\n"
+	"its run.meta and state/ files, and prints the summary on stderr.  On a run\n"
+	"that is still running it writes a report of now (and says so).\n"
 	"\n"
 	"Exit status: 0, or 65 if a profile is corrupt, foreign or truncated (the\n"
 	"report says which and why), 66 if DIR is not an oomph run directory,\n"
@@ -152,6 +172,12 @@ int main(int argc, char **argv)
 		break;
 	case ARGS_REPORT:
 		rc = rerender_dir(a.report_dir, &out, err, sizeof err);
+		break;
+	case ARGS_SNAPSHOT_HELP:
+		fputs(help_snapshot, stdout);
+		return OOMPH_EXIT_OK;
+	case ARGS_SNAPSHOT:
+		rc = snapshot_command(a.report_dir, &out, err, sizeof err);
 		break;
 	default:
 		return fail(OOMPH_EXIT_SOFTWARE, "internal error: unknown command");

@@ -123,6 +123,8 @@ struct profile {
 	int64_t end_bytes;        /* tracked bytes live at the end / death */
 	int64_t max_rss_bytes;    /* 0 if unknown */
 	int exited_cleanly;       /* the process ran its exit path */
+	int still_running;        /* not read from the file: set by a report of a
+				     running run for a process alive then */
 	int exit_code;            /* valid if exited_cleanly */
 	unsigned overflow;        /* tables that filled up (OOMPH_OVERFLOW_*) */
 	/* OOMPH_OVERFLOW_NOSPACE: when and why recording of new stacks

@@ -151,3 +151,64 @@ int derive_combined(struct view *const *views, const char *const *labels, size_t
 	}
 	return finish(out, &t, rc);
 }
+
+int derive_entries(const struct profile *p, const struct profile_phase_entry *e, uint32_t n,
+		   int64_t other, const char *other_name, struct profile *out)
+{
+	if (profile_init(out))
+		return -ENOMEM;
+	struct kids t = {0};
+	uint32_t *fmap = calloc((size_t)p->nframes + 1, sizeof(*fmap)); /* frame + 1 in out */
+	uint32_t *path = NULL;
+	uint32_t depth = 0;
+	int rc = fmap ? 0 : -ENOMEM;
+	for (uint32_t k = 0; !rc && k < n; k++) {
+		if (e[k].node == 0 || e[k].node >= p->nnodes || e[k].bytes <= 0)
+			continue;
+		uint32_t d = 0;
+		for (uint32_t j = e[k].node; j && d <= p->nnodes; j = p->nodes[j].parent)
+			d++;
+		if (d > depth) {
+			free(path);
+			if (!(path = malloc((size_t)d * sizeof(*path)))) {
+				rc = -ENOMEM;
+				break;
+			}
+			depth = d;
+		}
+		d = 0; /* leaf first, imports folded */
+		for (uint32_t j = e[k].node; j && d < depth; j = p->nodes[j].parent) {
+			uint32_t f = p->nodes[j].frame;
+			if (f < p->nframes && !is_import(&p->frames[f]))
+				path[d++] = f;
+		}
+		uint32_t node = 0;
+		while (d-- > 0 && !rc) {
+			uint32_t f = path[d];
+			if (!fmap[f]) {
+				const struct profile_frame *fr = &p->frames[f];
+				if (profile_add_frame(out, fr->file, fr->func, fr->line, fr->flags,
+						      &fmap[f])) {
+					rc = -ENOMEM;
+					break;
+				}
+				fmap[f]++;
+			}
+			if (!(node = child(&t, out, node, fmap[f] - 1)))
+				rc = -ENOMEM;
+		}
+		if (!rc)
+			out->peak_self[node] += e[k].bytes;
+	}
+	if (!rc && other > 0) {
+		uint32_t f, node;
+		if (profile_add_frame(out, other_name, "", 0, PROFILE_FRAME_SYNTHETIC, &f) ||
+		    !(node = child(&t, out, 0, f)))
+			rc = -ENOMEM;
+		else
+			out->peak_self[node] += other;
+	}
+	free(path);
+	free(fmap);
+	return finish(out, &t, rc);
+}

@@ -34,4 +34,11 @@ struct view;
 int derive_combined(struct view *const *views, const char *const *labels, size_t n,
 		    struct profile *out);
 
+/* A sparse picture (a phase's: a few stacks of p and their bytes) as a
+ * profile of its own holding only those stacks and their frames, imports
+ * folded; `other` bytes (stacks not kept) go to a synthetic root frame
+ * named other_name.  out->peak_self holds the bytes.  0 or -ENOMEM. */
+int derive_entries(const struct profile *p, const struct profile_phase_entry *e, uint32_t n,
+		   int64_t other, const char *other_name, struct profile *out);
+
 #endif

@@ -17,8 +17,19 @@
 #include "profile/timeline.h"
 #include "report/view.h"
 
+/* A phase (the control API) of a process, with its pictures as views of
+ * their own (NULL when the state did not keep them): the stacks that grew
+ * from its start to its peak, and to its end. */
+struct doc_phase {
+	const struct profile_phase *ph;
+	struct view *peak;
+	struct view *left;
+};
+
 struct doc_proc {
 	const struct profile *p;
+	const struct doc_phase *phases; /* ph order: by start */
+	size_t nphases;
 	struct view *view;      /* the picture as recorded (tables, folded) */
 	int parent;      /* pid of its parent if that one was profiled, else -1 */
 	char dir[64];    /* relative to the page's directory: "." or "processes/<pid>" */
@@ -71,6 +82,10 @@ struct doc {
 	const struct runmeta *meta;      /* evidence, limit, pressure */
 	const struct doc_death *death;   /* NULL: no memory death */
 	const struct timeline *timeline; /* downsampled; NULL or n == 0: none */
+	/* A report of a run still in progress (oomph snapshot, SIGUSR2,
+	 * oomph report on a running run): what is live now. */
+	int running;
+	const struct doc_death *now;     /* live now (title, view); NULL: none */
 	struct view *combined;           /* all processes in one graph, or NULL */
 };
 

@@ -8,6 +8,7 @@
 #include "report/flamegraph.h"
 #include "report/summary.h"
 #include "report/text.h"
+#include "state/format.h"
 
 static const char css[] =
 	"body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;"
@@ -91,9 +92,14 @@ static void headline(struct buf *b, const struct doc *d)
 
 	summary_verdict(verdict, sizeof(verdict), d);
 	int ok = !d->signal && d->has_exit_code && d->exit_code == 0;
-	buf_printf(b, "<p class=\"verdict %s\">The program ", ok ? "good" : "bad");
-	esc_html(b, verdict);
-	buf_printf(b, " after %.1f s.</p>\n", d->duration_s);
+	if (d->running)
+		buf_printf(b, "<p class=\"verdict running\">The program is still running: this is "
+			      "a report of %.1f s into the run.</p>\n", d->duration_s);
+	else {
+		buf_printf(b, "<p class=\"verdict %s\">The program ", ok ? "good" : "bad");
+		esc_html(b, verdict);
+		buf_printf(b, " after %.1f s.</p>\n", d->duration_s);
+	}
 	if (d->meta && d->meta->nevidence) {
 		buf_puts(b, "<ul class=\"evidence\">\n");
 		for (int i = 0; i < d->meta->nevidence; i++) {
@@ -231,6 +237,118 @@ static void top_table(struct buf *b, const struct view *v)
 			   v->nlines - v->ntop);
 }
 
+#define PHASE_GRAPHS 10 /* flame graphs drawn: the largest phases' */
+
+static void phase_row(struct buf *b, const struct doc_phase *f)
+{
+	const struct profile_phase *ph = f->ph;
+	char s[32];
+	buf_printf(b, "<tr><td class=\"mono\" style=\"padding-left:%upx\">", 8 + 16 * ph->depth);
+	esc_html(b, ph->name);
+	if (ph->flags & OOMPH_PHASE_F_OTHER_THREAD)
+		buf_printf(b, " <span class=\"hint\">(begun in thread %d, ended in thread %d)</span>",
+			   ph->tid_begin, ph->tid_end);
+	buf_printf(b, "</td><td class=\"num\" data-v=\"%.3f\">%.2f s</td>", ph->start_s, ph->start_s);
+	if (ph->open)
+		buf_puts(b, "<td class=\"num\" data-v=\"-1\">not ended</td>");
+	else
+		buf_printf(b, "<td class=\"num\" data-v=\"%.3f\">%.2f s</td>", ph->end_s - ph->start_s,
+			   ph->end_s - ph->start_s);
+	int64_t above = ph->peak_bytes - ph->start_bytes;
+	text_bytes(s, sizeof(s), above);
+	buf_printf(b, "<td class=\"num\" data-v=\"%lld\" title=\"%lld bytes\">", (long long)above,
+		   (long long)above);
+	esc_html(b, s);
+	text_bytes(s, sizeof(s), ph->peak_bytes);
+	buf_printf(b, "</td><td class=\"num\" data-v=\"%lld\">", (long long)ph->peak_bytes);
+	esc_html(b, s);
+	buf_puts(b, "</td>");
+	if (ph->open) {
+		buf_puts(b, "<td class=\"num\" data-v=\"-1\"></td>");
+	} else {
+		text_bytes(s, sizeof(s), ph->left_live_bytes);
+		buf_printf(b, "<td class=\"num\" data-v=\"%lld\">", (long long)ph->left_live_bytes);
+		esc_html(b, s);
+		buf_puts(b, "</td>");
+	}
+	buf_puts(b, "<td class=\"mono\">");
+	if (f->peak && f->peak->ntop) {
+		const struct view_top *t = &f->peak->top[0];
+		esc_html(b, t->file);
+		if (!t->synthetic)
+			buf_printf(b, ":%u (", (unsigned)t->line);
+		if (!t->synthetic) {
+			esc_html(b, t->func);
+			buf_puts(b, ")");
+		}
+	} else if (!ph->has_picture && !ph->open) {
+		buf_puts(b, "<span class=\"hint\">picture not kept</span>");
+	}
+	buf_puts(b, "</td></tr>\n");
+}
+
+/* Each phase: its numbers, and the largest ones' flame graphs at their
+ * peaks (what grew from its start). */
+static void phases_section(struct buf *b, const struct doc_proc *dp)
+{
+	if (!dp || !dp->nphases)
+		return;
+	const struct profile *p = dp->p;
+	buf_puts(b, "<h2>Phases</h2>\n<table class=\"sortable\" id=\"oomph-phases\"><thead><tr>"
+		    "<th>Phase</th><th>Start</th><th>Duration</th><th>Peak above its start</th>"
+		    "<th>Peak tracked</th><th>Left live</th><th>Top line at its peak</th></tr>"
+		    "</thead><tbody>\n");
+	for (size_t i = 0; i < dp->nphases; i++)
+		phase_row(b, &dp->phases[i]);
+	buf_puts(b, "</tbody></table>\n<p class=\"hint\">A phase counts the whole process's "
+		    "memory (every thread), exactly: <em>peak above its start</em> is its highest "
+		    "total minus the total when it began. <em>Left live</em> is how much the stacks "
+		    "that grew during it still held at its end (sampled, like the flame graphs).");
+	if (p->phases_total > p->nphases)
+		buf_printf(b, " %u earlier phases are not kept (the state keeps the newest %u).",
+			   p->phases_total - p->nphases, OOMPH_PHASES_CAP);
+	buf_puts(b, "</p>\n");
+	/* the largest phases with pictures, largest first */
+	size_t shown[PHASE_GRAPHS], n = 0;
+	for (size_t i = 0; i < dp->nphases; i++) {
+		const struct doc_phase *f = &dp->phases[i];
+		if (!f->peak || !f->peak->total)
+			continue;
+		int64_t key = f->ph->peak_bytes - f->ph->start_bytes;
+		size_t k = n < PHASE_GRAPHS ? n++ : PHASE_GRAPHS;
+		if (k == PHASE_GRAPHS) {
+			const struct profile_phase *last = dp->phases[shown[k - 1]].ph;
+			if (key <= last->peak_bytes - last->start_bytes)
+				continue;
+			k--;
+		}
+		while (k > 0) {
+			const struct profile_phase *q = dp->phases[shown[k - 1]].ph;
+			if (q->peak_bytes - q->start_bytes >= key)
+				break;
+			shown[k] = shown[k - 1];
+			k--;
+		}
+		shown[k] = i;
+	}
+	for (size_t j = 0; j < n; j++) {
+		const struct doc_phase *f = &dp->phases[shown[j]];
+		char s[32];
+		text_bytes(s, sizeof(s), f->ph->peak_bytes - f->ph->start_bytes);
+		buf_printf(b, "<details class=\"phase\" data-phase=\"%u\"%s><summary>Phase <code>",
+			   f->ph->id, j == 0 ? " open" : "");
+		esc_html(b, f->ph->name);
+		buf_puts(b, "</code> at its peak: ");
+		esc_html(b, s);
+		buf_puts(b, " above its start</summary>\n<div class=\"flame\">\n");
+		flame_svg_inline(b, f->peak, "");
+		buf_puts(b, "</div>\n</details>\n");
+	}
+	if (n)
+		buf_puts(b, "<p class=\"hint\">Each graph shows the stacks whose live memory grew "
+			    "from the phase's start to its peak (stacks that shrank are left out).</p>\n");
+}
+
 static void proc_table(struct buf *b, const struct doc *d)
 {
 	char s[32];
@@ -323,6 +441,15 @@ void html_page(struct buf *b, const struct doc *d)
 				    "(they are taken every 100 ms).</p>\n");
 		}
 	}
+	if (d->now) {
+		buf_puts(b, "<h2>");
+		esc_html(b, d->now->title);
+		buf_puts(b, "</h2>\n<div class=\"flame\" id=\"oomph-now\">\n");
+		flame_svg_inline(b, d->now->display ? d->now->display : d->now->view, "");
+		buf_puts(b, "</div>\n<p class=\"hint\">Also as <a href=\"now.svg\">now.svg</a> and "
+			    "<a href=\"now.folded\">now.folded</a>. The program is still running: the "
+			    "peak below is the peak so far.</p>\n");
+	}
 	if (d->death) {
 		buf_puts(b, "<h2>");
 		esc_html(b, d->death->title);
@@ -357,6 +484,7 @@ void html_page(struct buf *b, const struct doc *d)
 	} else {
 		buf_puts(b, "<p>No process was profiled: there is no memory data in this run.</p>\n");
 	}
+	phases_section(b, d->main);
 	if (d->combined) {
 		buf_puts(b, "<h2>All processes together</h2>\n<div class=\"flame\" id=\"oomph-combined\">\n");
 		flame_svg_inline(b, d->combined, "");
@@ -373,7 +501,7 @@ void html_page(struct buf *b, const struct doc *d)
 	buf_puts(b, "<script>\n");
 	buf_puts(b, page_script);
 	buf_puts(b, "</script>\n");
-	if (d->main || d->death || d->combined) {
+	if (d->main || d->death || d->combined || d->now) {
 		buf_puts(b, "<script>\n");
 		buf_puts(b, flame_script());
 		buf_puts(b, "</script>\n");

@@ -9,7 +9,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/safefs.h"
@@ -40,6 +42,11 @@ struct proc {
 	struct profile dp, cp;
 	struct view dv, cv;
 	int derived;
+	/* its phases; for each kept picture a profile and a view of its own */
+	struct doc_phase *phases;
+	struct profile *phase_p; /* 2 per phase: peak, left (nnodes 0: none) */
+	struct view *phase_v;
+	size_t nphases;
 };
 
 struct state_name {
@@ -66,6 +73,12 @@ struct run {
 	struct view death_v, death_dv;
 	struct doc_death death;
 	int has_death;
+	/* a report of a running program: the main process live now */
+	struct profile now_p, now_dp;
+	struct view now_v, now_dv;
+	struct doc_death now;
+	char now_title[96];
+	int has_now, running;
 	struct timeline tl;
 	/* every process in one graph, when there are several */
 	struct profile all_p;
@@ -175,13 +188,15 @@ static int list_states(const char *dir, struct run *r, struct state_name **out, 
 	return rc;
 }
 
-static int load_all(const char *run_dir, const struct runmeta *meta, const char *cwd, struct run *r,
-		    char *err, size_t errlen)
+static int load_all(const char *run_dir, const struct runmeta *meta, const char *state_dir,
+		    const char *cwd, struct run *r, char *err, size_t errlen)
 {
 	/* while it runs (or when copying its state home failed) the state is
 	 * in its live directory: runmeta_state_dir says where */
 	char state[MAX_PATH];
-	if (runmeta_state_dir(meta, run_dir, state, sizeof state) != 0) {
+	if (state_dir && (size_t)snprintf(state, sizeof state, "%s", state_dir) < sizeof state) {
+		/* the caller knows */
+	} else if (runmeta_state_dir(meta, run_dir, state, sizeof state) != 0) {
 		snprintf(err, errlen, "cannot render the report of %s: path too long", run_dir);
 		return -ENAMETOOLONG;
 	}
@@ -457,6 +472,69 @@ static int derive_all(struct run *r, const char *cwd)
 	return 0;
 }
 
+#define PHASE_OTHER "[smaller stacks not kept]"
+
+/* The phases of each process, their kept pictures as views. */
+static int build_phases(struct run *r, const char *cwd)
+{
+	for (size_t i = 0; i < r->nprocs; i++) {
+		struct proc *pr = &r->procs[i];
+		size_t n = pr->p.nphases;
+		if (!n)
+			continue;
+		pr->phases = calloc(n, sizeof(*pr->phases));
+		pr->phase_p = calloc(2 * n, sizeof(*pr->phase_p));
+		pr->phase_v = calloc(2 * n, sizeof(*pr->phase_v));
+		if (!pr->phases || !pr->phase_p || !pr->phase_v)
+			return -ENOMEM;
+		pr->nphases = n;
+		for (size_t k = 0; k < n; k++) {
+			const struct profile_phase *ph = &pr->p.phases[k];
+			pr->phases[k].ph = ph;
+			if (!ph->has_picture)
+				continue;
+			for (int w = 0; w < 2; w++) {
+				struct profile *dp = &pr->phase_p[2 * k + w];
+				struct view *dv = &pr->phase_v[2 * k + w];
+				int rc = derive_entries(&pr->p, w ? ph->left : ph->peak,
+							w ? ph->nleft : ph->npeak,
+							w ? ph->left_other : ph->peak_other, PHASE_OTHER,
+							dp);
+				if (rc)
+					return rc;
+				if ((rc = view_build(dv, dp, cwd, r->src)) != 0) {
+					profile_free(dp);
+					return rc;
+				}
+				if (w)
+					pr->phases[k].left = dv;
+				else
+					pr->phases[k].peak = dv;
+			}
+		}
+		r->dps[i].phases = pr->phases;
+		r->dps[i].nphases = n;
+	}
+	return 0;
+}
+
+static void free_phases(struct proc *pr)
+{
+	for (size_t k = 0; k < pr->nphases; k++) {
+		if (pr->phases[k].peak) {
+			view_free(&pr->phase_v[2 * k]);
+			profile_free(&pr->phase_p[2 * k]);
+		}
+		if (pr->phases[k].left) {
+			view_free(&pr->phase_v[2 * k + 1]);
+			profile_free(&pr->phase_p[2 * k + 1]);
+		}
+	}
+	free(pr->phases);
+	free(pr->phase_p);
+	free(pr->phase_v);
+}
+
 /* Which picture is the moment of death (docs/report-format.md): a process
  * that died without its exit path (OOM killer, segfault) left live[] as it
  * was when it died; for a MemoryError or a stop near OOM the tracker's own
@@ -514,6 +592,49 @@ static int choose_death(struct run *r, const struct runmeta *meta, const char *c
 	return 0;
 }
 
+/* A report of a running program: what the main process has live now. */
+static int choose_now(struct run *r, const char *cwd, double now_s)
+{
+	if (!r->nprocs)
+		return 0;
+	const struct profile *mp = &r->procs[0].p;
+	r->now_p = *mp;
+	r->now_p.peak_self = mp->live_self;
+	r->now_p.peak_bytes = mp->end_bytes;
+	r->now_p.peak_time_s = now_s;
+	int rc = view_build(&r->now_v, &r->now_p, cwd, r->src);
+	if (rc)
+		return rc;
+	if ((rc = derive_views(&r->now_v, cwd, r->src, &r->now_dp, &r->now_dv, NULL, NULL))) {
+		view_free(&r->now_v);
+		return rc;
+	}
+	snprintf(r->now_title, sizeof(r->now_title), "Memory live now (%.1f s into the run)", now_s);
+	r->now = (struct doc_death){&r->now_v, &r->now_dv, "now", r->now_title, mp->end_bytes, now_s};
+	r->has_now = 1;
+	return 0;
+}
+
+/* Read while the program ran: the processes still running say so, not
+ * "did not exit normally", and their durations run until now. */
+static double mark_running(struct run *r)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	double now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9, main_s = 0;
+	for (size_t i = 0; i < r->nprocs; i++) {
+		struct profile *p = &r->procs[i].p;
+		if (p->exited_cleanly || (kill(p->pid, 0) != 0 && errno != EPERM))
+			continue;
+		p->still_running = 1;
+		if (now - p->start_unix_s > p->duration_s)
+			p->duration_s = now - p->start_unix_s;
+	}
+	if (r->nprocs)
+		main_s = r->procs[0].p.duration_s;
+	return main_s;
+}
+
 static void title_of(struct buf *title, const char *what, int64_t bytes, const struct doc *d)
 {
 	char s[32];
@@ -531,12 +652,29 @@ static int write_page(const char *dir, const struct doc *d, char *err, size_t er
 	buf_init(&b);
 	char path[MAX_PATH];
 	int rc = 0;
-	for (int k = -2; k < 6 && !rc; k++) {
+	for (int k = -4; k < 6 && !rc; k++) {
 		buf_reset(&b);
 		const char *name;
-		if (k < 0 && !d->death)
+		if ((k == -1 || k == -2) && !d->death)
+			continue;
+		if ((k == -3 || k == -4) && !d->now)
 			continue;
 		switch (k) {
+		case -4:
+			name = "now.folded";
+			folded_write(&b, d->now->view);
+			break;
+		case -3: {
+			name = "now.svg";
+			struct buf title;
+			buf_init(&title);
+			title_of(&title, d->now->title, d->now->bytes, d);
+			flame_svg(&b, d->now->display, buf_str(&title));
+			if (title.oom)
+				b.oom = 1;
+			buf_free(&title);
+			break;
+		}
 		case -2:
 			name = "death.folded";
 			folded_write(&b, d->death->view);
@@ -660,6 +798,14 @@ static void main_doc(struct doc *d, struct run *r, const struct runmeta *meta)
 	d->up = "";
 	d->meta = meta;
 	d->death = r->has_death ? &r->death : NULL;
+	d->now = r->has_now ? &r->now : NULL;
+	d->running = r->running;
+	if (r->running) {
+		d->verdict = "running";
+		d->signal = 0;
+		d->has_exit_code = 0;
+		d->duration_s = mp ? mp->duration_s : 0;
+	}
 	d->timeline = &r->tl;
 	d->combined = r->has_all ? &r->all_v : NULL;
 }
@@ -715,8 +861,18 @@ static int write_all(const char *run_dir, struct run *r, const struct runmeta *m
 int report_render(const char *run_dir, const struct runmeta *meta, FILE *term, char *err,
 		  size_t errlen)
 {
+	struct report_target t = {.run_dir = run_dir};
+	return report_render_to(&t, meta, term, err, errlen);
+}
+
+int report_render_to(const struct report_target *t, const struct runmeta *meta, FILE *term,
+		     char *err, size_t errlen)
+{
 	struct run r;
 	memset(&r, 0, sizeof(r));
+	const char *run_dir = t->run_dir;
+	const char *out_dir = t->out_dir ? t->out_dir : run_dir;
+	r.running = t->running;
 	const char *cwd = meta ? meta->cwd : "";
 	r.src = src_new(cwd);
 	int rc = r.src ? 0 : -ENOMEM;
@@ -726,12 +882,17 @@ int report_render(const char *run_dir, const struct runmeta *meta, FILE *term, c
 	if (!rc && (rc = sources_begin(&r, run_dir, meta, &stored)) != 0)
 		snprintf(err, errlen, "cannot render the report of %s: out of memory", run_dir);
 	if (!rc)
-		rc = load_all(run_dir, meta, cwd, &r, err, errlen);
+		rc = load_all(run_dir, meta, t->state_dir, cwd, &r, err, errlen);
 	if (!rc && (rc = arrange(&r, meta)) != 0)
 		snprintf(err, errlen, "cannot render the report of %s: out of memory", run_dir);
-	if (!rc && ((rc = derive_all(&r, cwd)) != 0 || (rc = combine(&r, cwd)) != 0))
+	if (!rc && ((rc = derive_all(&r, cwd)) != 0 || (rc = combine(&r, cwd)) != 0 ||
+		    (rc = build_phases(&r, cwd)) != 0))
 		snprintf(err, errlen, "cannot render the report of %s: out of memory", run_dir);
-	if (!rc && (rc = choose_death(&r, meta, cwd)) != 0)
+	if (!rc && r.running)
+		rc = choose_now(&r, cwd, mark_running(&r));
+	else if (!rc)
+		rc = choose_death(&r, meta, cwd);
+	if (rc)
 		snprintf(err, errlen, "cannot render the report of %s: %s", run_dir, strerror(-rc));
 	if (!rc) {
 		struct timeline full;
@@ -756,18 +917,19 @@ int report_render(const char *run_dir, const struct runmeta *meta, FILE *term, c
 		for (size_t i = 0; i < r.nnotes; i++)
 			r.warnings[r.nwarnings++] = r.notes[i];
 		sources_warn(&r);
-		rc = write_all(run_dir, &r, meta, err, errlen);
-		if (!rc)
+		rc = write_all(out_dir, &r, meta, err, errlen);
+		if (!rc && !r.running)
 			sources_keep(&r, run_dir, meta, stored);
 	}
 	if (!rc && term) {
 		struct doc d;
 		main_doc(&d, &r, meta);
 		char path[MAX_PATH];
-		snprintf(path, sizeof(path), "%s/index.html", run_dir);
+		snprintf(path, sizeof(path), "%s/index.html", out_dir);
 		summary_terminal(term, &d, path);
 	}
 	for (size_t i = 0; i < r.nprocs; i++) {
+		free_phases(&r.procs[i]);
 		view_free(&r.procs[i].v);
 		profile_free(&r.procs[i].p);
 		if (r.procs[i].derived) {
@@ -776,6 +938,11 @@ int report_render(const char *run_dir, const struct runmeta *meta, FILE *term, c
 			profile_free(&r.procs[i].dp);
 			profile_free(&r.procs[i].cp);
 		}
+	}
+	if (r.has_now) {
+		view_free(&r.now_v);
+		view_free(&r.now_dv);
+		profile_free(&r.now_dp);
 	}
 	if (r.has_death) {
 		view_free(&r.death_v);

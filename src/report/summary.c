@@ -18,7 +18,7 @@ size_t summary_incomplete(const struct profile *p, const char **out, size_t max)
 			out[n] = s; \
 		n++;            \
 	} while (0)
-	if (!p->exited_cleanly)
+	if (!p->exited_cleanly && !p->still_running)
 		ADD("did not exit normally: data ends at its last recorded event");
 	if (p->overflow & OOMPH_OVERFLOW_STRINGS)
 		ADD("string table full: later names are missing");
@@ -290,6 +290,24 @@ static void memory_story(struct jw *w, const struct doc *d)
 		jw_null(w);
 	}
 
+	jw_key(w, "running");
+	jw_bool(w, d->running);
+	jw_key(w, "now");
+	if (d->now) {
+		jw_obj(w);
+		jw_key(w, "bytes");
+		jw_int(w, d->now->bytes);
+		jw_key(w, "time_s");
+		jw_num(w, d->now->time_s, 3);
+		jw_key(w, "folded");
+		jw_str(w, "now.folded");
+		jw_key(w, "svg");
+		jw_str(w, "now.svg");
+		jw_obj_end(w);
+	} else {
+		jw_null(w);
+	}
+
 	jw_key(w, "timeline");
 	jw_arr(w);
 	for (size_t i = 0; d->timeline && i < d->timeline->n; i++) {
@@ -299,6 +317,91 @@ static void memory_story(struct jw *w, const struct doc *d)
 		jw_int(w, pt->tracked_bytes);
 		jw_int(w, pt->rss_bytes);
 		jw_arr_end(w);
+	}
+	jw_arr_end(w);
+}
+
+/* The top lines of a view (its innermost Python lines), largest first. */
+static void top_lines(struct jw *w, const struct view *v)
+{
+	jw_arr(w);
+	for (size_t i = 0; v && i < v->ntop; i++) {
+		const struct view_top *t = &v->top[i];
+		jw_obj(w);
+		jw_key(w, "file");
+		jw_str(w, t->file);
+		jw_key(w, "line");
+		jw_int(w, t->line);
+		jw_key(w, "function");
+		jw_str(w, t->func);
+		jw_key(w, "bytes");
+		jw_int(w, t->bytes);
+		jw_key(w, "share");
+		jw_num(w, t->share, 6);
+		jw_key(w, "source");
+		jw_str(w, t->source);
+		jw_key(w, "synthetic");
+		jw_bool(w, t->synthetic);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+/* The phases of a process (docs/report-format.md). */
+static void phases(struct jw *w, const struct doc_proc *dp)
+{
+	jw_arr(w);
+	for (size_t i = 0; dp && i < dp->nphases; i++) {
+		const struct doc_phase *f = &dp->phases[i];
+		const struct profile_phase *ph = f->ph;
+		jw_obj(w);
+		jw_key(w, "id");
+		jw_int(w, ph->id);
+		jw_key(w, "name");
+		jw_str(w, ph->name);
+		jw_key(w, "parent");
+		if (ph->parent)
+			jw_int(w, ph->parent);
+		else
+			jw_null(w);
+		jw_key(w, "depth");
+		jw_int(w, ph->depth);
+		jw_key(w, "start_s");
+		jw_num(w, ph->start_s, 3);
+		jw_key(w, "end_s");
+		if (ph->open)
+			jw_null(w);
+		else
+			jw_num(w, ph->end_s, 3);
+		jw_key(w, "open");
+		jw_bool(w, ph->open);
+		jw_key(w, "start_tracked_bytes");
+		jw_int(w, ph->start_bytes);
+		jw_key(w, "peak_tracked_bytes");
+		jw_int(w, ph->peak_bytes);
+		jw_key(w, "peak_time_s");
+		jw_num(w, ph->peak_s, 3);
+		jw_key(w, "peak_above_start_bytes");
+		jw_int(w, ph->peak_bytes - ph->start_bytes);
+		jw_key(w, "end_tracked_bytes");
+		if (ph->open)
+			jw_null(w);
+		else
+			jw_int(w, ph->end_bytes);
+		jw_key(w, "left_live_bytes");
+		if (ph->open)
+			jw_null(w);
+		else
+			jw_int(w, ph->left_live_bytes);
+		jw_key(w, "ended_by_other_thread");
+		jw_bool(w, (ph->flags & OOMPH_PHASE_F_OTHER_THREAD) != 0);
+		jw_key(w, "picture_kept");
+		jw_bool(w, ph->has_picture);
+		jw_key(w, "top");
+		top_lines(w, f->peak);
+		jw_key(w, "top_left_live");
+		top_lines(w, f->left);
+		jw_obj_end(w);
 	}
 	jw_arr_end(w);
 }
@@ -361,28 +464,9 @@ void summary_json(struct buf *b, const struct doc *d, int pretty, unsigned esc_f
 		process(&w, &d->procs[i]);
 	jw_arr_end(&w);
 	jw_key(&w, "top");
-	jw_arr(&w);
-	const struct view *v = d->main ? d->main->view : NULL;
-	for (size_t i = 0; v && i < v->ntop; i++) {
-		const struct view_top *t = &v->top[i];
-		jw_obj(&w);
-		jw_key(&w, "file");
-		jw_str(&w, t->file);
-		jw_key(&w, "line");
-		jw_int(&w, t->line);
-		jw_key(&w, "function");
-		jw_str(&w, t->func);
-		jw_key(&w, "bytes");
-		jw_int(&w, t->bytes);
-		jw_key(&w, "share");
-		jw_num(&w, t->share, 6);
-		jw_key(&w, "source");
-		jw_str(&w, t->source);
-		jw_key(&w, "synthetic");
-		jw_bool(&w, t->synthetic);
-		jw_obj_end(&w);
-	}
-	jw_arr_end(&w);
+	top_lines(&w, d->main ? d->main->view : NULL);
+	jw_key(&w, "phases");
+	phases(&w, d->main);
 	jw_key(&w, "errors");
 	jw_arr(&w);
 	for (size_t i = 0; i < d->nerrors; i++) {
@@ -425,7 +509,11 @@ void summary_terminal(FILE *f, const struct doc *d, const char *report_path)
 	char verdict[160], a[32], b2[32], c[32];
 	summary_verdict(verdict, sizeof(verdict), d);
 	text_shell_words(&l, d->argc, d->argv);
-	buf_printf(&l, "%s%s after %.1f s", d->argc ? " " : "", verdict, d->duration_s);
+	if (d->running)
+		buf_printf(&l, "%sis still running: this is a report of %.1f s into the run",
+			   d->argc ? " " : "", d->duration_s);
+	else
+		buf_printf(&l, "%s%s after %.1f s", d->argc ? " " : "", verdict, d->duration_s);
 	term_line(f, &l);
 
 	for (int i = 0; d->meta && i < d->meta->nevidence; i++) {

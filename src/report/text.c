@@ -58,7 +58,9 @@ void text_verdict(char *out, size_t n, const char *verdict, int has_code, int ex
 	/* The supervisor's verdict words that change the sentence; any other
 	 * word falls back on what the exit status says, never on a guess. */
 	const char *name = text_signal_name(sig);
-	if (!strcmp(v, "oomph-died")) {
+	if (!strcmp(v, "running")) {
+		snprintf(out, n, "is still running");
+	} else if (!strcmp(v, "oomph-died")) {
 		snprintf(out, n, "was killed with oomph (oomph itself was killed before the program ended)");
 	} else if (!strcmp(v, "stopped-near-oom")) {
 		snprintf(out, n, "was stopped by oomph near its memory limit");

@@ -2,6 +2,8 @@
 #include "supervisor/args.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <strings.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +27,7 @@ static int args_fail(char *err, size_t errlen, const char *fmt, ...)
 /* Options of `run` that take a value. */
 enum args_opt {
 	OPT_NONE, OPT_OUTPUT, OPT_PYTHON, OPT_SAMPLE_RATE, OPT_MODULE, OPT_CODE,
-	OPT_LIMIT, OPT_ON_OOM, OPT_MAX_STALL, OPT_OOM_THRESHOLD, OPT_SWAP
+	OPT_LIMIT, OPT_ON_OOM, OPT_MAX_STALL, OPT_OOM_THRESHOLD, OPT_SWAP, OPT_SNAPSHOT_SIGNAL
 };
 
 struct args_valued {
@@ -44,6 +46,7 @@ static const struct args_valued args_valued_opts[] = {
 	{"--on-oom", 0, OPT_ON_OOM, "'report' or 'stop'"},
 	{"--max-stall", 0, OPT_MAX_STALL, "a percentage, e.g. 50"},
 	{"--oom-threshold", 0, OPT_OOM_THRESHOLD, "a size, e.g. 100MiB"},
+	{"--snapshot-signal", 0, OPT_SNAPSHOT_SIGNAL, "a signal (USR2, USR1, 12 ...) or 'none'"},
 	{NULL, 'm', OPT_MODULE, "a module name"},
 	{NULL, 'c', OPT_CODE, "Python code"},
 };
@@ -89,6 +92,39 @@ static int args_match_valued(int argc, char **argv, int *i, const char **name,
 		return (int)o->opt;
 	}
 	return OPT_NONE;
+}
+
+/* A signal a snapshot may be asked with: a name (with or without SIG), a
+ * number, or "none" (0).  -1 for anything else, and for the signals oomph
+ * or the kernel own (KILL, STOP, SEGV, BUS). */
+static int args_signal(const char *v)
+{
+	static const struct {
+		const char *name;
+		int sig;
+	} names[] = {{"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"USR1", SIGUSR1},
+		     {"USR2", SIGUSR2}, {"ALRM", SIGALRM}, {"TERM", SIGTERM}, {"WINCH", SIGWINCH},
+		     {"URG", SIGURG},   {"PWR", SIGPWR},   {"CONT", SIGCONT}, {"TSTP", SIGTSTP}};
+	if (!strcmp(v, "none") || !strcmp(v, "0"))
+		return 0;
+	const char *n = !strncasecmp(v, "SIG", 3) ? v + 3 : v;
+	int sig = -1;
+	for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+		if (!strcasecmp(n, names[k].name))
+			sig = names[k].sig;
+	if (sig < 0 && !strncasecmp(n, "RTMIN+", 6) && n[6] >= '0' && n[6] <= '9') {
+		char *end;
+		long k = strtol(n + 6, &end, 10);
+		sig = *end || k > SIGRTMAX - SIGRTMIN ? -1 : SIGRTMIN + (int)k;
+	}
+	if (sig < 0 && v[0] >= '1' && v[0] <= '9') {
+		char *end;
+		long k = strtol(v, &end, 10);
+		sig = *end || k >= NSIG ? -1 : (int)k;
+	}
+	if (sig == SIGKILL || sig == SIGSTOP || sig == SIGSEGV || sig == SIGBUS)
+		return -1;
+	return sig;
 }
 
 static int args_parse_run(int argc, char **argv, int i, struct args *out,
@@ -216,6 +252,15 @@ static int args_parse_run(int argc, char **argv, int i, struct args *out,
 			else
 				return args_fail(err, errlen, "bad %s '%s': say 'report' or 'stop'", name, value);
 			continue;
+		case OPT_SNAPSHOT_SIGNAL: {
+			int sig = args_signal(value);
+			if (sig < 0)
+				return args_fail(err, errlen,
+						 "bad %s '%s': a signal the program can catch (USR2, USR1, HUP, 12 ...) or 'none'",
+						 name, value);
+			out->snapshot_signal = sig;
+			continue;
+		}
 		case OPT_MAX_STALL: {
 			char *end;
 			double v = strtod(value, &end);
@@ -265,11 +310,14 @@ done:
 	return 0;
 }
 
+/* oomph report DIR, oomph snapshot DIR */
 static int args_parse_report(int argc, char **argv, int i, struct args *out,
 			     char *err, size_t errlen)
 {
 	int dashdash = 0;
-	out->command = ARGS_REPORT;
+	int snap = !strcmp(argv[1], "snapshot");
+	const char *usage = snap ? "oomph snapshot RUN_DIR" : "oomph report DIR";
+	out->command = snap ? ARGS_SNAPSHOT : ARGS_REPORT;
 	for (; i < argc; i++) {
 		const char *a = argv[i];
 		if (!dashdash && a[0] == '-' && a[1] != '\0') {
@@ -278,25 +326,25 @@ static int args_parse_report(int argc, char **argv, int i, struct args *out,
 				continue;
 			}
 			if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-				out->command = ARGS_REPORT_HELP;
+				out->command = snap ? ARGS_SNAPSHOT_HELP : ARGS_REPORT_HELP;
 				return 0;
 			}
 			if (strcmp(a, "--version") == 0) {
 				out->command = ARGS_VERSION;
 				return 0;
 			}
-			return args_fail(err, errlen, "unknown option '%s' (usage: oomph report DIR)", a);
+			return args_fail(err, errlen, "unknown option '%s' (usage: %s)", a, usage);
 		}
 		if (out->report_dir != NULL)
 			return args_fail(err, errlen,
-					 "too many arguments: '%s' after '%s' (usage: oomph report DIR)",
-					 a, out->report_dir);
+					 "too many arguments: '%s' after '%s' (usage: %s)",
+					 a, out->report_dir, usage);
 		if (a[0] == '\0')
-			return args_fail(err, errlen, "the report directory is an empty string (usage: oomph report DIR)");
+			return args_fail(err, errlen, "the directory is an empty string (usage: %s)", usage);
 		out->report_dir = a;
 	}
 	if (out->report_dir == NULL)
-		return args_fail(err, errlen, "missing directory (usage: oomph report DIR)");
+		return args_fail(err, errlen, "missing directory (usage: %s)", usage);
 	return 0;
 }
 
@@ -304,6 +352,7 @@ int args_parse(int argc, char **argv, struct args *out, char *err, size_t errlen
 {
 	memset(out, 0, sizeof *out);
 	out->sample_rate = OOMPH_DEFAULT_SAMPLE_RATE;
+	out->snapshot_signal = SIGUSR2;
 	out->target = ARGS_TARGET_SCRIPT;
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
@@ -313,7 +362,7 @@ int args_parse(int argc, char **argv, struct args *out, char *err, size_t errlen
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "run") == 0)
 		return args_parse_run(argc, argv, 2, out, err, errlen);
-	if (strcmp(cmd, "report") == 0)
+	if (strcmp(cmd, "report") == 0 || strcmp(cmd, "snapshot") == 0)
 		return args_parse_report(argc, argv, 2, out, err, errlen);
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
 		out->command = ARGS_HELP;
@@ -328,5 +377,5 @@ int args_parse(int argc, char **argv, struct args *out, char *err, size_t errlen
 	size_t n = strlen(cmd);
 	if (n > 3 && strcmp(cmd + n - 3, ".py") == 0)
 		return args_fail(err, errlen, "unknown command '%s' (to profile a script: oomph run %s)", cmd, cmd);
-	return args_fail(err, errlen, "unknown command '%s' (commands: run, report; see oomph --help)", cmd);
+	return args_fail(err, errlen, "unknown command '%s' (commands: run, report, snapshot; see oomph --help)", cmd);
 }

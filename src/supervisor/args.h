@@ -23,7 +23,9 @@ enum args_command {
 	ARGS_RUN,        /* oomph run ... */
 	ARGS_RUN_HELP,   /* oomph run --help */
 	ARGS_REPORT,     /* oomph report DIR */
-	ARGS_REPORT_HELP /* oomph report --help */
+	ARGS_REPORT_HELP, /* oomph report --help */
+	ARGS_SNAPSHOT,   /* oomph snapshot RUN_DIR */
+	ARGS_SNAPSHOT_HELP /* oomph snapshot --help */
 };
 
 enum args_target {
@@ -55,12 +57,13 @@ struct args {
 				 /* --on-oom report|stop, --no-oom-detection */
 	int64_t oom_threshold;   /* --oom-threshold SIZE; 0 = the default */
 	double max_stall_pct;    /* --max-stall PERCENT; 0 = never */
+	int snapshot_signal;     /* --snapshot-signal SIG|none; SIGUSR2 by default, 0 none */
 	enum args_target target;
 	const char *target_arg;  /* script path, module, code, or COMMAND */
 	int nrest;               /* words after the target */
 	char **rest;             /* argv + k: the program's own arguments */
 
-	/* report */
+	/* report, snapshot */
 	const char *report_dir;
 };
 

@@ -95,15 +95,20 @@ int rerender_dir(const char *dir, struct run_outcome *o, char *err, size_t errle
 		return run_refuse(o, OOMPH_EXIT_DATAERR, rc, err, errlen, "%s",
 				  msg[0] ? msg : "cannot read run.meta");
 	}
+	int running = 0;
 	if (!strcmp(meta.status, "running")) {
-		if (rundir_supervisor_alive(meta.supervisor_pid, meta.supervisor_start))
-			err_print("the run is still going (watched by oomph pid %d): this report shows it now",
+		if (rundir_supervisor_alive(meta.supervisor_pid, meta.supervisor_start)) {
+			/* not over yet: a report of now, said as such */
+			err_print("the program is still running (watched by oomph pid %d): this report is of now",
 				  meta.supervisor_pid);
-		else if (rundir_recover(dir, &meta, msg, sizeof msg) != 0)
+			running = 1;
+		} else if (rundir_recover(dir, &meta, msg, sizeof msg) != 0) {
 			err_print("%s", msg);
+		}
 	}
 	msg[0] = '\0';
-	rc = report_render(dir, &meta, stderr, msg, sizeof msg);
+	struct report_target target = {.run_dir = dir, .running = running};
+	rc = report_render_to(&target, &meta, stderr, msg, sizeof msg);
 	int unreadable = rc == 0 && check_some_profile_readable(dir, &meta) != 0;
 	runmeta_free(&meta);
 	if (unreadable)

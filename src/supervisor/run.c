@@ -308,6 +308,9 @@ int run_program(const struct args *a, struct run_outcome *o, char *err, size_t e
 	} else {
 		unsetenv(OOMPH_ENV_OOM_THRESHOLD);
 	}
+	char sigv[16];
+	snprintf(sigv, sizeof sigv, "%d", a->snapshot_signal);
+	setenv(OOMPH_ENV_SNAPSHOT_SIGNAL, sigv, 1);
 
 	/* The command as the user would type it; it is also the child's argv. */
 	int n = 0;
@@ -376,6 +379,7 @@ int run_program(const struct args *a, struct run_outcome *o, char *err, size_t e
 		err_print("cannot save the run's metadata: %s", msg);
 
 	struct watch_config wc = {
+		.meta = &meta, /* what snapshots taken while it runs say about it */
 		.run_dir = run_dir,
 		.state_dir = rd.state,
 		.psi_path = psi_path[0] ? psi_path : NULL,

@@ -17,6 +17,7 @@
 #include "common/errmsg.h"
 #include "common/readfile.h"
 #include "report/text.h"
+#include "supervisor/snapshot.h"
 #include "state/format.h"
 
 #define HEADER_MAP ((sizeof(struct oomph_state_header) + 4095) & ~(size_t)4095)
@@ -78,20 +79,30 @@ static void scan(struct watch *w)
 			known = !strcmp(w->files[i].name, e->d_name);
 		if (known)
 			continue;
-		int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_CLOEXEC);
+		/* writable: the snapshot answers go into the header */
+		int writable = 1;
+		int fd = openat(dirfd(d), e->d_name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0) {
+			writable = 0;
+			fd = openat(dirfd(d), e->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		}
 		if (fd < 0)
 			continue;
 		struct stat st;
 		void *m = MAP_FAILED;
-		if (fstat(fd, &st) == 0 && (size_t)st.st_size >= HEADER_MAP)
-			m = mmap(NULL, HEADER_MAP, PROT_READ, MAP_SHARED, fd, 0);
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size >= HEADER_MAP)
+			m = mmap(NULL, HEADER_MAP, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED,
+				 fd, 0);
 		close(fd);
 		if (m == MAP_FAILED)
 			continue; /* not sized yet: next scan */
 		struct watch_file *f = &w->files[w->nfiles++];
+		memset(f, 0, sizeof *f);
 		memcpy(f->name, e->d_name, strlen(e->d_name) + 1);
 		f->map = m;
 		f->len = HEADER_MAP;
+		f->writable = writable;
+		f->uid = (unsigned)st.st_uid;
 	}
 	closedir(d);
 }
@@ -311,6 +322,75 @@ static int pressure(struct watch *w, pid_t main_pid, double t, int64_t vmswap,
 	return 0;
 }
 
+/* Say where snapshot n went, in the process's ring of paths. */
+static void note_path(struct oomph_state_header *h, int n, const char *path)
+{
+	struct oomph_state_snap_path *sp = &h->snap_paths[(unsigned)n % OOMPH_SNAP_PATHS];
+	atomic_store_explicit(&sp->n, 0, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	snprintf(sp->path, sizeof sp->path, "%.4000s", path);
+	atomic_store_explicit(&sp->n, (uint32_t)n, memory_order_release);
+}
+
+static int snap(struct watch *w, const char *dir, double t, const struct oomph_state_header *h,
+		const char *why, char *path, size_t pathlen)
+{
+	char err[1024] = "";
+	int n = snapshot_write(w->cfg.run_dir, w->state_dir, w->cfg.meta, dir, t, w->snapshots + 1,
+			       path, pathlen, err, sizeof err);
+	if (n > 0)
+		w->snapshots = n;
+	if (w->cfg.warn) {
+		if (n > 0)
+			fprintf(w->cfg.warn, "oomph: snapshot %d (%s pid %d) written to %s/index.html\n", n,
+				why, (int)h->pid, path);
+		else
+			fprintf(w->cfg.warn, "oomph: no snapshot for pid %d: %s\n", (int)h->pid, err);
+	}
+	return n;
+}
+
+/* Snapshots the process asked for (its signal, or oomph_snapshot()). */
+static void serve_snapshots(struct watch *w, struct watch_file *f, double t)
+{
+	struct oomph_state_header *h = f->map;
+	char path[4096];
+	uint32_t asked = atomic_load_explicit(&h->snap_asked, memory_order_acquire);
+	if (f->writable && asked != atomic_load_explicit(&h->snap_done, memory_order_relaxed)) {
+		char dir[OOMPH_SNAP_PATH_MAX];
+		memcpy(dir, h->snap_dir, sizeof dir);
+		dir[sizeof dir - 1] = 0;
+		int n;
+		if (dir[0] && f->uid != (unsigned)geteuid()) {
+			n = -EPERM; /* never write where another user's process says */
+			if (w->cfg.warn)
+				fprintf(w->cfg.warn,
+					"oomph: no snapshot into %s: pid %d runs as another user\n",
+					dir, (int)h->pid);
+		} else {
+			n = snap(w, dir, t, h, "asked by", path, sizeof path);
+		}
+		if (n > 0)
+			note_path(h, n, path);
+		h->snap_result = n;
+		atomic_store_explicit(&h->snap_done, asked, memory_order_release);
+	}
+	uint32_t sig = atomic_load_explicit(&h->snap_signals, memory_order_relaxed);
+	if (sig != f->signals_seen) {
+		/* several signals within one tick are one snapshot */
+		f->signals_seen = sig;
+		char why[48];
+		const char *name = text_signal_name(h->snap_signal);
+		if (name)
+			snprintf(why, sizeof why, "%s to", name);
+		else
+			snprintf(why, sizeof why, "signal %d to", h->snap_signal);
+		int n = snap(w, NULL, t, h, why, path, sizeof path);
+		if (n > 0 && f->writable)
+			note_path(h, n, path);
+	}
+}
+
 int watch_tick(struct watch *w, pid_t main_pid, double t, int stopped)
 {
 	(void)main_pid;
@@ -327,6 +407,7 @@ int watch_tick(struct watch *w, pid_t main_pid, double t, int stopped)
 			continue;
 		if (kill(h->pid, 0) != 0)
 			continue; /* gone without a word (SIGKILL) */
+		serve_snapshots(w, &w->files[i], t);
 		/* the program writes its own state: a figure no process can
 		 * hold is not added (and the sums cannot wrap) */
 		int64_t cur = atomic_load_explicit(&h->cur_bytes, memory_order_relaxed);

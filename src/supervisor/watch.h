@@ -17,6 +17,12 @@
  *       - a stall beyond --max-stall sustained: SUP_KILL.
  *     and warns once per process that comes near its limit (the tracker
  *     photographed a near-OOM moment).
+ *   - It serves snapshot requests (state/format.h): a process's snapshot
+ *     signal count rose, or oomph_snapshot() asked: it writes the report of
+ *     now (supervisor/snapshot.h), says so on `warn`, and answers in the
+ *     process's header (mapped writable for that; read-only if it cannot
+ *     be, then requests through the API time out).  A directory named by
+ *     a process that runs as another user than oomph is refused (-EPERM).
  *   - watch_end() puts what was seen into the run's metadata (thrashing,
  *     stall and swap figures, who stopped the program and the figures of
  *     that moment) and unmaps everything.
@@ -71,6 +77,8 @@ struct watch_config {
 				       not bounded by oomph */
 	double max_stall_pct;   /* --max-stall; 0 = never stop for a stall */
 	FILE *warn;             /* live warnings (stderr), or NULL */
+	const struct runmeta *meta; /* what is known at the start, for
+				       snapshots (command, cwd), or NULL */
 };
 
 struct watch_file {
@@ -78,6 +86,9 @@ struct watch_file {
 	void *map;
 	size_t len;
 	int warned_near_oom;
+	int writable;           /* mapped read-write: requests can be answered */
+	unsigned uid;           /* owner of the state file */
+	uint32_t signals_seen;  /* snapshot signals served */
 };
 
 struct watch {
@@ -111,6 +122,7 @@ struct watch {
 	int stopped_near_oom;   /* a tracker stopped itself (OOMPH_OOM_STOP) */
 	int stopped_for_stall;
 	int64_t max_tracked;
+	int snapshots;          /* written so far (numbering) */
 };
 
 int watch_start(struct watch *w, const struct watch_config *cfg, char *err, size_t errlen);
