@@ -286,7 +286,8 @@ static int load_phases(const char *m, const struct oomph_state_header *h, struct
 		 * hair behind the end, or its time a clock tick early. */
 		if (!open && r.end_bytes > pk)
 			pk = r.end_bytes;
-		ph->peak_s = (double)(r.peak_ns > r.start_ns ? r.peak_ns : r.start_ns) / 1e9;
+		uint64_t pns = atomic_load(&r.peak_ns);
+		ph->peak_s = (double)(pns > r.start_ns ? pns : r.start_ns) / 1e9;
 		ph->start_bytes = r.start_bytes;
 		ph->peak_bytes = pk;
 		ph->end_bytes = open ? 0 : r.end_bytes;

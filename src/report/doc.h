@@ -28,13 +28,13 @@ struct doc_phase {
 
 struct doc_proc {
 	const struct profile *p;
-	const struct doc_phase *phases; /* ph order: by start */
-	size_t nphases;
 	struct view *view;      /* the picture as recorded (tables, folded) */
 	int parent;      /* pid of its parent if that one was profiled, else -1 */
 	char dir[64];    /* relative to the page's directory: "." or "processes/<pid>" */
 	struct view *display;   /* import machinery folded (flame graphs); NULL: view */
 	struct view *callers;   /* the same upside down (callers view); NULL: none */
+	const struct doc_phase *phases; /* by start */
+	size_t nphases;
 };
 
 /* The moment of death (or the moment oomph stopped it): what was live then,

@@ -27,7 +27,7 @@ int report_render(const char *run_dir, const struct runmeta *meta, FILE *term,
 		  char *err, size_t errlen);
 
 /* The same with the places apart: the state files read from state_dir
- * (NULL: RUN_DIR/state; a running run's live directory, statedir.h), the
+ * (NULL: where runmeta_state_dir() says), the
  * report written into out_dir (NULL: RUN_DIR; a snapshot's directory).
  * running: the program still runs, the report is of now: its verdict is
  * "running", its durations run until now, and now.folded / now.svg hold

@@ -120,7 +120,8 @@ struct oomph_state_phase {
 	uint32_t flags;           /* OOMPH_PHASE_F_* */
 	uint32_t pic;             /* picture slot + 1; 0 = none kept */
 	int32_t tid_begin, tid_end;
-	uint64_t start_ns, end_ns, peak_ns; /* since start_mono_ns */
+	uint64_t start_ns, end_ns;  /* since start_mono_ns */
+	_Atomic uint64_t peak_ns;   /* when peak_bytes was last raised */
 	int64_t start_bytes;      /* exact total when it began */
 	_Atomic int64_t peak_bytes; /* exact maximum while open (raised live) */
 	int64_t end_bytes;        /* exact total when it ended */

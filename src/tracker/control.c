@@ -162,7 +162,7 @@ int control_raise(int64_t cur, uint64_t now_ns)
 			if (atomic_compare_exchange_weak_explicit(&r->peak_bytes, &m, cur,
 								  memory_order_relaxed,
 								  memory_order_relaxed)) {
-				r->peak_ns = now_ns;
+				atomic_store_explicit(&r->peak_ns, now_ns, memory_order_relaxed);
 				atomic_store_explicit(&o->pending, 1, memory_order_relaxed);
 				any = 1;
 				break;
@@ -354,7 +354,7 @@ int oomph_phase_begin(const char *name)
 	r->tid_end = 0;
 	r->start_ns = tracker_now_ns();
 	r->end_ns = 0;
-	r->peak_ns = r->start_ns;
+	atomic_store_explicit(&r->peak_ns, r->start_ns, memory_order_relaxed);
 	r->start_bytes = cur;
 	atomic_store_explicit(&r->peak_bytes, cur, memory_order_relaxed);
 	r->end_bytes = 0;

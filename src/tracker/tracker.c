@@ -289,11 +289,21 @@ void tracker_phases_changed(void)
 	watch_refresh();
 }
 
+/* The phases' part of a new maximum (some phase is open): out of line. */
+static __attribute__((noinline)) void raise_phases(int64_t c, uint64_t now)
+{
+	if (control_raise(c, now ? now : since_start()))
+		atomic_store_explicit(&G.pending, 1, memory_order_relaxed);
+	watch_refresh();
+}
+
 /* The total passed the watch mark: a new maximum, of the process or of an
- * open phase. */
-static void raise_max(int64_t c)
+ * open phase.  With no phase open the mark follows the maximum; a phase
+ * that began meanwhile changed watch_gen, and the mark is computed again. */
+static inline void raise_max(int64_t c)
 {
 	struct oomph_state_header *h = G.h;
+	uint32_t g = atomic_load(&G.watch_gen);
 	int64_t m = atomic_load_explicit(&h->max_bytes, memory_order_relaxed);
 	uint64_t now = 0;
 	while (c > m) {
@@ -306,13 +316,17 @@ static void raise_max(int64_t c)
 				atomic_store_explicit(&h->peak_pending, 1, memory_order_relaxed);
 				atomic_store_explicit(&G.pending, 1, memory_order_relaxed);
 			}
+			m = c;
 			break;
 		}
 	}
-	if (atomic_load_explicit(&control_open, memory_order_relaxed) &&
-	    control_raise(c, now ? now : since_start()))
-		atomic_store_explicit(&G.pending, 1, memory_order_relaxed);
-	watch_refresh();
+	if (__builtin_expect(atomic_load(&control_open) != 0, 0)) {
+		raise_phases(c, now);
+		return;
+	}
+	atomic_store(&G.watch, m);
+	if (__builtin_expect(atomic_load(&G.watch_gen) != g, 0))
+		watch_refresh();
 }
 
 /* Raise the exact total; returns the new total (for oom_due).  With no

@@ -1,6 +1,7 @@
 /* Unit tests of supervisor/args.c: how `oomph ...` words become a struct
  * args, and the one-line message of every usage error. */
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include "check.h"
@@ -236,7 +237,7 @@ static void test_missing_or_unknown_commands(void)
 	CHECK_EQ_INT(parse_words((const char *[]){"oomph", NULL}), -EINVAL);
 	CHECK_STR_CONTAINS(err, "missing command");
 	CHECK_EQ_INT(PARSE("runn", "s.py"), -EINVAL);
-	CHECK_STR_EQ(err, "unknown command 'runn' (commands: run, report; see oomph --help)");
+	CHECK_STR_EQ(err, "unknown command 'runn' (commands: run, report, snapshot; see oomph --help)");
 	CHECK_EQ_INT(PARSE("script.py"), -EINVAL);
 	CHECK_STR_CONTAINS(err, "oomph run script.py");
 }
@@ -255,6 +256,34 @@ static void test_report_takes_one_directory(void)
 	CHECK_EQ_INT(PARSE("report", "--bogus", "a"), -EINVAL);
 	CHECK_STR_CONTAINS(err, "unknown option '--bogus'");
 	CHECK_EQ_INT(PARSE("report", ""), -EINVAL);
+}
+
+static void test_snapshot_takes_one_run_directory_and_the_signal_is_chosen(void)
+{
+	CHECK_EQ_INT(PARSE("snapshot", "runs/x"), 0);
+	CHECK_EQ_INT(a.command, ARGS_SNAPSHOT);
+	CHECK_STR_EQ(a.report_dir, "runs/x");
+	CHECK_EQ_INT(PARSE("snapshot"), -EINVAL);
+	CHECK_STR_EQ(err, "missing directory (usage: oomph snapshot RUN_DIR)");
+	CHECK_EQ_INT(PARSE("snapshot", "--help"), 0);
+	CHECK_EQ_INT(a.command, ARGS_SNAPSHOT_HELP);
+	CHECK_EQ_INT(PARSE("run", "s.py"), 0);
+	CHECK_EQ_INT(a.snapshot_signal, SIGUSR2);
+	CHECK_EQ_INT(PARSE("run", "--snapshot-signal", "none", "s.py"), 0);
+	CHECK_EQ_INT(a.snapshot_signal, 0);
+	CHECK_EQ_INT(PARSE("run", "--snapshot-signal=SIGUSR1", "s.py"), 0);
+	CHECK_EQ_INT(a.snapshot_signal, SIGUSR1);
+	CHECK_EQ_INT(PARSE("run", "--snapshot-signal", "hup", "s.py"), 0);
+	CHECK_EQ_INT(a.snapshot_signal, SIGHUP);
+	CHECK_EQ_INT(PARSE("run", "--snapshot-signal", "RTMIN+2", "s.py"), 0);
+	CHECK_EQ_INT(a.snapshot_signal, SIGRTMIN + 2);
+	CHECK_EQ_INT(PARSE("run", "--snapshot-signal", "12", "s.py"), 0);
+	CHECK_EQ_INT(a.snapshot_signal, 12);
+	CHECK_EQ_INT(PARSE("run", "--snapshot-signal", "KILL", "s.py"), -EINVAL);
+	CHECK_STR_CONTAINS(err, "a signal the program can catch");
+	CHECK_EQ_INT(PARSE("run", "--snapshot-signal", "SEGV", "s.py"), -EINVAL);
+	CHECK_EQ_INT(PARSE("run", "--snapshot-signal", "bogus", "s.py"), -EINVAL);
+	CHECK_EQ_INT(PARSE("run", "--snapshot-signal", "999", "s.py"), -EINVAL);
 }
 
 static void test_every_message_is_one_line(void)
@@ -350,6 +379,7 @@ int main(void)
 	test_commands_and_their_help();
 	test_missing_or_unknown_commands();
 	test_report_takes_one_directory();
+	test_snapshot_takes_one_run_directory_and_the_signal_is_chosen();
 	test_every_message_is_one_line();
 	return check_summary();
 }

@@ -23,7 +23,7 @@ static void test_hostile_page(void)
 	struct src_cache *src = src_new(dir);
 	struct view v;
 	CHECK_EQ_INT(view_build(&v, &p, dir, src), 0);
-	struct doc_proc dp = {&p, &v, -1, ".", NULL, NULL};
+	struct doc_proc dp = {&p, &v, -1, ".", NULL, NULL, NULL, 0};
 	struct doc_error errs[] = {{"state/9.oomph", "bad <i>header</i> & \"stuff\""}};
 	const char *warn[] = {"warning with <u>markup</u>"};
 	struct doc d = {
@@ -110,7 +110,7 @@ static void test_processes_and_links(void)
 	struct view v1, v2;
 	CHECK_EQ_INT(view_build(&v1, &p1, FX_CWD, NULL), 0);
 	CHECK_EQ_INT(view_build(&v2, &p2, FX_CWD, NULL), 0);
-	struct doc_proc dps[2] = {{&p1, &v1, -1, ".", NULL, NULL}, {&p2, &v2, 4242, "processes/4243", NULL, NULL}};
+	struct doc_proc dps[2] = {{&p1, &v1, -1, ".", NULL, NULL, NULL, 0}, {&p2, &v2, 4242, "processes/4243", NULL, NULL, NULL, 0}};
 	struct doc d = {.argc = p1.argc, .argv = p1.argv, .python = "3.11.7", .has_exit_code = 1,
 			.verdict = "exited", .duration_s = 2.5, .peak_rss_bytes = 20 << 20,
 			.sample_rate = 1, .exact = 1, .main = &dps[0], .procs = dps, .nprocs = 2,

@@ -26,7 +26,7 @@ static void test_json(void)
 	struct view v, cv;
 	CHECK_EQ_INT(view_build(&v, &p, FX_CWD, NULL), 0);
 	CHECK_EQ_INT(view_build(&cv, &c, FX_CWD, NULL), 0);
-	struct doc_proc dps[2] = {{&p, &v, -1, ".", NULL, NULL}, {&c, &cv, 4242, "processes/5000", NULL, NULL}};
+	struct doc_proc dps[2] = {{&p, &v, -1, ".", NULL, NULL, NULL, 0}, {&c, &cv, 4242, "processes/5000", NULL, NULL, NULL, 0}};
 	char *argv[] = {"python3", "app.py", "--size", "a b"};
 	struct doc_error errs[] = {{"state/77.oomph", "truncated"}};
 	struct doc d = {.argc = 4, .argv = argv, .python = "3.11.7", .has_exit_code = 0,
@@ -141,7 +141,7 @@ static void test_terminal(void)
 	fx_profile(&p);
 	struct view v;
 	CHECK_EQ_INT(view_build(&v, &p, FX_CWD, NULL), 0);
-	struct doc_proc dps[3] = {{&p, &v, -1, ".", NULL, NULL}, {&p, &v, -1, ".", NULL, NULL}, {&p, &v, -1, ".", NULL, NULL}};
+	struct doc_proc dps[3] = {{&p, &v, -1, ".", NULL, NULL, NULL, 0}, {&p, &v, -1, ".", NULL, NULL, NULL, 0}, {&p, &v, -1, ".", NULL, NULL, NULL, 0}};
 	char *argv[] = {"python3", "app.py", "it's"};
 	struct doc d = {.argc = 3, .argv = argv, .has_exit_code = 1, .exit_code = 0,
 			.verdict = "exited", .duration_s = 1.94, .peak_rss_bytes = 612LL << 20,
