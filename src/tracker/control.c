@@ -197,6 +197,14 @@ static void on_snapshot_signal(int sig)
 		atomic_fetch_add_explicit(&h->snap_signals, 1, memory_order_relaxed);
 }
 
+void control_hide_handler(int sig, struct sigaction *old)
+{
+	if (sig > 0 && !(old->sa_flags & SA_SIGINFO) && old->sa_handler == on_snapshot_signal) {
+		memset(old, 0, sizeof(*old));
+		old->sa_handler = SIG_DFL;
+	}
+}
+
 void control_init(const struct tracker_config *cfg)
 {
 	struct oomph_state_header *h = tracker_state();

@@ -106,6 +106,10 @@ void control_flush_locked(void);
 int control_raise(int64_t cur, uint64_t now_ns);
 /* The lowest maximum of the open phases (INT64_MAX: none open). */
 int64_t control_lowest_max(void);
+/* sigaction(): a disposition read back that is oomph's snapshot handler is
+ * shown as the default (hooks.c). */
+struct sigaction;
+void control_hide_handler(int sig, struct sigaction *old);
 /* fork child: no phase is open in the new process. */
 void control_atfork_child(void);
 

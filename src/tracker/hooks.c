@@ -27,6 +27,7 @@
 
 #include "state/format.h"
 #include "tracker/allocator.h"
+#include "tracker/control.h"
 #include "tracker/pystack.h"
 #include "tracker/tracker.h"
 
@@ -299,6 +300,30 @@ EXPORT int execvp(const char *file, char *const argv[])
 EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
 	EXEC_WRAPPER("execvpe", execve_fn, real(file, argv, envp))
+}
+
+/* -------------------------------------------------------------- signals --- */
+
+/* oomph's snapshot handler stays out of sight: a program asking what its
+ * snapshot signal does is told "the default" (so Python's signal.getsignal
+ * says SIG_DFL, and a saved handler can be put back); setting it replaces
+ * ours, as it would replace the default. */
+typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
+
+EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	static sigaction_fn real;
+	if (!real) {
+		real = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
+		if (!real) {
+			errno = ENOSYS;
+			return -1;
+		}
+	}
+	int rc = real(sig, act, old);
+	if (rc == 0 && old)
+		control_hide_handler(sig, old);
+	return rc;
 }
 
 /* ------------------------------------------------------------ lifecycle --- */
