@@ -13,10 +13,8 @@
 
 #include "common/errmsg.h"
 #include "common/exitcodes.h"
-#include "profile/profile.h"
-#include "report/report.h"
-#include "state/format.h"
 #include "common/safefs.h"
+#include "report/report.h"
 #include "supervisor/rundir.h"
 #include "supervisor/run.h"
 
@@ -124,18 +122,12 @@ int snapshot_command(const char *dir, struct run_outcome *o, char *err, size_t e
 	struct runmeta meta;
 	memset(&meta, 0, sizeof meta);
 	int have_meta = runmeta_load(dir, &meta, msg, sizeof msg) == 0;
-	/* seconds since the main process started, for the directory's name */
-	double t = 0;
-	char name[OOMPH_STATE_NAME_MAX], one[PATH_MAX + 64];
-	oomph_state_name(name, (unsigned long)pid, 0);
-	snprintf(one, sizeof one, "%s/%s", live, name);
-	struct profile probe;
-	if (profile_load(one, &probe, msg, sizeof msg) == 0) {
-		struct timespec now;
-		clock_gettime(CLOCK_REALTIME, &now);
-		t = (double)now.tv_sec + (double)now.tv_nsec / 1e9 - probe.start_unix_s;
-		profile_free(&probe);
-	}
+	/* seconds since the run started, for the directory's name */
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	double t = 0, now_s = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+	if (have_meta && meta.start_unix_s > 0 && now_s > meta.start_unix_s)
+		t = now_s - meta.start_unix_s;
 	msg[0] = 0;
 	int n = snapshot_write(dir, live, have_meta ? &meta : NULL, NULL, t, 1, path, sizeof path,
 			       msg, sizeof msg);
