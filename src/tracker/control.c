@@ -347,6 +347,10 @@ int oomph_phase_begin(const char *name)
 		}
 		r = rec_of(id);
 	} while (atomic_load_explicit(&r->state, memory_order_relaxed) == OOMPH_PHASE_OPEN);
+	if (tracker_populate((size_t)((char *)r - tracker_base()), sizeof(*r)) != 0) {
+		tracker_unlock();
+		return -ENOSPC; /* no room for its record in the state */
+	}
 	rec_write_begin(r);
 	if (r->pic && r->pic <= OOMPH_PHASE_PICS &&
 	    atomic_load_explicit(&C.pics[r->pic - 1].phase, memory_order_relaxed) == r->id)
@@ -467,6 +471,8 @@ static void pic_write(struct ph_open *o, struct oomph_state_phase *r, int64_t ke
 	if (best == UINT32_MAX)
 		return;
 	struct oomph_state_phase_pic *p = &C.pics[best];
+	if (tracker_populate((size_t)((char *)p - tracker_base()), sizeof(*p)) != 0)
+		return; /* no room for pictures: numbers only */
 	uint32_t owner = atomic_load_explicit(&p->phase, memory_order_relaxed);
 	if (owner) {
 		if (best_key > key)

@@ -1631,3 +1631,10 @@ uint32_t tracker_intern_string(const char *s, size_t len)
 	T.guard--;
 	return off;
 }
+
+int tracker_populate(size_t off, size_t len)
+{
+	if (G.nospace)
+		return -ENOSPC;
+	return populate(off, len);
+}

@@ -186,5 +186,8 @@ uint64_t tracker_now_ns(void);
 int tracker_headroom(int64_t *limit, int64_t *headroom);
 uint32_t tracker_intern_string(const char *s, size_t len);
 void tracker_phases_changed(void);
+/* Back [off, off + len) of the state file before writing there (a full
+ * filesystem would make the write a SIGBUS): 0 or -errno. */
+int tracker_populate(size_t off, size_t len);
 
 #endif
