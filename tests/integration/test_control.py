@@ -28,7 +28,9 @@ def test_phases_from_a_python_program_through_ctypes(python):
     # what the program read through oomph_phase_info: exact peak, sampled leak
     assert abs(big["peak_above_start_bytes"] - 100 * MiB) <= 0.02 * 100 * MiB, big
     assert big["end_s"] >= big["start_s"] >= 0
-    assert abs(leak["end_bytes"] - leak["start_bytes"] - 20 * MiB) <= 0.02 * 20 * MiB, leak
+    # exact growth: the 20 MiB, and what the interpreter needed meanwhile
+    # (at most a pymalloc arena of 1 MiB and the list's own array)
+    assert 20 * MiB <= leak["end_bytes"] - leak["start_bytes"] <= 21.5 * MiB, leak
     # oomph_phase_top names the program's line, with its bytes
     file, line = out["top_big"][0][1], int(out["top_big"][0][2])
     assert file.endswith("control_phases.py") and line == line_of("control_phases.py", "big")
