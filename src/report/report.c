@@ -646,12 +646,48 @@ static void title_of(struct buf *title, const char *what, int64_t bytes, const s
 
 /* The files of one page, summary.json last: its presence means the page
  * is complete. */
+/* phases/<id>.svg: each phase whose picture was kept, at its peak. */
+static int write_phase_svgs(const char *dir, const struct doc *d, char *err, size_t errlen)
+{
+	const struct doc_proc *dp = d->main;
+	size_t n = 0;
+	for (size_t i = 0; dp && i < dp->nphases; i++)
+		n += dp->phases[i].peak != NULL;
+	if (!n)
+		return 0;
+	char path[MAX_PATH];
+	snprintf(path, sizeof(path), "%s/phases", dir);
+	int rc = make_dir(path, err, errlen);
+	struct buf b, title;
+	buf_init(&b);
+	buf_init(&title);
+	for (size_t i = 0; !rc && i < dp->nphases; i++) {
+		const struct doc_phase *f = &dp->phases[i];
+		if (!f->peak)
+			continue;
+		buf_reset(&b);
+		buf_reset(&title);
+		buf_puts(&title, "Phase ");
+		buf_puts(&title, f->ph->name);
+		title_of(&title, " at its peak, above its start",
+			 f->ph->peak_bytes - f->ph->start_bytes, d);
+		flame_svg(&b, f->peak, buf_str(&title));
+		if (title.oom)
+			b.oom = 1;
+		snprintf(path, sizeof(path), "%s/phases/%u.svg", dir, f->ph->id);
+		rc = buf_write_file(&b, path, err, errlen);
+	}
+	buf_free(&title);
+	buf_free(&b);
+	return rc;
+}
+
 static int write_page(const char *dir, const struct doc *d, char *err, size_t errlen)
 {
 	struct buf b;
 	buf_init(&b);
 	char path[MAX_PATH];
-	int rc = 0;
+	int rc = write_phase_svgs(dir, d, err, errlen);
 	for (int k = -4; k < 6 && !rc; k++) {
 		buf_reset(&b);
 		const char *name;

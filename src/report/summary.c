@@ -397,6 +397,14 @@ static void phases(struct jw *w, const struct doc_proc *dp)
 		jw_bool(w, (ph->flags & OOMPH_PHASE_F_OTHER_THREAD) != 0);
 		jw_key(w, "picture_kept");
 		jw_bool(w, ph->has_picture);
+		jw_key(w, "svg");
+		if (f->peak) {
+			char svg[32];
+			snprintf(svg, sizeof svg, "phases/%u.svg", ph->id);
+			jw_str(w, svg);
+		} else {
+			jw_null(w);
+		}
 		jw_key(w, "top");
 		top_lines(w, f->peak);
 		jw_key(w, "top_left_live");

@@ -52,6 +52,10 @@ def test_phases_from_a_python_program_through_ctypes(python):
     # the phase table and each phase's flame graph are in the page
     html = (res.dir / "index.html").read_text()
     assert 'id="oomph-phases"' in html and 'data-phase="%d"' % b["id"] in html
+    # and every phase whose picture was kept has a graph of its own
+    for p in ph.values():
+        assert p["picture_kept"] and p["svg"] == "phases/%d.svg" % p["id"]
+        assert (res.dir / p["svg"]).read_text().startswith("<?xml")
 
 
 def test_left_live_is_within_the_sampling_accuracy():
