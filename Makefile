@@ -6,7 +6,8 @@
 #   make fuzz       build the fuzz targets with clang's libFuzzer and run each
 #                   for FUZZ_TIME seconds (default 60; docs/testing.md)
 #   make bench      overhead against the unprofiled run and the other profilers,
-#                   accuracy against --exact, scaling (bench/*.py, ~40 min)
+#                   accuracy against --exact, scaling, instruction counts under
+#                   callgrind (bench/*.py, ~70 min)
 #   make install PREFIX=/usr/local
 #   make wheel      build/dist/oomph-VERSION-py3-none-PLATFORM.whl (the Python
 #                   package: `pip install .` builds the same, offline)
@@ -29,7 +30,7 @@ SAN     := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitiz
 
 TRACKER_SRC := $(wildcard src/tracker/*.c) src/common/limits.c src/common/readfile.c
 TRACKER_CORE_SRC := $(filter-out src/tracker/hooks.c src/common/%,$(TRACKER_SRC))
-LIB_SRC     := $(wildcard src/common/*.c src/profile/*.c src/report/*.c src/supervisor/*.c)
+LIB_SRC     := $(wildcard src/common/*.c src/profile/*.c src/report/*.c src/supervisor/*.c src/model/*.c src/live/*.c)
 CLI_SRC     := $(wildcard src/cli/*.c)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 UNIT_HELPERS := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
@@ -52,7 +53,7 @@ ASAN_LIB    := $(B)/asan/liboomph-test.a
 
 # Fuzz targets: tests/fuzz/fuzz_NAME.c, seeds in tests/fuzz/corpus/NAME/
 # (reader, the fast reader-only target, shares state's seeds).
-FUZZ_TARGETS := state reader runmeta timeline size procfiles
+FUZZ_TARGETS := state reader runmeta timeline size procfiles jobfile
 FUZZ_TIME ?= 60
 FUZZ_CC ?= clang
 FUZZ_SAN := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -180,6 +181,7 @@ bench: deps
 	$(PYTHON_FOR_TESTS) bench/bench.py --out $(B)/bench-results.md
 	$(PYTHON_FOR_TESTS) bench/rates.py --out $(B)/bench-rates.md
 	$(PYTHON_FOR_TESTS) bench/scaling.py --out $(B)/bench-scaling.md
+	$(PYTHON_FOR_TESTS) bench/instructions.py --out $(B)/bench-instructions.md
 
 bench-quick: deps
 	$(MAKE) all

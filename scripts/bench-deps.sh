@@ -1,10 +1,10 @@
 #!/bin/sh
 # The other profilers `make bench` measures oomph against, from Debian's
 # packages (heaptrack, scalene, memory_profiler's mprof; tracemalloc is
-# built in).  Not needed by `make test`.
+# built in), and valgrind for the instruction counts.  Not needed by `make test`.
 set -e
 missing=""
-for pkg in heaptrack python3-scalene python3-memory-profiler time; do
+for pkg in heaptrack python3-scalene python3-memory-profiler time valgrind; do
 	dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
 done
 [ -z "$missing" ] && exit 0

@@ -10,7 +10,8 @@
 #           python3-venv (venvs that pip-install the Python package),
 #           python3-ipykernel jupyter-nbconvert jupyter-client (a notebook run
 #           on the oomph kernel), binutils (nm),
-#           libjemalloc2 libtcmalloc-minimal4 (programs that preload another allocator)
+#           libjemalloc2 libtcmalloc-minimal4 (programs that preload another allocator),
+#           tmux (drives `oomph top` on a terminal: tests/integration/test_top.py)
 #
 #   scripts/deps.sh fuzz: what `make fuzz` needs instead: clang and
 #           libclang-rt-14-dev (clang's libFuzzer runtime)
@@ -73,6 +74,7 @@ else
 	need_cmd nm binutils
 	need_pkg libjemalloc2                    # another allocator preloaded (issue 11)
 	need_pkg libtcmalloc-minimal4
+	need_cmd tmux tmux                       # oomph top on a terminal (test_top.py)
 fi
 
 [ -z "$missing" ] && exit 0

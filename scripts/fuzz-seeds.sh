@@ -12,7 +12,7 @@ C=tests/fuzz/corpus
 PY=${PYTHON_FOR_TESTS:-/usr/bin/python3}
 W=$(mktemp -d "${TMPDIR:-/tmp}/oomph-seeds-XXXXXX")
 trap 'rm -rf "$W"' EXIT
-mkdir -p "$C"/{state,runmeta,timeline,size,procfiles}
+mkdir -p "$C"/{state,runmeta,timeline,size,procfiles,jobfile}
 
 # name  oomph-run-options  --  program text
 run() {
@@ -27,6 +27,7 @@ run() {
 		i=$((i + 1))
 	done
 	[ -e "$W/$name/run.meta" ] && cp "$W/$name/run.meta" "$C/runmeta/$name"
+	[ -e "$W/$name/state/job.oomphjob" ] && cp "$W/$name/state/job.oomphjob" "$C/jobfile/$name"
 	[ -e "$W/$name/timeline.tsv" ] && head -n 24 "$W/$name/timeline.tsv" >"$C/timeline/$name"
 	return 0
 }
@@ -56,6 +57,12 @@ pid = os.fork()
 if pid == 0:
     y = bytearray(6 << 20); os._exit(0)
 os.waitpid(pid, 0)'
+# a shared-memory segment still live at the end (its record in the header)
+run shm 'import os, mmap
+fd = os.memfd_create("seed")
+os.ftruncate(fd, 3 << 20)
+m = mmap.mmap(fd, 3 << 20)
+x = bytearray(1 << 20)'
 
 # sizes and state-file names as users and directory listings give them
 i=0

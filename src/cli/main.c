@@ -2,13 +2,15 @@
  * failure to one line on stderr and an exit status (common/exitcodes.h).
  * The work itself lives in supervisor/run.c (oomph run) and
  * supervisor/rerender.c (oomph report), supervisor/snapshot.c (oomph
- * snapshot). */
+ * snapshot), model/modelcmd.c (oomph model), live/top.c (oomph top). */
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 
 #include "common/errmsg.h"
 #include "common/exitcodes.h"
+#include "model/modelcmd.h"
+#include "live/top.h"
 #include "state/format.h"
 #include "supervisor/args.h"
 #include "supervisor/rerender.h"
@@ -31,6 +33,10 @@ static const char help_main[] =
 	"                                           (of a running run: a report of now)\n"
 	"  oomph snapshot RUN_DIR                   a report of a running run, now, in\n"
 	"                                           RUN_DIR/snapshots/<n>-<seconds>/\n"
+	"  oomph model --sizes N1,N2,N3 [--predict N] [--limit SIZE] script.py ARGS {n}\n"
+	"                                           run at each size, model each line's memory\n"
+	"                                           against n, predict the peak at N\n"
+	"  oomph top [--once] RUN_DIR               watch a run live, from another terminal\n"
 	"  oomph --version | --help | run --help\n"
 	"\n"
 	"`oomph run` exits with the program's exit status (128+N if signal N ended it).\n"
@@ -82,6 +88,8 @@ static const char help_main[] =
 	"                        that installs its own handler for it keeps it\n" \
 	"  -q, --quiet           no summary on the terminal (the report is still written)\n" \
 	"  --open                open index.html with xdg-open when the run is over\n" \
+	"  --live                the live view (as oomph top) on stderr while it runs:\n" \
+	"                        the bottom rows of the terminal, or plain frames\n" \
 	"  --team-readable       let the report directory's group read it (default:\n" \
 	"                        only you: it holds the command line and source lines)\n" \
 	"  --version             print oomph's version\n" \
@@ -117,6 +125,55 @@ static const char help_snapshot[] =
 	"\n"
 	"Exit status: 0, 66 if RUN_DIR is not a running oomph run, 73 if the report\n"
 	"cannot be written, 64 for a usage error.\n";
+
+static const char help_model[] =
+	"Usage: oomph model --sizes N1,N2,N3,... [MODEL OPTIONS] [RUN OPTIONS] script.py ARGS...\n"
+	"       oomph model --inputs F1,F2,F3,... [--predict-input FILE] ... script.py {input}\n"
+	"       (also -m module, -c code, -- COMMAND, as with oomph run)\n"
+	"\n"
+	"Runs the program once per size, each an ordinary `oomph run` whose report\n"
+	"is kept in DIR/runs/<n>/, with every {n} in its arguments replaced by the\n"
+	"size and OOMPH_N=<n> in its environment (--inputs: {input} is the file and\n"
+	"n its bytes).  Then fits each line's bytes against n (constant, log n, n,\n"
+	"n log n, n^2, n^3, or a + b*n^k), phase by phase, and predicts the peak at\n"
+	"--predict N with a 90%% interval, the lines that will hold it, and with\n"
+	"--limit the largest n that fits.  Writes DIR/model.json, DIR/index.html,\n"
+	"DIR/predicted.svg and DIR/predicted.folded.  Method: docs/model.md.\n"
+	"\n"
+	"Choose at least 3 sizes (4 or 5 are better) spanning at least a decade,\n"
+	"each run small (seconds); predictions more than 100x past the largest run\n"
+	"are warned about.\n"
+	"\n"
+	"Model options:\n"
+	"  --sizes LIST          the sizes n to run at, separated by commas\n"
+	"  --inputs LIST         input files instead: n = each file's bytes\n"
+	"  --predict N           the size to predict the peak at (default: 10x the largest)\n"
+	"  --predict-input FILE  the same, n = FILE's bytes\n"
+	"  --limit SIZE          the memory the job will have: the largest n that fits,\n"
+	"                        and whether --predict N does (the runs are not limited)\n"
+	"  --jobs N              up to N runs side by side, while their expected peaks\n"
+	"                        together stay under half of MemAvailable (default 1)\n"
+	"  -o, --output DIR      the model's directory (default oomph-report/<date>-...)\n"
+	"Run options (--python, --exact, --sample-rate, ...): as for oomph run.\n"
+	"\n"
+	"Exit status: 0, or 64 usage error, 66 missing script or input, 73 cannot write\n"
+	"DIR, 80 fewer than 3 sizes, 81 a size that is not a number (or repeated),\n"
+	"82 no {n} and every run needed the same memory, 83 a run failed (its report\n"
+	"is kept; the message names the size), 84 the peaks do not grow with n\n"
+	"(noise), and oomph run's own statuses when it cannot run the program.\n";
+static const char help_top[] =
+	"Usage: oomph top [--once] RUN_DIR\n"
+	"\n"
+	"Watches a run of `oomph run -o RUN_DIR` from another terminal, refreshed\n"
+	"every second from its live state (nothing is asked of the program): each\n"
+	"process's tracked memory, peak and RSS, the limit and headroom, memory\n"
+	"pressure (PSI), the top lines now, and the lines that grew most over the\n"
+	"last minute.  q quits.  When stdout is not a terminal it prints a plain\n"
+	"frame every second; --once prints one.  When the run ends it says how;\n"
+	"a finished run gets its final numbers once.\n"
+	"\n"
+	"Exit status: 0, 66 if RUN_DIR is not an oomph run directory, 64 for a\n"
+	"usage error.\n";
 
 static const char help_report[] =
 	"Usage: oomph report DIR\n"
@@ -173,11 +230,23 @@ int main(int argc, char **argv)
 	case ARGS_REPORT:
 		rc = rerender_dir(a.report_dir, &out, err, sizeof err);
 		break;
+	case ARGS_MODEL_HELP:
+		fputs(help_model, stdout);
+		return OOMPH_EXIT_OK;
+	case ARGS_MODEL:
+		rc = model_command(&a, &out, err, sizeof err);
+		break;
 	case ARGS_SNAPSHOT_HELP:
 		fputs(help_snapshot, stdout);
 		return OOMPH_EXIT_OK;
 	case ARGS_SNAPSHOT:
 		rc = snapshot_command(a.report_dir, &out, err, sizeof err);
+		break;
+	case ARGS_TOP_HELP:
+		fputs(help_top, stdout);
+		return OOMPH_EXIT_OK;
+	case ARGS_TOP:
+		rc = top_command(a.report_dir, a.once, &out, err, sizeof err);
 		break;
 	default:
 		return fail(OOMPH_EXIT_SOFTWARE, "internal error: unknown command");

@@ -5,6 +5,22 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+ssize_t read_fd_all(int fd, char *buf, size_t len)
+{
+	size_t got = 0;
+	while (got < len) {
+		ssize_t n = read(fd, buf + got, len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
 ssize_t read_text_file(const char *path, char *buf, size_t cap)
 {
 	if (cap == 0)
@@ -12,21 +28,10 @@ ssize_t read_text_file(const char *path, char *buf, size_t cap)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	size_t got = 0;
-	while (got < cap - 1) {
-		ssize_t n = read(fd, buf + got, cap - 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			close(fd);
-			return -e;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
+	ssize_t got = read_fd_all(fd, buf, cap - 1);
 	close(fd);
+	if (got < 0)
+		return got;
 	buf[got] = 0;
-	return (ssize_t)got;
+	return got;
 }

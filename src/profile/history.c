@@ -39,7 +39,9 @@ int64_t profile_rescale(int64_t *out, const struct profile_bytes *v, uint32_t n,
 	uint64_t pool = (uint64_t)target - (all ? 0 : (uint64_t)exact_sum);
 	unsigned __int128 denom = all ? est_sum + exact_sum : est_sum;
 	int64_t total = 0;
-	uint32_t big = 0;
+	uint32_t big = UINT32_MAX; /* the largest stack sharing the pool: the
+				      floors' remainder is an estimate's, never
+				      added to bytes recorded exactly */
 	for (uint32_t i = 0; i < n; i++) {
 		int64_t b = clamp_bytes(v[i].bytes), ex = clamp_bytes(v[i].exact);
 		int64_t est = b > ex ? b - ex : 0;
@@ -47,10 +49,10 @@ int64_t profile_rescale(int64_t *out, const struct profile_bytes *v, uint32_t n,
 		int64_t share = denom ? (int64_t)(part * pool / denom) : 0;
 		out[i] = (all ? 0 : ex) + share;
 		total += out[i];
-		if (out[i] > out[big])
+		if (part && (big == UINT32_MAX || out[i] > out[big]))
 			big = i;
 	}
-	if (denom && n) {
+	if (denom && big != UINT32_MAX) { /* denom > 0: some part is */
 		out[big] += target - total; /* total <= target: floors */
 		return 0;
 	}
@@ -242,10 +244,17 @@ static int assemble_timeline(struct profile *p, const struct profile_point *pts,
 	if (!p->timeline)
 		return OOMPH_PROFILE_ENOMEM;
 	uint32_t n = 0, i = 0;
-	while (i < npts && pts[i].t_s <= p->peak_time_s)
+	while (i < npts && pts[i].t_s < p->peak_time_s)
 		p->timeline[n++] = pts[i++];
-	if (!n || p->timeline[n - 1].t_s != p->peak_time_s ||
-	    p->timeline[n - 1].bytes != p->peak_bytes)
+	/* The peak goes before the points of its own tick of the clock
+	 * unless one of them is it: their last is where the tick ended, and
+	 * a point's extremes span it, so a peak none of them shows came
+	 * first (a fork child at its peak, its inheritance, that frees it in
+	 * the same tick) */
+	int shown = 0;
+	for (uint32_t j = i; j < npts && pts[j].t_s == p->peak_time_s; j++)
+		shown |= pts[j].bytes == p->peak_bytes;
+	if (!shown)
 		p->timeline[n++] = (struct profile_point){p->peak_time_s, p->peak_bytes};
 	while (i < npts)
 		p->timeline[n++] = pts[i++];

@@ -129,7 +129,11 @@ void profile_free(struct profile *p)
 	free(p->peak_self);
 	free(p->live_self);
 	free(p->moment_self);
+	free(p->job_now);
+	free(p->job_then);
+	free(p->job_gen);
 	free(p->failures);
+	free(p->segments);
 	free(p->timeline);
 	free(p->moments);
 	free(p->changes);
@@ -139,4 +143,21 @@ void profile_free(struct profile *p)
 	}
 	free(p->phases);
 	memset(p, 0, sizeof(*p));
+}
+
+int64_t profile_job_picture(const struct profile *p, uint32_t gen, int64_t *self)
+{
+	memset(self, 0, (size_t)p->nnodes * sizeof(*self));
+	if (!p->job_now || !p->job_then || !p->job_gen || !gen)
+		return 0;
+	if (p->job_join_gen >= gen || (p->job_leave_gen && p->job_leave_gen - 1 < gen))
+		return 0; /* it started after the job's peak, or was gone by then */
+	int64_t sum = 0;
+	uint32_t n = p->job_n < p->nnodes ? p->job_n : p->nnodes;
+	for (uint32_t i = 1; i < n; i++) {
+		/* node i changed after the peak: its value then was kept */
+		self[i] = p->job_gen[i] == gen ? p->job_then[i] : p->job_now[i];
+		sum += self[i]; /* each below 2^57, nnodes below 2^21: no overflow */
+	}
+	return sum;
 }

@@ -57,6 +57,9 @@ enum {
 #define PROFILE_FRAME_PYTHON 0u
 #define PROFILE_FRAME_SYNTHETIC 1u
 #define PROFILE_FRAME_TRUNCATED 2u
+/* "[shared memory: memfd 'big']" under the stack that sized a shared-memory
+ * segment (state/format.h OOMPH_FRAME_SHARED; the SYNTHETIC bit is set). */
+#define PROFILE_FRAME_SHARED 5u
 
 struct profile_frame {
 	const char *file;  /* points into profile.strings */
@@ -114,6 +117,8 @@ struct profile {
 	char python_version[32];  /* "" if not a Python process / unknown */
 
 	double start_unix_s;      /* wall-clock time the state was created */
+	double start_mono_s;      /* CLOCK_MONOTONIC then: the clock of the job
+				     file's times (jobfile.h); 0 unknown */
 	double duration_s;        /* until exit, or the last recorded event */
 	uint64_t sample_rate;     /* bytes; 1 = exact */
 	int exact;
@@ -122,6 +127,18 @@ struct profile {
 	double peak_time_s;       /* since start */
 	int64_t end_bytes;        /* tracked bytes live at the end / death */
 	int64_t max_rss_bytes;    /* 0 if unknown */
+	int64_t inherited_bytes;  /* a fork child: tracked bytes it had at its fork
+				     (its parent's heap, copy-on-write); 0 otherwise */
+	int64_t inherited_freed_bytes; /* of those, what it freed itself */
+	/* Its picture at the job's peak (profile_job_picture): per node,
+	 * job_now[n] = live less what it inherited at its fork, job_then[n]
+	 * = the same as of the job's last peak before node n last changed,
+	 * job_gen[n] the generation of that peak; NULL without them. */
+	int64_t *job_now, *job_then;
+	uint32_t *job_gen;
+	uint32_t job_n;           /* entries of the three (nodes added later have none) */
+	uint32_t job_join_gen;    /* the job's peak_gen when it joined */
+	uint32_t job_leave_gen;   /* + 1 when it left (exit, exec); 0 not */
 	int exited_cleanly;       /* the process ran its exit path */
 	int still_running;        /* not read from the file: set by a report of a
 				     running run for a process alive then */
@@ -163,7 +180,27 @@ struct profile {
 		char call[16];      /* "malloc", "calloc", "realloc", "mmap" ... */
 	} *failures;
 
+	/* Shared-memory segments this process sized and still held at the end
+	 * (or death): memfds and tmpfs files (/dev/shm), largest first.  Their
+	 * bytes are in end_bytes, under their nodes (a PROFILE_FRAME_SHARED
+	 * frame below the Python stack that sized them).  shm_bytes is their
+	 * sum; shm_sized counts every segment this process ever paid for. */
+	uint32_t nsegments;
+	struct profile_segment {
+		char kind[8];       /* "memfd" or "tmpfs" */
+		char name[128];     /* a memfd's name, or the tmpfs file's path */
+		int64_t bytes;      /* charged (page-rounded size it was given here) */
+		double created_s;   /* since start */
+		uint32_t node;      /* < nnodes; 0 = none */
+		uint32_t pad;
+	} *segments;
+	int64_t shm_bytes;
+	uint64_t shm_sized;
+
 	/* A fatal signal the tracker's SIGSEGV/SIGBUS handler saw. */
+	int term_signal;          /* a SIGTERM the tracker saw arrive; 0 none */
+	int term_pid;             /* who sent it; 0 unknown */
+	double term_time_s;       /* since start */
 	int fault_signal;         /* 0 = none */
 	int fault_code;           /* si_code */
 	uint64_t fault_addr;
@@ -278,5 +315,12 @@ int profile_history_assemble(struct profile *p, uint32_t nn, const struct profil
  * [0, OOMPH_BYTES_MAX] (common/bounds.h): it cannot overflow, whatever the
  * input, and every entry comes out >= 0. */
 int64_t profile_rescale(int64_t *out, const struct profile_bytes *v, uint32_t n, int64_t target);
+
+/* What the process held at the job's peak, its generation `gen` (the job
+ * file's peak_gen): per node into self (nnodes entries), what it inherited
+ * at its fork left out; returns the sum.  Nothing for an image that joined
+ * the job at or after that peak or left it before; nothing without the
+ * pictures (a hand-built profile) or with gen 0. */
+int64_t profile_job_picture(const struct profile *p, uint32_t gen, int64_t *self);
 
 #endif

@@ -185,17 +185,259 @@ static void load_failures(const struct oomph_state_header *h, struct profile *p,
 	}
 }
 
+static int segment_cmp(const void *a, const void *b)
+{
+	const struct profile_segment *x = a, *y = b;
+	if (x->bytes != y->bytes)
+		return x->bytes > y->bytes ? -1 : 1;
+	return x->created_s < y->created_s ? -1 : x->created_s > y->created_s;
+}
+
+/* The shared-memory segments live at the end, each bounded like a stack's
+ * bytes, its node a known one, its name a string; their sum is at most
+ * what the process held. */
+static int load_segments(const struct oomph_state_header *h, struct profile *p, uint32_t nn,
+			 char *err, size_t errlen)
+{
+	p->shm_sized = atomic_load(&h->shm_sized);
+	uint32_t live = 0;
+	for (uint32_t i = 0; i < OOMPH_SEGMENTS_CAP; i++)
+		live += atomic_load(&h->segments[i].state) == OOMPH_SEGMENT_LIVE;
+	if (!live)
+		return 0;
+	p->segments = calloc(live, sizeof(*p->segments));
+	if (!p->segments)
+		return OOMPH_PROFILE_ENOMEM;
+	int64_t sum = 0;
+	for (uint32_t i = 0; i < OOMPH_SEGMENTS_CAP; i++) {
+		const struct oomph_state_segment *r = &h->segments[i];
+		if (atomic_load(&r->state) != OOMPH_SEGMENT_LIVE)
+			continue;
+		if (!in_range_i64(r->bytes, 0, OOMPH_BYTES_MAX) || r->node >= nn ||
+		    (r->kind != OOMPH_SEGMENT_MEMFD && r->kind != OOMPH_SEGMENT_TMPFS) ||
+		    r->time_ns > OOMPH_TIME_MAX_NS ||
+		    !memchr(r->name, 0, sizeof(r->name)))
+			return err_set(OOMPH_PROFILE_ECORRUPT, err, errlen,
+				    "%s: shared-memory segment record %u: %lld bytes, node %u of %u, "
+				    "kind %u, or a name without its end",
+				    p->path, i, (long long)r->bytes, r->node, nn, r->kind);
+		sum += r->bytes; /* each below 2^57, at most 64 of them */
+		struct profile_segment *o = &p->segments[p->nsegments++];
+		snprintf(o->kind, sizeof o->kind, "%s", r->kind == OOMPH_SEGMENT_MEMFD ? "memfd" : "tmpfs");
+		memcpy(o->name, r->name, sizeof(o->name));
+		o->bytes = r->bytes;
+		o->created_s = (double)r->time_ns / 1e9;
+		o->node = r->node;
+	}
+	if (sum > OOMPH_BYTES_MAX)
+		return err_set(OOMPH_PROFILE_ECORRUPT, err, errlen,
+			    "%s: shared-memory segments add up to %lld bytes, more than a process "
+			    "can hold", p->path, (long long)sum);
+	p->shm_bytes = sum;
+	qsort(p->segments, p->nsegments, sizeof(*p->segments), segment_cmp);
+	return 0;
+}
+
+/* The tracker's points, as the reader's: each point's extremes first (the
+ * highest, then the lowest, when they differ from its value), at its time.
+ * Points out of time order (a death in the middle of a merge) are dropped;
+ * a figure out of bounds rejects the file. */
+static int history_points(const struct oomph_state_hist_point *src, uint32_t n,
+			  struct profile_point *out, uint32_t *nout, const char *path, char *err,
+			  size_t errlen)
+{
+	uint64_t last = 0;
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct oomph_state_hist_point *q = &src[i];
+		const int64_t B = OOMPH_BYTES_MAX;
+		if (q->t_ns > OOMPH_TIME_MAX_NS || !in_range_i64(q->bytes, -B, B) ||
+		    !in_range_i64(q->lo, -B, B) || !in_range_i64(q->hi, -B, B))
+			return err_set(OOMPH_PROFILE_ECORRUPT, err, errlen,
+				    "%s: history point %u: time %llu ns, %lld bytes (%lld .. %lld), "
+				    "outside what a process can hold or live",
+				    path, i, (unsigned long long)q->t_ns, (long long)q->bytes,
+				    (long long)q->lo, (long long)q->hi);
+		if (i && q->t_ns < last)
+			continue;
+		last = q->t_ns;
+		double t = (double)q->t_ns / 1e9;
+		int64_t v = q->bytes > 0 ? q->bytes : 0;
+		int64_t hi = q->hi > v ? q->hi : v, lo = q->lo < v ? (q->lo > 0 ? q->lo : 0) : v;
+		if (hi > v)
+			out[k++] = (struct profile_point){t, hi};
+		if (lo < v)
+			out[k++] = (struct profile_point){t, lo};
+		out[k++] = (struct profile_point){t, v};
+	}
+	*nout = k;
+	return 0;
+}
+
+/* The tracker's moments: in time order, their changes inside the table,
+ * every value a figure of bytes held (check_picture's bounds).  Changes
+ * naming a stack newer than the tables read (a process still running) are
+ * left out by the assembly. */
+static int history_moments(const struct oomph_state_hist_moment *src, uint32_t nm,
+			   const struct profile_change *changes, uint32_t nc,
+			   struct profile_moment *out, const char *path, char *err, size_t errlen)
+{
+	for (uint32_t i = 0; i < nm; i++) {
+		const struct oomph_state_hist_moment *q = &src[i];
+		if (q->t_ns > OOMPH_TIME_MAX_NS || (i && q->t_ns < src[i - 1].t_ns) ||
+		    !in_range_i64(q->bytes, -OOMPH_BYTES_MAX, OOMPH_BYTES_MAX) || q->first > nc ||
+		    q->nchanges > nc - q->first)
+			return err_set(OOMPH_PROFILE_ECORRUPT, err, errlen,
+				    "%s: history moment %u: time %llu ns, %lld bytes, changes %u + %u "
+				    "of %u",
+				    path, i, (unsigned long long)q->t_ns, (long long)q->bytes, q->first,
+				    q->nchanges, nc);
+		out[i] = (struct profile_moment){(double)q->t_ns / 1e9, q->bytes > 0 ? q->bytes : 0,
+						 q->first, q->nchanges, 0, 0, {0}};
+	}
+	for (uint32_t i = 0; i < nc; i++)
+		if (!in_range_i64(changes[i].v.bytes, 0, OOMPH_BYTES_MAX) ||
+		    !in_range_i64(changes[i].v.exact, 0, OOMPH_BYTES_MAX))
+			return err_set(OOMPH_PROFILE_ECORRUPT, err, errlen,
+				    "%s: history change %u: stack node %u holds %lld bytes (%lld "
+				    "exact), outside 0 .. %lld",
+				    path, i, changes[i].node, (long long)changes[i].v.bytes,
+				    (long long)changes[i].v.exact, (long long)OOMPH_BYTES_MAX);
+	return 0;
+}
+
+_Static_assert(sizeof(struct profile_change) == sizeof(struct oomph_state_hist_change) &&
+		       offsetof(struct profile_change, v) ==
+			       offsetof(struct oomph_state_hist_change, value),
+	       "profile_change mirrors oomph_state_hist_change");
+
+/* One consistent copy of the history tables: a seqlock each (the writer
+ * may be rewriting them in place).  A writer that died mid-rewrite leaves
+ * an odd count for good: its points are read anyway (out-of-order ones are
+ * dropped), its moments not.  0, or a count out of range. */
+struct hist_copy {
+	struct oomph_state_hist_point *pts;
+	struct oomph_state_hist_moment *ms;
+	struct profile_change *ch;
+	uint32_t npts, nms, nch;
+	uint32_t cap_pts, cap_ms, cap_ch; /* allocated: as counted (a live
+					     writer's grow: then twice) */
+	int moments_torn;
+};
+
+/* Room for n entries in *buf (of *cap), at most `room`. 0 or -1. */
+static int hist_room(void **buf, uint32_t *cap, uint32_t n, uint32_t room, size_t elem)
+{
+	if (n <= *cap && *buf)
+		return 0;
+	uint32_t want = n > room / 2 ? room : n * 2;
+	void *q = realloc(*buf, ((size_t)want + 1) * elem);
+	if (!q)
+		return -1;
+	*buf = q;
+	*cap = want;
+	return 0;
+}
+
+/* Entries of `elem` bytes the file holds at `off` (at most cap): a table
+ * of the history is as long as its count needs, no longer (compact files). */
+static uint32_t room_at(uint64_t off, uint64_t size, size_t elem, uint32_t cap)
+{
+	if (off % OOMPH_STATE_ALIGN || off < sizeof(struct oomph_state_header) || off > size)
+		return 0;
+	uint64_t n = (size - off) / elem;
+	return n < cap ? (uint32_t)n : cap;
+}
+
+static int history_copy(const char *m, uint64_t size, const struct oomph_state_header *h,
+			struct hist_copy *c)
+{
+	const struct oomph_state_header *live = (const struct oomph_state_header *)(const void *)m;
+	uint32_t rp = room_at(h->hist_points_off, size, sizeof(*c->pts), OOMPH_HIST_POINTS_CAP);
+	uint32_t rm = room_at(h->hist_moments_off, size, sizeof(*c->ms), OOMPH_HIST_MOMENTS_CAP);
+	uint32_t rc = room_at(h->hist_changes_off, size, sizeof(*c->ch), OOMPH_HIST_CHANGES_CAP);
+	for (int attempt = 0; attempt < 64; attempt++) {
+		uint64_t ps = atomic_load(&live->hist_pseq), ms = atomic_load(&live->hist_mseq);
+		uint32_t np = atomic_load(&live->hist_npoints), nm = atomic_load(&live->hist_nmoments);
+		uint32_t nc = atomic_load(&live->hist_nchanges);
+		if (np > rp || nm > rm || nc > rc)
+			return -1;
+		if (hist_room((void **)&c->pts, &c->cap_pts, np, rp, sizeof(*c->pts)) ||
+		    hist_room((void **)&c->ms, &c->cap_ms, nm, rm, sizeof(*c->ms)) ||
+		    hist_room((void **)&c->ch, &c->cap_ch, nc, rc, sizeof(*c->ch)))
+			return -2;
+		memcpy(c->pts, m + h->hist_points_off, (size_t)np * sizeof(*c->pts));
+		memcpy(c->ms, m + h->hist_moments_off, (size_t)nm * sizeof(*c->ms));
+		memcpy(c->ch, m + h->hist_changes_off, (size_t)nc * sizeof(*c->ch));
+		atomic_thread_fence(memory_order_acquire);
+		int stable = atomic_load(&live->hist_pseq) == ps && atomic_load(&live->hist_mseq) == ms;
+		c->npts = np;
+		c->nms = nm;
+		c->nch = nc;
+		c->moments_torn = (ms & 1) != 0;
+		if (stable && !((ps | ms) & 1))
+			return 0;
+		if (stable && attempt >= 8)
+			return 0; /* odd and unchanged: the writer died there */
+	}
+	c->moments_torn = 1; /* rewritten all along: the moments are not trusted */
+	return 0;
+}
+
 /* The history: what the tracker recorded over time, with the peak and
  * the end made moments of their own (profile_history_assemble). */
-static int load_history(const char *m, const struct oomph_state_header *h, struct profile *p,
-			uint32_t nn, const struct profile_bytes *peak, const struct profile_bytes *live,
-			char *err, size_t errlen)
+static int load_history(const char *m, uint64_t size, const struct oomph_state_header *h,
+			struct profile *p, uint32_t nn, const struct profile_bytes *peak,
+			const struct profile_bytes *live, char *err, size_t errlen)
 {
-	(void)m;
-	(void)h;
-	(void)err;
-	(void)errlen;
-	return profile_history_assemble(p, nn, NULL, 0, NULL, 0, NULL, peak, live);
+	struct hist_copy c = {0};
+	struct profile_point *pts = NULL;
+	struct profile_moment *ms = NULL;
+	uint32_t npts = 0;
+	int cr = history_copy(m, size, h, &c), rc = 0;
+	if (cr == -2)
+		rc = OOMPH_PROFILE_ENOMEM;
+	if (!cr) {
+		pts = malloc(((size_t)c.npts * 3 + 1) * sizeof(*pts));
+		ms = malloc(((size_t)c.nms + 1) * sizeof(*ms));
+		rc = pts && ms ? 0 : OOMPH_PROFILE_ENOMEM;
+	}
+	if (cr == -1)
+		rc = err_set(OOMPH_PROFILE_ECORRUPT, err, errlen,
+			  "%s: history counts out of range or outside the file (points %u, "
+			  "moments %u, changes %u)",
+			  p->path, atomic_load(&h->hist_npoints), atomic_load(&h->hist_nmoments),
+			  atomic_load(&h->hist_nchanges));
+	if (!rc)
+		rc = history_points(c.pts, c.npts, pts, &npts, p->path, err, errlen);
+	if (!rc && c.moments_torn)
+		c.nms = c.nch = 0;
+	if (!rc)
+		rc = history_moments(c.ms, c.nms, c.ch, c.nch, ms, p->path, err, errlen);
+	if (!rc) {
+		/* A process that did not run its exit path lasted until its last
+		 * sign of life: a sample, or a point of its total (frees are
+		 * not samples).  After an exit, nothing after the end counts. */
+		if (atomic_load(&h->end_state) == OOMPH_END_RUNNING && npts &&
+		    pts[npts - 1].t_s > p->duration_s)
+			p->duration_s = pts[npts - 1].t_s;
+		while (npts && pts[npts - 1].t_s > p->duration_s)
+			npts--;
+		while (c.nms && ms[c.nms - 1].t_s > p->duration_s)
+			c.nms--;
+		uint32_t flags = atomic_load(&h->hist_flags);
+		p->history_flags = ((flags & OOMPH_HIST_F_COARSENED) ? PROFILE_HISTORY_COARSENED : 0) |
+				   ((flags & OOMPH_HIST_F_STOPPED) ? PROFILE_HISTORY_STOPPED : 0);
+		p->history_step_s = (double)h->hist_step_ns / 1e9;
+		p->history_stopped_s = (double)h->hist_stopped_ns / 1e9;
+		rc = profile_history_assemble(p, nn, pts, npts, ms, c.nms, c.ch, peak, live);
+	}
+	free(c.pts);
+	free(c.ms);
+	free(c.ch);
+	free(pts);
+	free(ms);
+	return rc;
 }
 
 /* One phase record, copied consistently (its seqlock), or 0 if torn or
@@ -213,6 +455,8 @@ static int phase_copy(const struct oomph_state_phase *src, struct oomph_state_ph
 static int phase_pictures(const char *m, const struct oomph_state_header *h, uint32_t slot,
 			  uint32_t nn, struct profile_phase *ph)
 {
+	if (slot > h->pics_cap)
+		return 0; /* compacted away: no picture was kept there */
 	const struct oomph_state_phase_pic *pic =
 		(const struct oomph_state_phase_pic *)(const void *)(m + h->pics_off) + (slot - 1);
 	if (atomic_load(&pic->phase) != ph->id)
@@ -259,7 +503,8 @@ static int load_phases(const char *m, const struct oomph_state_header *h, struct
 		(const struct oomph_state_phase *)(const void *)(m + h->phases_off);
 	for (uint32_t id = first; id <= last; id++) {
 		struct oomph_state_phase r;
-		if (!phase_copy(&recs[(id - 1) % OOMPH_PHASES_CAP], &r) || r.id != id)
+		uint32_t slot = (id - 1) % OOMPH_PHASES_CAP;
+		if (slot >= h->phases_cap || !phase_copy(&recs[slot], &r) || r.id != id)
 			continue; /* torn, or its slot went to a later phase */
 		const char *name = string_at(p->strings, p->strings_len, r.name);
 		int open = r.state == OOMPH_PHASE_OPEN;
@@ -322,6 +567,11 @@ static void load_limits(const struct oomph_state_header *h, struct profile *p)
 		p->fault_time_s = (double)h->fault_time_ns / 1e9;
 		p->fault_node = h->fault_node < p->nnodes ? h->fault_node : 0;
 	}
+	p->term_signal = (int)atomic_load(&h->term_signal);
+	if (p->term_signal) {
+		p->term_pid = h->term_pid;
+		p->term_time_s = (double)h->term_time_ns / 1e9;
+	}
 }
 
 /* One header figure outside what a real run can write. */
@@ -375,6 +625,7 @@ static int check_header(const struct oomph_state_header *h, const char *path, ch
 	CHECK_I64(h, moment_headroom, -L, L);
 	CHECK_U64(h, max_rss_kib, B / 1024);
 	CHECK_U64(h, start_realtime_ns, OOMPH_TIME_MAX_NS);
+	CHECK_U64(h, start_mono_ns, OOMPH_TIME_MAX_NS);
 	CHECK_U64(h, max_time_ns, OOMPH_TIME_MAX_NS);
 	CHECK_U64(h, last_update_ns, OOMPH_TIME_MAX_NS);
 	CHECK_U64(h, peak_time_ns, OOMPH_TIME_MAX_NS);
@@ -388,7 +639,53 @@ static int check_header(const struct oomph_state_header *h, const char *path, ch
 	CHECK_U64(h, end_state, OOMPH_END_EXEC);
 	CHECK_U64(h, oom_mode, OOMPH_OOM_OFF);
 	CHECK_U64(h, fault_signal, 64);
+	CHECK_U64(h, term_signal, 64);
+	CHECK_I64(h, term_pid, 0, OOMPH_PID_MAX);
+	CHECK_U64(h, term_time_ns, OOMPH_TIME_MAX_NS);
+	CHECK_I64(h, shm_bytes, -B, B);
+	CHECK_I64(h, job_base, -B, B);
+	CHECK_U64(h, job_state, OOMPH_JOB_STATE_LEFT);
+	CHECK_I64(h, inherited_bytes, -B, B);
+	CHECK_I64(h, inherited_freed, -B, B);
+	CHECK_U64(h, shm_live, OOMPH_SEGMENTS_CAP);
+	CHECK_U64(h, shm_sized, OOMPH_COUNT_MAX);
+	CHECK_U64(h, hist_step_ns, OOMPH_TIME_MAX_NS);
+	CHECK_U64(h, hist_stopped_ns, OOMPH_TIME_MAX_NS);
+	CHECK_U64(h, hist_flags, OOMPH_HIST_F_COARSENED | OOMPH_HIST_F_STOPPED);
 	return 0;
+}
+
+/* What each stack held at the job's peak, less what the process inherited
+ * at its fork (profile.h job_now, job_then, job_gen). */
+static int load_job_picture(const char *m, const struct oomph_state_header *h, struct profile *p,
+			    uint32_t nn, const struct profile_bytes *live, char *err, size_t errlen)
+{
+	const char *path = p->path;
+	struct profile_bytes *then = malloc(nn * sizeof(*then));
+	struct profile_bytes *inh = malloc(nn * sizeof(*inh));
+	p->job_now = malloc(nn * sizeof(int64_t));
+	p->job_then = malloc(nn * sizeof(int64_t));
+	p->job_gen = malloc(nn * sizeof(uint32_t));
+	int rc = then && inh && p->job_now && p->job_then && p->job_gen ? 0 : OOMPH_PROFILE_ENOMEM;
+	if (!rc) {
+		memcpy(then, m + h->jpeak_off, nn * sizeof(*then));
+		memcpy(inh, m + h->inherit_off, nn * sizeof(*inh));
+		memcpy(p->job_gen, m + h->jgen_off, nn * sizeof(uint32_t));
+		rc = check_picture(then, nn, "job peak", path, err, errlen);
+	}
+	if (!rc)
+		rc = check_picture(inh, nn, "inherited", path, err, errlen);
+	for (uint32_t i = 0; !rc && i < nn; i++) {
+		int64_t a = live[i].bytes - inh[i].bytes, b = then[i].bytes - inh[i].bytes;
+		p->job_now[i] = a > 0 ? a : 0; /* each within 2^57 (check_picture) */
+		p->job_then[i] = b > 0 ? b : 0;
+	}
+	free(then);
+	free(inh);
+	p->job_n = rc ? 0 : nn;
+	p->job_join_gen = h->job_join_gen;
+	p->job_leave_gen = atomic_load(&h->job_leave_gen);
+	return rc;
 }
 
 static int load_mapped(const char *m, uint64_t size, struct profile *p, char *err, size_t errlen)
@@ -417,8 +714,16 @@ static int load_mapped(const char *m, uint64_t size, struct profile *p, char *er
 	    !region_ok(h.peak_off, h.nodes_cap, sizeof(struct oomph_state_bytes), size) ||
 	    !region_ok(h.journal_off, h.nodes_cap, sizeof(struct oomph_state_journal), size) ||
 	    !region_ok(h.moment_off, h.nodes_cap, sizeof(struct oomph_state_bytes), size) ||
-	    !region_ok(h.phases_off, OOMPH_PHASES_CAP, sizeof(struct oomph_state_phase), size) ||
-	    !region_ok(h.pics_off, OOMPH_PHASE_PICS, sizeof(struct oomph_state_phase_pic), size) ||
+	    !region_ok(h.jpeak_off, h.nodes_cap, sizeof(struct oomph_state_bytes), size) ||
+	    !region_ok(h.jgen_off, h.nodes_cap, sizeof(uint32_t), size) ||
+	    !region_ok(h.inherit_off, h.nodes_cap, sizeof(struct oomph_state_bytes), size) ||
+	    /* the phases' tables hold phases_cap records and pics_cap
+	     * pictures (fewer in a compact file, none where no phase was
+	     * begun); the history's tables are checked against their counts
+	     * (load_history) */
+	    h.phases_cap > OOMPH_PHASES_CAP || h.pics_cap > OOMPH_PHASE_PICS ||
+	    !region_ok(h.phases_off, h.phases_cap, sizeof(struct oomph_state_phase), size) ||
+	    !region_ok(h.pics_off, h.pics_cap, sizeof(struct oomph_state_phase_pic), size) ||
 	    h.strings_off < sizeof(h))
 		return err_set(OOMPH_PROFILE_ECORRUPT, err, errlen, "%s: a table lies outside the file",
 			    path);
@@ -455,7 +760,8 @@ static int load_mapped(const char *m, uint64_t size, struct profile *p, char *er
 	for (uint32_t i = 0; i < nf; i++) {
 		const char *file = string_at(p->strings, su, sf[i].file);
 		const char *func = string_at(p->strings, su, sf[i].func);
-		if (!file || !func || sf[i].flags > OOMPH_FRAME_TRUNCATED)
+		if (!file || !func ||
+		    (sf[i].flags > OOMPH_FRAME_TRUNCATED && sf[i].flags != OOMPH_FRAME_SHARED))
 			return err_set(OOMPH_PROFILE_ECORRUPT, err, errlen,
 				    "%s: frame %u refers to a missing string or has bad flags", path, i);
 		p->frames[i] = (struct profile_frame){file, func, sf[i].line, sf[i].flags};
@@ -539,6 +845,11 @@ static int load_mapped(const char *m, uint64_t size, struct profile *p, char *er
 		free(peak);
 		return rc;
 	}
+	if ((rc = load_job_picture(m, &h, p, nn, live, err, errlen)) != 0) {
+		free(live);
+		free(peak);
+		return rc;
+	}
 	/* Every total is within +-OOMPH_BYTES_MAX (check_header). */
 	p->end_bytes = atomic_load(&h.cur_bytes);
 	if (p->end_bytes < 0)
@@ -554,7 +865,7 @@ static int load_mapped(const char *m, uint64_t size, struct profile *p, char *er
 	p->peak_time_s = (double)peak_ns / 1e9;
 	int64_t peak_left = profile_rescale(p->peak_self, peak, nn, p->peak_bytes);
 	int64_t live_left = profile_rescale(p->live_self, live, nn, p->end_bytes);
-	rc = load_history(m, &h, p, nn, peak, live, err, errlen);
+	rc = load_history(m, size, &h, p, nn, peak, live, err, errlen);
 	free(live);
 	free(peak);
 	if (rc)
@@ -567,6 +878,8 @@ static int load_mapped(const char *m, uint64_t size, struct profile *p, char *er
 		add_unattributed(p, peak_left, live_left, moment_left);
 	load_failures(&h, p, nn);
 	load_limits(&h, p);
+	if ((rc = load_segments(&h, p, nn, err, errlen)) != 0)
+		return rc;
 	if ((rc = load_phases(m, &h, p, nn, err, errlen)) != 0)
 		return rc;
 
@@ -576,6 +889,7 @@ static int load_mapped(const char *m, uint64_t size, struct profile *p, char *er
 	memcpy(p->python_version, h.python_version, sizeof(p->python_version));
 	p->python_version[sizeof(p->python_version) - 1] = 0;
 	p->start_unix_s = (double)h.start_realtime_ns / 1e9;
+	p->start_mono_s = (double)h.start_mono_ns / 1e9;
 	p->sample_rate = h.sample_rate;
 	p->exact = h.sample_rate == 1;
 	p->max_rss_bytes = (int64_t)h.max_rss_kib * 1024; /* below 2^57 (check_header) */
@@ -597,6 +911,11 @@ static int load_mapped(const char *m, uint64_t size, struct profile *p, char *er
 			 at, tables[t], strerror(e));
 	}
 	p->n_sampled = atomic_load(&h.n_sampled);
+	/* a fork child: the heap it inherited (in the job once, as its
+	 * parent's) and what it freed of it; no negative figure shown */
+	p->inherited_bytes = h.inherited_bytes > 0 ? h.inherited_bytes : 0;
+	int64_t freed = atomic_load(&h.inherited_freed);
+	p->inherited_freed_bytes = freed > 0 ? freed : 0;
 	if (split_cmdline(p, h.cmdline, h.cmdline_len))
 		return OOMPH_PROFILE_ENOMEM;
 	return 0;

@@ -62,6 +62,8 @@ int runmeta_save(const char *run_dir, const struct runmeta *m, char *err, size_t
 	put_escaped(f, "python", m->python);
 	put_escaped(f, "cwd", m->cwd);
 	put_escaped(f, "python_version", m->python_version);
+	for (int i = 0; i < m->npydirs; i++)
+		put_escaped(f, "pydir", m->pydirs[i] ? m->pydirs[i] : "");
 	fprintf(f, "child_pid %d\n", m->child_pid);
 	fprintf(f, "start_unix_s %.17g\n", m->start_unix_s);
 	fprintf(f, "duration_s %.17g\n", m->duration_s);
@@ -103,6 +105,23 @@ int runmeta_save(const char *run_dir, const struct runmeta *m, char *err, size_t
 	fprintf(f, "swap_out_bytes %" PRId64 "\n", m->swap.out_bytes);
 	fprintf(f, "swap_seconds %.17g\n", m->swap.seconds);
 	put_escaped(f, "swap_scope", m->swap.scope);
+	fprintf(f, "job_pss_peak_bytes %" PRId64 "\n", m->job_pss_peak_bytes);
+	put_escaped(f, "job_rss_how", m->job_rss_how);
+	fprintf(f, "cgroup_peak_bytes %" PRId64 "\n", m->cgroup_peak_bytes);
+	if (m->split.rss_bytes > 0) {
+		const struct runmeta_rss_split *z = &m->split;
+		fprintf(f, "rss_split %.17g %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64
+			   " %" PRId64 " %" PRId64 " %s\n",
+			z->t_s, z->tracked_bytes, z->rss_bytes, z->anon_bytes, z->file_bytes,
+			z->shmem_bytes, z->shared_bytes, z->swap_bytes, z->how[0] ? z->how : "-");
+	}
+	for (int i = 0; i < m->nprocs; i++) {
+		const struct runmeta_proc *q = &m->procs[i];
+		char v[700];
+		snprintf(v, sizeof v, "%d %u %" PRId64 " %s %.17g %s", q->pid, q->generation,
+			 q->hwm_bytes, q->ending[0] ? q->ending : "-", q->end_s, q->evidence);
+		put_escaped(f, "proc", v);
+	}
 	if (m->stopped_for_stall) {
 		fprintf(f, "stop_t_s %.17g\n", m->stop.t_s);
 		fprintf(f, "stop_share_pct %.17g\n", m->stop.share_pct);
@@ -242,6 +261,49 @@ void runmeta_free(struct runmeta *m)
 	free(m->evidence);
 	m->evidence = NULL;
 	m->nevidence = 0;
+	free(m->procs);
+	m->procs = NULL;
+	m->nprocs = 0;
+	for (int i = 0; i < m->npydirs; i++)
+		free(m->pydirs[i]);
+	free(m->pydirs);
+	m->pydirs = NULL;
+	m->npydirs = 0;
+}
+
+int runmeta_add_pydir(struct runmeta *m, const char *kind_path)
+{
+	if (m->npydirs >= RUNMETA_MAX_PYDIRS)
+		return -E2BIG;
+	char **q = realloc(m->pydirs, (size_t)(m->npydirs + 1) * sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	m->pydirs = q;
+	if (!(q[m->npydirs] = strdup(kind_path)))
+		return -ENOMEM;
+	m->npydirs++;
+	return 0;
+}
+
+struct runmeta_proc *runmeta_proc(struct runmeta *m, int pid, unsigned generation)
+{
+	for (int i = 0; i < m->nprocs; i++)
+		if (m->procs[i].pid == pid && m->procs[i].generation == generation)
+			return &m->procs[i];
+	if (m->nprocs >= RUNMETA_MAX_PROCS)
+		return NULL;
+	/* grown one at a time: a run has few processes, and the array's
+	 * address only matters until the next call */
+	struct runmeta_proc *q = realloc(m->procs, (size_t)(m->nprocs + 1) * sizeof(*q));
+	if (!q)
+		return NULL;
+	m->procs = q;
+	struct runmeta_proc *r = &q[m->nprocs++];
+	memset(r, 0, sizeof(*r));
+	r->pid = pid;
+	r->generation = generation;
+	r->end_s = -1;
+	return r;
 }
 
 static int add_evidence_str(struct runmeta *m, char *s)
@@ -276,6 +338,63 @@ void runmeta_init_unknown(struct runmeta *m)
 {
 	m->swap.allowed_bytes = -1;
 	m->swap.machine_bytes = -1;
+}
+
+/* "pid generation hwm ending end_s evidence...": 0, 1 malformed, -1 ENOMEM. */
+static int parse_proc(struct runmeta *m, const char *val)
+{
+	long long pid, gen, hwm;
+	char ending[24];
+	double end_s;
+	int used = 0;
+	if (sscanf(val, "%lld %lld %lld %23s %lf %n", &pid, &gen, &hwm, ending, &end_s, &used) < 5 ||
+	    used <= 0)
+		return 1;
+	if (pid <= 0 || pid > OOMPH_PID_MAX || gen < 0 || gen > UINT32_MAX || hwm < 0 ||
+	    hwm > OOMPH_BYTES_MAX || !(end_s >= -1 && end_s <= OOMPH_TIME_MAX_S))
+		return 1;
+	if (strcmp(ending, "-") && strcmp(ending, "oom-killed") && strcmp(ending, "killed"))
+		return 1;
+	struct runmeta_proc *q = runmeta_proc(m, (int)pid, (unsigned)gen);
+	if (!q)
+		return m->nprocs >= RUNMETA_MAX_PROCS ? 1 : -1;
+	q->hwm_bytes = hwm;
+	snprintf(q->ending, sizeof q->ending, "%s", strcmp(ending, "-") ? ending : "");
+	q->end_s = end_s;
+	snprintf(q->evidence, sizeof q->evidence, "%s", val + used);
+	return 0;
+}
+
+/* "t_s tracked rss anon file shmem shared swap how": 0, or 1 malformed. */
+static int parse_rss_split(struct runmeta *m, const char *val)
+{
+	struct runmeta_rss_split z;
+	long long v[7];
+	char how[16];
+	int used = 0;
+	if (sscanf(val, "%lf %lld %lld %lld %lld %lld %lld %lld %15s%n", &z.t_s, &v[0], &v[1], &v[2],
+		   &v[3], &v[4], &v[5], &v[6], how, &used) != 9 ||
+	    val[used] || !(z.t_s >= 0 && z.t_s <= OOMPH_TIME_MAX_S))
+		return 1;
+	/* tracked may dip below zero (frees of blocks from before the
+	 * tracker); shared and swap are -1 when unknown */
+	if (v[0] < -OOMPH_BYTES_MAX || v[0] > OOMPH_BYTES_MAX || v[1] <= 0 || v[1] > OOMPH_BYTES_MAX)
+		return 1;
+	for (int i = 2; i < 7; i++)
+		if (v[i] < (i >= 5 ? -1 : 0) || v[i] > OOMPH_BYTES_MAX)
+			return 1;
+	if (strcmp(how, "smaps_rollup") && strcmp(how, "status"))
+		return 1;
+	z.tracked_bytes = v[0];
+	z.rss_bytes = v[1];
+	z.anon_bytes = v[2];
+	z.file_bytes = v[3];
+	z.shmem_bytes = v[4];
+	z.shared_bytes = v[5];
+	z.swap_bytes = v[6];
+	snprintf(z.how, sizeof z.how, "%s", how);
+	m->split = z;
+	return 0;
 }
 
 int runmeta_load(const char *run_dir, struct runmeta *m, char *err, size_t errlen)
@@ -356,6 +475,16 @@ int runmeta_load(const char *run_dir, struct runmeta *m, char *err, size_t errle
 			bad = set_str(m->cwd, sizeof(m->cwd), val);
 		} else if (!strcmp(key, "python_version")) {
 			bad = set_str(m->python_version, sizeof(m->python_version), val);
+		} else if (!strcmp(key, "pydir")) {
+			/* "KIND /absolute/path" */
+			const char *sp = strchr(val, ' ');
+			int e = !sp || sp == val || sp[1] != '/' ? -EINVAL : runmeta_add_pydir(m, val);
+			if (e == -ENOMEM || e == -E2BIG) {
+				rc = err_set(e, err, errlen, "%s:%ld: cannot keep pydir: %s", path, lineno,
+					     strerror(-e));
+				break;
+			}
+			bad = e != 0;
 		} else if (!strcmp(key, "verdict")) {
 			bad = set_str(m->verdict, sizeof(m->verdict), val);
 		} else if (!strcmp(key, "evidence")) {
@@ -472,6 +601,22 @@ int runmeta_load(const char *run_dir, struct runmeta *m, char *err, size_t errle
 			bad = set_str(m->cgroup_dir, sizeof(m->cgroup_dir), val);
 		} else if (!strcmp(key, "cgroup_psi_dir")) {
 			bad = set_str(m->cgroup_psi_dir, sizeof(m->cgroup_psi_dir), val);
+		} else if (!strcmp(key, "job_pss_peak_bytes")) {
+			bad = parse_ll(val, 0, OOMPH_BYTES_MAX, &ll);
+			m->job_pss_peak_bytes = ll;
+		} else if (!strcmp(key, "job_rss_how")) {
+			bad = set_str(m->job_rss_how, sizeof(m->job_rss_how), val);
+		} else if (!strcmp(key, "cgroup_peak_bytes")) {
+			bad = parse_ll(val, 0, OOMPH_BYTES_MAX, &ll);
+			m->cgroup_peak_bytes = ll;
+		} else if (!strcmp(key, "rss_split")) {
+			bad = parse_rss_split(m, val);
+		} else if (!strcmp(key, "proc")) {
+			bad = parse_proc(m, val);
+			if (bad < 0) {
+				rc = err_set(-ENOMEM, err, errlen, "%s: out of memory", path);
+				break;
+			}
 		} else if (!strcmp(key, "team_readable")) {
 			bad = parse_ll(val, 0, 1, &ll);
 			m->team_readable = (int)ll;

@@ -27,6 +27,8 @@
 #define RUNMETA_FILE "run.meta"
 #define RUNMETA_STATE_DIR "state"
 #define RUNMETA_MAX_ARGS 4096
+#define RUNMETA_MAX_PROCS 4096 /* processes the supervisor keeps figures of */
+#define RUNMETA_MAX_PYDIRS 64
 
 struct runmeta {
 	int argc;
@@ -35,6 +37,11 @@ struct runmeta {
 	char cwd[4096];          /* working directory of the run: relative
 				    file names in profiles are relative to it */
 	char python_version[32]; /* "3.11.7" as probed, or "" */
+	int npydirs;
+	char **pydirs;           /* the interpreter's directories as probed
+				    (supervisor/pyprobe.h): "KIND PATH" each,
+				    KIND prefix, base_prefix, stdlib, site or
+				    usersite; report/origin.h reads them */
 	int child_pid;           /* pid of the process oomph started */
 	double start_unix_s;     /* when the child was started */
 	double duration_s;       /* until it was reaped */
@@ -97,6 +104,27 @@ struct runmeta {
 		char scope[16];          /* whose in/out counters: "cgroup",
 					    "machine", "" (none) */
 	} swap;
+	/* The job: every process of the run together (supervisor/watch.c). */
+	int64_t job_pss_peak_bytes; /* largest sum of the processes' PSS (their
+				       RSS where PSS cannot be read) seen at one
+				       tick; 0 unknown */
+	char job_rss_how[8];     /* "pss" or "rss": what job_pss_peak_bytes sums */
+	int64_t cgroup_peak_bytes; /* the kernel's high-water mark of oomph's
+				      private cgroup (v1 memory.max_usage_in_bytes,
+				      v2 memory.peak); 0 none */
+	/* Per process, what the supervisor saw of it (its header cannot say):
+	 * its peak RSS since its exec (VmHWM, read while it ran) and, for one
+	 * that did not end by itself, how it ended and on what evidence. */
+	int nprocs;
+	struct runmeta_proc {
+		int pid;
+		unsigned generation;
+		int64_t hwm_bytes;       /* largest VmHWM seen; 0 unknown */
+		char ending[24];         /* "" (ended by itself, or unknown),
+					    "oom-killed", "killed" */
+		double end_s;            /* since the run's start; < 0 unknown */
+		char evidence[512];      /* the kernel log record, the counter */
+	} *procs;
 	/* --max-stall: the moment oomph stopped it (stopped_for_stall). */
 	struct runmeta_stop {
 		double t_s;
@@ -106,11 +134,29 @@ struct runmeta {
 		int64_t swap_bytes;      /* in swap then */
 		double in_per_s, out_per_s;
 	} stop;
+	/* The main process near its tracked peak, as the kernel counts its
+	 * memory (supervisor/watch.c): why RSS and tracked memory differ. */
+	struct runmeta_rss_split {
+		double t_s;              /* when, since the run's start */
+		int64_t tracked_bytes;   /* its tracked memory then */
+		int64_t rss_bytes;       /* its RSS then; 0: none was taken */
+		int64_t anon_bytes;      /* private anonymous */
+		int64_t file_bytes;      /* file-backed: the interpreter, libraries, mapped files */
+		int64_t shmem_bytes;     /* shared memory (tmpfs, memfd) */
+		int64_t shared_bytes;    /* pages shared with other processes; -1 unknown */
+		int64_t swap_bytes;      /* -1 unknown */
+		char how[16];            /* "smaps_rollup", or "status" where that could not be read */
+	} split;
 };
 
 int runmeta_save(const char *run_dir, const struct runmeta *m, char *err, size_t errlen);
 int runmeta_load(const char *run_dir, struct runmeta *m, char *err, size_t errlen);
-void runmeta_free(struct runmeta *m); /* frees argv and evidence */
+void runmeta_free(struct runmeta *m); /* frees argv, evidence, procs and pydirs */
+/* The entry of pid/generation, added (zeroed, end_s -1) if new; NULL on
+ * -ENOMEM. */
+struct runmeta_proc *runmeta_proc(struct runmeta *m, int pid, unsigned generation);
+/* One "KIND PATH" of pydirs added (a copy).  0, -E2BIG or -ENOMEM. */
+int runmeta_add_pydir(struct runmeta *m, const char *kind_path);
 /* The escaping of run.meta values (any byte outside '!'..'~', and '%',
  * as %XX), for other files of the run directory that name paths.
  * runmeta_escape: 0 or -ENAMETOOLONG; runmeta_unescape (in place): 0 or -1

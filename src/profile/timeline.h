@@ -6,7 +6,8 @@
  *         t_s tracked_bytes rss_bytes psi_some psi_full majflt_per_s
  *         vmswap_bytes cgroup_swap_bytes swapin_bytes_per_s swapout_bytes_per_s
  *     t_s is seconds since the child started; tracked_bytes the exact
- *     tracked total of all profiled processes; rss_bytes their summed RSS;
+ *     tracked total of all profiled processes (the job file's total when
+ *     the run has one: a fork child's inherited heap counted once); rss_bytes their summed RSS;
  *     psi_some/psi_full the memory-pressure stall share (percent, PSI avg10
  *     of the program's cgroup when it has its own, else of the machine;
  *     -1 when PSI is not available); majflt_per_s the program's major-fault

@@ -53,7 +53,7 @@ static int reserve(struct buf *b, size_t n)
 	return 0;
 }
 
-void buf_put(struct buf *b, const void *s, size_t n)
+void buf_put_grow(struct buf *b, const void *s, size_t n)
 {
 	if (reserve(b, n))
 		return;
@@ -61,16 +61,6 @@ void buf_put(struct buf *b, const void *s, size_t n)
 		memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = 0;
-}
-
-void buf_puts(struct buf *b, const char *s)
-{
-	buf_put(b, s, strlen(s));
-}
-
-void buf_putc(struct buf *b, char c)
-{
-	buf_put(b, &c, 1);
 }
 
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)

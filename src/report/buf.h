@@ -19,6 +19,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 struct buf {
 	char *p;
@@ -29,9 +30,34 @@ struct buf {
 void buf_init(struct buf *b);
 void buf_free(struct buf *b);
 void buf_reset(struct buf *b); /* len = 0, keeps the storage */
-void buf_put(struct buf *b, const void *s, size_t n);
-void buf_puts(struct buf *b, const char *s);
-void buf_putc(struct buf *b, char c);
+/* The put functions are inline: the report makes millions of small puts
+ * (labels, numbers, escaped text), and the common one fits the buffer.
+ * buf_put_grow is the rest (room to make, or the buffer is oom). */
+void buf_put_grow(struct buf *b, const void *s, size_t n);
+static inline void buf_put(struct buf *b, const void *s, size_t n)
+{
+	/* cap > len whenever p is set: this is len + n + 1 <= cap */
+	if (__builtin_expect(!b->oom && n < b->cap - b->len, 1)) {
+		memcpy(b->p + b->len, s, n);
+		b->len += n;
+		b->p[b->len] = 0;
+		return;
+	}
+	buf_put_grow(b, s, n);
+}
+static inline void buf_puts(struct buf *b, const char *s)
+{
+	buf_put(b, s, strlen(s));
+}
+static inline void buf_putc(struct buf *b, char c)
+{
+	if (__builtin_expect(!b->oom && b->cap - b->len > 1, 1)) {
+		b->p[b->len++] = c;
+		b->p[b->len] = 0;
+		return;
+	}
+	buf_put_grow(b, &c, 1);
+}
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 const char *buf_str(const struct buf *b);

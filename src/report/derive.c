@@ -2,6 +2,7 @@
 #include "report/derive.h"
 
 #include "common/bounds.h"
+#include "report/origin.h"
 #include "report/view.h"
 
 #include <errno.h>
@@ -15,10 +16,19 @@ struct kids {
 	size_t n;
 };
 
+/* Every bit of the key reaches the slot (a murmur3 finalizer): a multiply
+ * alone leaves bits 20.. of the product blind to the parent's high bits,
+ * and the many parents of one frame (a callers view, an allocator called
+ * from 100,000 lines) then probed one long chain. */
 static size_t hslot(uint32_t parent, uint32_t frame, size_t cap)
 {
-	uint64_t k = ((uint64_t)parent << 32 | frame) * 0x9e3779b97f4a7c15ull;
-	return (size_t)(k >> 20) & (cap - 1);
+	uint64_t k = (uint64_t)parent << 32 | frame;
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdull;
+	k ^= k >> 33;
+	k *= 0xc4ceb9fe1a85ec53ull;
+	k ^= k >> 33;
+	return (size_t)k & (cap - 1);
 }
 
 static int kids_grow(struct kids *t, const struct profile *out)
@@ -64,10 +74,42 @@ static int is_import(const struct profile_frame *f)
 	return f->flags == PROFILE_FRAME_PYTHON && !strncmp(f->file, "<frozen importlib._bootstrap", 28);
 }
 
+/* Which of p's frames are folded away: drop[f] != 0.  NULL on failure. */
+static uint8_t *fold_mask(const struct profile *p, unsigned fold, const struct origin *o)
+{
+	uint8_t *drop = calloc((size_t)p->nframes + 1, 1);
+	for (uint32_t f = 0; drop && f < p->nframes; f++) {
+		const struct profile_frame *fr = &p->frames[f];
+		if (fr->flags != PROFILE_FRAME_PYTHON)
+			continue;
+		drop[f] = ((fold & DERIVE_FOLD_IMPORTS) && is_import(fr)) ||
+			  ((fold & DERIVE_FOLD_PLUMBING) && o && origin_plumbing(o, fr->file, fr->func));
+	}
+	return drop;
+}
+
+int derive_folds_plumbing(const struct profile *p, const int64_t *self, const struct origin *o)
+{
+	if (!o || !p->nnodes)
+		return 0;
+	uint8_t *on = calloc((size_t)p->nnodes, 1); /* a plumbing frame on the stack */
+	uint8_t *drop = fold_mask(p, DERIVE_FOLD_PLUMBING, o);
+	int found = on && drop ? 0 : -ENOMEM;
+	for (uint32_t i = 1; !found && i < p->nnodes; i++) {
+		const struct profile_node *n = &p->nodes[i];
+		on[i] = on[n->parent] || (n->frame < p->nframes && drop[n->frame]);
+		if (on[i] && self[i] > 0)
+			found = 1;
+	}
+	free(on);
+	free(drop);
+	return found;
+}
+
 /* Add p's picture `self` under node `under` of out, p's frames copied
  * first (they get indexes from out's current count). */
 static int graft(struct profile *out, struct kids *t, uint32_t under, const struct profile *p,
-		 const int64_t *self, int fold_imports, int reverse)
+		 const int64_t *self, unsigned fold, const struct origin *o, int reverse)
 {
 	uint32_t base = out->nframes;
 	uint32_t depth = 0;
@@ -79,7 +121,8 @@ static int graft(struct profile *out, struct kids *t, uint32_t under, const stru
 			depth = d;
 	}
 	uint32_t *path = malloc(((size_t)depth + 1) * sizeof(*path));
-	int rc = path ? 0 : -ENOMEM;
+	uint8_t *drop = fold_mask(p, fold, o);
+	int rc = path && drop ? 0 : -ENOMEM;
 	for (uint32_t f = 0; !rc && f < p->nframes; f++) {
 		const struct profile_frame *fr = &p->frames[f];
 		if (profile_add_frame(out, fr->file, fr->func, fr->line, fr->flags, NULL))
@@ -93,9 +136,13 @@ static int graft(struct profile *out, struct kids *t, uint32_t under, const stru
 		uint32_t d = 0; /* frames leaf first */
 		for (uint32_t j = i; j; j = p->nodes[j].parent) {
 			uint32_t f = p->nodes[j].frame;
-			if (!(fold_imports && is_import(&p->frames[f])))
+			if (!drop[f])
 				path[d++] = f;
 		}
+		/* a stack that is all machinery keeps the frame that holds the
+		 * bytes (it would otherwise read as unattributed) */
+		if (!d)
+			path[d++] = p->nodes[i].frame;
 		uint32_t node = under;
 		for (uint32_t k = 0; k < d; k++) {
 			uint32_t f = base + (reverse ? path[k] : path[d - 1 - k]);
@@ -109,6 +156,7 @@ static int graft(struct profile *out, struct kids *t, uint32_t under, const stru
 			rc = -EOVERFLOW;
 	}
 	free(path);
+	free(drop);
 	return rc;
 }
 
@@ -125,17 +173,17 @@ static int finish(struct profile *out, struct kids *t, int rc)
 	return rc;
 }
 
-int derive_profile(const struct profile *p, const int64_t *self, int fold_imports, int reverse,
-		   struct profile *out)
+int derive_profile(const struct profile *p, const int64_t *self, unsigned fold, int reverse,
+		   const struct origin *o, struct profile *out)
 {
 	if (profile_init(out))
 		return -ENOMEM;
 	struct kids t = {0};
-	return finish(out, &t, graft(out, &t, 0, p, self, fold_imports, reverse));
+	return finish(out, &t, graft(out, &t, 0, p, self, fold, o, reverse));
 }
 
 int derive_combined(struct view *const *views, const char *const *labels, size_t n,
-		    struct profile *out)
+		    const struct origin *o, struct profile *out)
 {
 	if (profile_init(out))
 		return -ENOMEM;
@@ -147,21 +195,22 @@ int derive_combined(struct view *const *views, const char *const *labels, size_t
 		    !(node = child(&t, out, 0, f)))
 			rc = -ENOMEM;
 		else
-			rc = graft(out, &t, node, views[i]->p, views[i]->self, 1, 0);
+			rc = graft(out, &t, node, views[i]->p, views[i]->self, DERIVE_FOLD_ALL, o, 0);
 	}
 	return finish(out, &t, rc);
 }
 
 int derive_entries(const struct profile *p, const struct profile_phase_entry *e, uint32_t n,
-		   int64_t other, const char *other_name, struct profile *out)
+		   int64_t other, const char *other_name, const struct origin *o, struct profile *out)
 {
 	if (profile_init(out))
 		return -ENOMEM;
 	struct kids t = {0};
 	uint32_t *fmap = calloc((size_t)p->nframes + 1, sizeof(*fmap)); /* frame + 1 in out */
+	uint8_t *drop = fold_mask(p, DERIVE_FOLD_ALL, o);
 	uint32_t *path = NULL;
 	uint32_t depth = 0;
-	int rc = fmap ? 0 : -ENOMEM;
+	int rc = fmap && drop ? 0 : -ENOMEM;
 	for (uint32_t k = 0; !rc && k < n; k++) {
 		if (e[k].node == 0 || e[k].node >= p->nnodes || e[k].bytes <= 0)
 			continue;
@@ -176,12 +225,14 @@ int derive_entries(const struct profile *p, const struct profile_phase_entry *e,
 			}
 			depth = d;
 		}
-		d = 0; /* leaf first, imports folded */
+		d = 0; /* leaf first, imports and plumbing folded */
 		for (uint32_t j = e[k].node; j && d < depth; j = p->nodes[j].parent) {
 			uint32_t f = p->nodes[j].frame;
-			if (f < p->nframes && !is_import(&p->frames[f]))
+			if (f < p->nframes && !drop[f])
 				path[d++] = f;
 		}
+		if (!d && p->nodes[e[k].node].frame < p->nframes)
+			path[d++] = p->nodes[e[k].node].frame;
 		uint32_t node = 0;
 		while (d-- > 0 && !rc) {
 			uint32_t f = path[d];
@@ -210,5 +261,6 @@ int derive_entries(const struct profile *p, const struct profile_phase_entry *e,
 	}
 	free(path);
 	free(fmap);
+	free(drop);
 	return finish(out, &t, rc);
 }

@@ -9,9 +9,14 @@
  *     rewritten stack; out->peak_self holds `self` (one picture of p:
  *     peak_self, live_self or moment_self), so every byte is kept and the
  *     total is unchanged.  Bytes of the root stay at the root.
- *   - fold_imports drops frames whose file is one of CPython's frozen
- *     import modules (<frozen importlib._bootstrap>, ..._external): an
- *     import-time allocation is then charged to the line that imported.
+ *   - fold (DERIVE_FOLD_*) says which frames are dropped.  IMPORTS: those
+ *     whose file is one of CPython's frozen import modules
+ *     (<frozen importlib._bootstrap>, ..._external): an import-time
+ *     allocation is then charged to the line that imported.  PLUMBING: the
+ *     machinery every run of a kind has (origin.h origin_plumbing(): runpy,
+ *     threading's and multiprocessing's bootstraps, pytest and pluggy's call
+ *     chain; needs `o`, ignored when it is NULL).  A stack made only of
+ *     dropped frames keeps its innermost one, so its bytes keep a name.
  *   - Returns 0, -ENOMEM, or -EOVERFLOW when the bytes add up to more than
  *     int64_t holds (only processes combined can: one profile's bytes are
  *     bounded by the reader, common/bounds.h).
@@ -23,22 +28,31 @@
 
 #include "profile/profile.h"
 
-int derive_profile(const struct profile *p, const int64_t *self, int fold_imports, int reverse,
-		   struct profile *out);
+#define DERIVE_FOLD_IMPORTS 1u
+#define DERIVE_FOLD_PLUMBING 2u
+#define DERIVE_FOLD_ALL (DERIVE_FOLD_IMPORTS | DERIVE_FOLD_PLUMBING)
+
+struct origin;
+int derive_profile(const struct profile *p, const int64_t *self, unsigned fold, int reverse,
+		   const struct origin *o, struct profile *out);
+
+/* Whether a stack holding bytes in `self` (a picture of p) has a plumbing
+ * frame on it: 1, 0, or -ENOMEM. */
+int derive_folds_plumbing(const struct profile *p, const int64_t *self, const struct origin *o);
 
 /* Every process in one picture: under the root one synthetic frame per
  * process (labels[i], e.g. "pid 4242: python3 app.py"), below it that
- * process's stacks (imports folded).  views[i]->self gives the bytes;
+ * process's stacks (imports and plumbing folded).  views[i]->self gives the bytes;
  * the total is the sum of the processes' totals.  0, -ENOMEM or -EOVERFLOW. */
 struct view;
 int derive_combined(struct view *const *views, const char *const *labels, size_t n,
-		    struct profile *out);
+		    const struct origin *o, struct profile *out);
 
 /* A sparse picture (a phase's: a few stacks of p and their bytes) as a
  * profile of its own holding only those stacks and their frames, imports
- * folded; `other` bytes (stacks not kept) go to a synthetic root frame
+ * and plumbing folded; `other` bytes (stacks not kept) go to a synthetic root frame
  * named other_name.  out->peak_self holds the bytes.  0 or -ENOMEM. */
 int derive_entries(const struct profile *p, const struct profile_phase_entry *e, uint32_t n,
-		   int64_t other, const char *other_name, struct profile *out);
+		   int64_t other, const char *other_name, const struct origin *o, struct profile *out);
 
 #endif

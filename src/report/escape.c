@@ -87,10 +87,12 @@ static inline int special(int ctx, unsigned c)
 }
 
 /* One walker for every context: `each` decides what a code point becomes.
- * Runs of plain ASCII are copied in one put (the common case). */
+ * Runs of plain ASCII are copied in one put (the common case).  Inlined
+ * into each context's function, so that special() is that context's test
+ * alone (a report escapes every label and line it writes). */
 typedef void (*esc_fn)(struct buf *b, uint32_t cp, unsigned flags);
 
-static void walk(struct buf *b, const char *s, esc_fn each, int ctx, unsigned flags)
+static inline __attribute__((always_inline)) void walk(struct buf *b, const char *s, esc_fn each, int ctx, unsigned flags)
 {
 	size_t n = strlen(s), i = 0;
 	while (i < n) {
@@ -149,7 +151,12 @@ static void json_one(struct buf *b, uint32_t cp, unsigned flags)
 	} else if (cp < 0x20 ||
 		   ((flags & ESC_JSON_SCRIPT) &&
 		    (cp == '<' || cp == '>' || cp == '&' || cp == 0x2028 || cp == 0x2029))) {
-		buf_printf(b, "\\u%04x", (unsigned)cp);
+		/* \uXXXX (cp < 0x10000 here), without printf: labels such as
+		 * "<module>" meet this twice in every page's script data */
+		static const char hex[] = "0123456789abcdef";
+		char u[6] = {'\\', 'u', hex[cp >> 12 & 15], hex[cp >> 8 & 15], hex[cp >> 4 & 15],
+			     hex[cp & 15]};
+		buf_put(b, u, sizeof u);
 	} else {
 		esc_put_utf8(b, cp);
 	}

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/numfmt.h"
 #include "report/escape.h"
 #include "report/text.h"
 
@@ -141,29 +142,74 @@ static void colour(struct buf *b, const struct view *v, const struct rect *r)
 		return;
 	}
 	uint32_t h = fnv(view_node_label(v, r->node));
-	buf_printf(b, "rgb(%u,%u,%u)", 205 + h % 51, 60 + (h >> 8) % 171, (h >> 16) % 56);
+	/* "rgb(%u,%u,%u)" without printf: once per rectangle */
+	char num[NUMFMT_MAX];
+	buf_puts(b, "rgb(");
+	buf_put(b, num, (size_t)numfmt_i64(num, 205 + h % 51));
+	buf_putc(b, ',');
+	buf_put(b, num, (size_t)numfmt_i64(num, 60 + (h >> 8) % 171));
+	buf_putc(b, ',');
+	buf_put(b, num, (size_t)numfmt_i64(num, (h >> 16) % 56));
+	buf_putc(b, ')');
 }
 
-/* The label cut to what fits in w px (whole code points, ".." marks a cut). */
-static void fitted(struct buf *b, const char *label, double w)
+static int fits(const char *s, size_t len, size_t m)
+{
+	size_t ncp;
+	size_t bytes = esc_utf8_prefix(s, m + 1, &ncp);
+	return ncp <= m && bytes >= len;
+}
+
+/* What a frame says in w px (docs/report-format.md): its short label
+ * (`pandas/core/frame.py:10090 (DataFrame.merge)`); if that is too long,
+ * the same without the file's directories (`frame.py:10090
+ * (DataFrame.merge)`); then the function alone; then a method's own name
+ * (`..merge`); then the function cut (".." marks a cut, whole code
+ * points).  A frame with no function (a
+ * synthetic one) is its label, cut.  The script's fit() does the same. */
+static void fitted(struct buf *b, const char *label, const char *func, double w)
 {
 	double room = (w - 6) / CHAR_W;
 	size_t m = room > 0 ? (size_t)room : 0;
-	size_t ncp, bytes = esc_utf8_prefix(label, m + 1, &ncp);
-	if (ncp <= m) {
+	size_t len = strlen(label), flen = func ? strlen(func) : 0;
+	if (fits(label, len, m)) {
 		esc_xml(b, label);
 		return;
 	}
+	const char *cut = label;
+	if (flen && len > flen + 3) {
+		/* label is "FILE:LINE (FUNC)": FILE:LINE's last directory */
+		const char *slash = NULL;
+		for (const char *c = label; c < label + len - flen - 3; c++)
+			if (*c == '/')
+				slash = c;
+		if (slash && fits(slash + 1, strlen(slash + 1), m)) {
+			esc_xml(b, slash + 1);
+			return;
+		}
+		if (fits(func, flen, m)) {
+			esc_xml(b, func);
+			return;
+		}
+		/* a method: its own name after ".." (JSONEncoder.iterencode) */
+		const char *dot = strrchr(func, '.');
+		if (dot && dot[1] && fits(dot + 1, strlen(dot + 1), m >= 2 ? m - 2 : 0)) {
+			buf_puts(b, "..");
+			esc_xml(b, dot + 1);
+			return;
+		}
+		cut = func;
+	}
 	if (m < 3)
 		return;
-	bytes = esc_utf8_prefix(label, m - 2, NULL);
-	struct buf cut;
-	buf_init(&cut);
-	buf_put(&cut, label, bytes);
-	esc_xml(b, buf_str(&cut));
-	if (cut.oom)
+	size_t bytes = esc_utf8_prefix(cut, m - 2, NULL);
+	struct buf part;
+	buf_init(&part);
+	buf_put(&part, cut, bytes);
+	esc_xml(b, buf_str(&part));
+	if (part.oom)
 		b->oom = 1;
-	buf_free(&cut);
+	buf_free(&part);
 	buf_puts(b, "..");
 }
 
@@ -179,17 +225,44 @@ static void frame(struct buf *b, struct view *v, const struct rect *r)
 	const char *label = r->node == OTHER    ? "other"
 			    : r->node == UNATTR ? VIEW_UNATTRIBUTED
 						: view_node_label(v, r->node);
+	/* drawn: the short label, its function kept when cut; the full one
+	 * is in the title and data-n (hover, search) */
+	const char *shown = label, *func = NULL;
+	if (r->node != OTHER && r->node != UNATTR && r->node != 0) {
+		const struct profile_frame *f = &v->p->frames[v->p->nodes[r->node].frame];
+		shown = view_node_short(v, r->node);
+		if (!(f->flags & (PROFILE_FRAME_SYNTHETIC | PROFILE_FRAME_TRUNCATED)) && f->func &&
+		    f->func[0])
+			func = f->func;
+	}
 
-	buf_printf(b, "<g class=\"f\" data-o=\"%lld\" data-b=\"%lld\" data-d=\"%u\"%s data-n=\"",
-		   (long long)r->off, (long long)r->bytes, (unsigned)r->depth,
-		   r->node == OTHER ? " data-k=\"other\"" : "");
+	char num[NUMFMT_MAX];
+	buf_puts(b, "<g class=\"f\" data-o=\"");
+	buf_put(b, num, (size_t)numfmt_i64(num, r->off));
+	buf_puts(b, "\" data-b=\"");
+	buf_put(b, num, (size_t)numfmt_i64(num, r->bytes));
+	buf_puts(b, "\" data-d=\"");
+	buf_put(b, num, (size_t)numfmt_i64(num, (int64_t)r->depth));
+	buf_puts(b, r->node == OTHER ? "\" data-k=\"other\" data-n=\"" : "\" data-n=\"");
 	esc_xml(b, label);
+	if (shown != label && strcmp(shown, label)) {
+		buf_puts(b, "\" data-s=\"");
+		esc_xml(b, shown);
+	}
+	if (func) {
+		buf_puts(b, "\" data-f=\"");
+		esc_xml(b, func);
+	}
 	buf_puts(b, "\"><title>");
 	if (r->node == OTHER)
 		buf_printf(b, "other: %u smaller frame%s", (unsigned)r->nother, r->nother == 1 ? "" : "s");
 	else
 		esc_xml(b, label);
-	buf_printf(b, " \u2014 %s (%.1f%%)", size, pct);
+	buf_puts(b, " \u2014 ");
+	buf_puts(b, size);
+	buf_puts(b, " (");
+	buf_put(b, num, (size_t)numfmt_fixed(num, pct, 1));
+	buf_puts(b, "%)");
 	if (r->node != OTHER && r->node != UNATTR && r->node != 0) {
 		const char *src = view_source(v, v->p->nodes[r->node].frame);
 		if (src[0]) {
@@ -197,11 +270,23 @@ static void frame(struct buf *b, struct view *v, const struct rect *r)
 			esc_xml(b, src);
 		}
 	}
-	buf_printf(b, "</title><rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" height=\"%d\" fill=\"", x, y,
-		   w, FLAME_FRAME_HEIGHT - 1);
+	/* "%.2f"/"%.0f" by common/numfmt.h: a few for every frame drawn */
+	buf_puts(b, "</title><rect x=\"");
+	buf_put(b, num, (size_t)numfmt_fixed(num, x, 2));
+	buf_puts(b, "\" y=\"");
+	buf_put(b, num, (size_t)numfmt_fixed(num, y, 0));
+	buf_puts(b, "\" width=\"");
+	buf_put(b, num, (size_t)numfmt_fixed(num, w, 2));
+	buf_puts(b, "\" height=\"");
+	buf_put(b, num, (size_t)numfmt_i64(num, FLAME_FRAME_HEIGHT - 1));
+	buf_puts(b, "\" fill=\"");
 	colour(b, v, r);
-	buf_printf(b, "\" rx=\"2\"/><text x=\"%.2f\" y=\"%.0f\">", x + 3, y + 11.5);
-	fitted(b, label, w);
+	buf_puts(b, "\" rx=\"2\"/><text x=\"");
+	buf_put(b, num, (size_t)numfmt_fixed(num, x + 3, 2));
+	buf_puts(b, "\" y=\"");
+	buf_put(b, num, (size_t)numfmt_fixed(num, y + 11.5, 0));
+	buf_puts(b, "\">");
+	fitted(b, shown, func, w);
 	buf_puts(b, "</text></g>\n");
 }
 
@@ -295,11 +380,20 @@ static const char script[] =
 	"    while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }\n"
 	"    return i ? n.toFixed(1) + ' ' + u[i] : n + ' B';\n"
 	"  }\n"
-	"  function fit(label, w) {\n"
-	"    var cps = Array.from(label), m = Math.floor((w - 6) / CW);\n"
-	"    if (cps.length <= m) return label;\n"
+	"  function fit(x, w) {\n"
+	"    var m = Math.floor((w - 6) / CW), s = x.s, f = x.f, cut = s;\n"
+	"    function ok(t) { return Array.from(t).length <= m; }\n"
+	"    if (ok(s)) return s;\n"
+	"    if (f && s.length > f.length + 3) {\n"
+	"      var head = s.slice(0, s.length - f.length - 3), k = head.lastIndexOf('/');\n"
+	"      if (k >= 0 && ok(s.slice(k + 1))) return s.slice(k + 1);\n"
+	"      if (ok(f)) return f;\n"
+	"      var dot = f.lastIndexOf('.');\n"
+	"      if (dot >= 0 && dot < f.length - 1 && ok('..' + f.slice(dot + 1))) return '..' + f.slice(dot + 1);\n"
+	"      cut = f;\n"
+	"    }\n"
 	"    if (m < 3) return '';\n"
-	"    return cps.slice(0, m - 2).join('') + '..';\n"
+	"    return Array.from(cut).slice(0, m - 2).join('') + '..';\n"
 	"  }\n"
 	"  function zoom(z) {\n"
 	"    items.forEach(function (x) {\n"
@@ -315,7 +409,7 @@ static const char script[] =
 	"      x.r.setAttribute('x', x1.toFixed(2));\n"
 	"      x.r.setAttribute('width', w.toFixed(2));\n"
 	"      x.t.setAttribute('x', (x1 + 3).toFixed(2));\n"
-	"      x.t.textContent = fit(x.n, w);\n"
+	"      x.t.textContent = fit(x, w);\n"
 	"    });\n"
 	"    reset.setAttribute('opacity', z === root ? '0' : '1');\n"
 	"  }\n"
@@ -347,6 +441,8 @@ static const char script[] =
 	"      t: g.getElementsByTagName('text')[0],\n"
 	"      o: +g.getAttribute('data-o'), b: +g.getAttribute('data-b'),\n"
 	"      d: +g.getAttribute('data-d'), n: g.getAttribute('data-n'),\n"
+	"      s: g.getAttribute('data-s') || g.getAttribute('data-n'),\n"
+	"      f: g.getAttribute('data-f'),\n"
 	"      other: g.getAttribute('data-k') === 'other',\n"
 	"      info: ti ? ti.textContent.split('\\n')[0] : '' };\n"
 	"    it.fill = it.r.getAttribute('fill');\n"

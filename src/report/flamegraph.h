@@ -9,9 +9,13 @@
  *     threshold are drawn as one "other" rect after their siblings, so the
  *     file stays small and every parent is still exactly as wide as its
  *     children plus its own bytes.
- *   - Each frame carries `<title>label — SIZE (P%)` plus the source line,
- *     a label truncated to its width, and data-o/data-b/data-d/data-n (offset
- *     and width in bytes, depth, label) for the embedded script, which adds:
+ *   - Each frame carries `<title>label — SIZE (P%)` plus the source line
+ *     (the full label, as in peak.folded), the short label a person knows
+ *     (view.h slabel: `pandas/core/frame.py:10090 (DataFrame.merge)`) fitted
+ *     to its width with its function kept (flamegraph.c fitted()), and
+ *     data-o/data-b/data-d/data-n (offset and width in bytes, depth, full
+ *     label), data-s (the short label, when it differs) and data-f (the
+ *     function of a Python frame) for the embedded script, which adds:
  *     click to zoom, "Reset zoom", "Search" (a regular expression, or plain
  *     text if it is not one) highlighting matches and showing the matched
  *     share of the total, and hover details.

@@ -20,5 +20,7 @@
 #include "report/doc.h"
 
 void html_page(struct buf *b, const struct doc *d);
+/* The report's style sheet (for pages of the same look: oomph model). */
+const char *html_css(void);
 
 #endif

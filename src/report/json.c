@@ -1,6 +1,8 @@
 /* report/json.c — streaming JSON writer (json.h). */
 #include "report/json.h"
 
+#include "common/numfmt.h"
+
 #include <assert.h>
 #include <math.h>
 #include <stdio.h>
@@ -34,6 +36,13 @@ static void pre(struct jw *w)
 	}
 	if (w->depth == 0)
 		return;
+	if (w->flat) {
+		assert(w->depth == w->flat);
+		if (w->used[w->depth])
+			buf_puts(w->b, w->pretty ? ", " : ",");
+		w->used[w->depth] = 1;
+		return;
+	}
 	if (w->used[w->depth])
 		buf_putc(w->b, ',');
 	w->used[w->depth] = 1;
@@ -52,7 +61,8 @@ static void open_(struct jw *w, char c)
 static void close_(struct jw *w, char c)
 {
 	assert(w->depth > 0);
-	int had = w->used[w->depth];
+	int had = w->used[w->depth] && !w->flat;
+	w->flat = 0;
 	w->depth--;
 	if (had)
 		newline(w);
@@ -65,6 +75,13 @@ void jw_obj(struct jw *w) { open_(w, '{'); }
 void jw_obj_end(struct jw *w) { close_(w, '}'); }
 void jw_arr(struct jw *w) { open_(w, '['); }
 void jw_arr_end(struct jw *w) { close_(w, ']'); }
+
+void jw_arr_flat(struct jw *w)
+{
+	assert(!w->flat);
+	open_(w, '[');
+	w->flat = w->depth;
+}
 
 void jw_key(struct jw *w, const char *key)
 {
@@ -87,7 +104,8 @@ void jw_str(struct jw *w, const char *s)
 void jw_int(struct jw *w, int64_t v)
 {
 	pre(w);
-	buf_printf(w->b, "%lld", (long long)v);
+	char s[NUMFMT_MAX];
+	buf_put(w->b, s, (size_t)numfmt_i64(s, v));
 }
 
 void jw_num(struct jw *w, double v, int decimals)
@@ -97,7 +115,8 @@ void jw_num(struct jw *w, double v, int decimals)
 		return;
 	}
 	char s[64];
-	int n = snprintf(s, sizeof(s), "%.*f", decimals, v);
+	int n = decimals >= 0 && decimals <= 4 ? numfmt_fixed(s, v, decimals)
+					       : snprintf(s, sizeof(s), "%.*f", decimals, v);
 	if (n < 0 || (size_t)n >= sizeof(s)) {
 		jw_null(w);
 		return;

@@ -6,6 +6,9 @@
  *     Nesting deeper than JW_MAX_DEPTH is a caller bug (asserted).
  *   - Strings go through esc_json with the writer's flags: ESC_JSON_SCRIPT
  *     makes the whole document safe inside an HTML <script> element.
+ *   - jw_arr_flat() opens an array written on one line even when pretty
+ *     (`[1.5, 2048]`): for the many small tuples of a series.  Nothing
+ *     inside it may be a container.
  *   - jw_str(NULL) and non-finite numbers write null.
  *   - Out of memory is recorded in the buffer (see buf.h).
  */
@@ -24,6 +27,7 @@ struct jw {
 	int pretty;
 	int depth;
 	int after_key;
+	int flat;                         /* depth of the open jw_arr_flat, 0 none */
 	unsigned char used[JW_MAX_DEPTH]; /* container at this depth has an element */
 };
 
@@ -32,6 +36,7 @@ void jw_obj(struct jw *w);
 void jw_obj_end(struct jw *w);
 void jw_arr(struct jw *w);
 void jw_arr_end(struct jw *w);
+void jw_arr_flat(struct jw *w); /* closed by jw_arr_end */
 void jw_key(struct jw *w, const char *key);
 void jw_str(struct jw *w, const char *s);
 void jw_int(struct jw *w, int64_t v);

@@ -15,14 +15,19 @@
 #include <unistd.h>
 
 #include "common/safefs.h"
+#include "profile/jobfile.h"
 #include "profile/profile.h"
 #include "report/buf.h"
+#include "report/chart.h"
 #include "report/derive.h"
 #include "report/doc.h"
 #include "report/export.h"
 #include "report/flamegraph.h"
 #include "report/folded.h"
 #include "report/html.h"
+#include "report/jobtime.h"
+#include "report/leaks.h"
+#include "report/moments.h"
 #include "report/source.h"
 #include "report/summary.h"
 #include "report/text.h"
@@ -32,16 +37,25 @@
 #define MAX_PATH 4096
 /* Points of the timeline kept for the report (chart and summary.json). */
 #define REPORT_TIMELINE_POINTS 500
+/* Points of the main process's own record of its total (doc.memory). */
+#define REPORT_MEMORY_POINTS 1000
 /* Notes of unprofiled processes shown (the first ones; the rest counted). */
 #define REPORT_MAX_NOTES 4
 
 struct proc {
 	struct profile p;
 	struct view v;
-	/* for the flame graphs: imports folded, and upside down (derive.h) */
-	struct profile dp, cp;
-	struct view dv, cv;
-	int derived;
+	/* its picture at the job's peak: jp shares p's tables (never
+	 * profile_free'd), its peak_self is jself */
+	struct profile jp;
+	int64_t *jself;
+	struct view jv;
+	int has_jv;
+	/* for the flame graphs: imports and plumbing folded, upside down,
+	 * and with the plumbing shown (derive.h) */
+	struct profile dp, cp, fp;
+	struct view dv, cv, fv;
+	int derived, has_fv;
 	/* its phases; for each kept picture a profile and a view of its own */
 	struct doc_phase *phases;
 	struct profile *phase_p; /* 2 per phase: peak, left (nnodes 0: none) */
@@ -73,18 +87,75 @@ struct run {
 	struct view death_v, death_dv;
 	struct doc_death death;
 	int has_death;
+	int death_at_end;  /* the death's picture is what was live at the end */
 	/* a report of a running program: the main process live now */
 	struct profile now_p, now_dp;
 	struct view now_v, now_dv;
 	struct doc_death now;
 	char now_title[96];
 	int has_now, running;
+	/* what the main process held when it ended (exit.folded) */
+	struct profile exit_p, exit_dp;
+	struct view exit_v, exit_dv;
+	struct doc_death exit;
+	int has_exit;
+	struct leak_suspect leaks[LEAKS_MAX];
+	size_t nleaks;
+	struct moment_pic *moms; /* doc.moments */
+	size_t nmoms;
 	struct timeline tl;
+	struct profile_point *mem; /* doc.memory */
+	size_t nmem;
+	double mem_off;
+	/* processes of the job that did not end by themselves */
+	struct doc_victim *victims;
+	size_t nvictims;
 	/* every process in one graph, when there are several */
 	struct profile all_p;
 	struct view all_v;
 	int has_all;
+	/* the job file: the job's exact total and peak */
+	struct jobfile job;
+	int has_job;
+	/* every process at the job's peak, each under a frame naming it */
+	struct profile job_p;
+	struct view job_v;
+	int has_job_v;
+	struct doc_job_proc *at_peak; /* largest first */
+	size_t nat_peak;
+	size_t job_top_nprocs[VIEW_TOP_MAX]; /* processes holding each job_v.top */
+	/* the job over time, several processes (report/jobtime.h): each
+	 * one's part at common instants, job-timeline.tsv and the chart */
+	struct jobtime jt;
+	struct jobtime_proc *jt_procs;
+	char **jt_strs; /* 2 per process: its label, its column's name */
+	struct chart_band *jt_bands;
+	struct chart_stack jt_stack;
+	int has_jt;
 };
+
+/* Leak suspects of every process (a worker that leaks is as much the
+ * job's leak as the main process's), ranked together: the LEAKS_MAX most
+ * grown. */
+static int find_leaks(struct run *r)
+{
+	struct leak_suspect *all = malloc((r->nprocs ? r->nprocs : 1) * LEAKS_MAX * sizeof(*all));
+	if (!all)
+		return -ENOMEM;
+	size_t found = 0;
+	int rc = 0;
+	for (size_t i = 0; !rc && i < r->nprocs; i++) {
+		size_t n = 0;
+		rc = leaks_find(&r->procs[i].v, all + found, LEAKS_MAX, &n);
+		found += n;
+	}
+	leaks_rank(all, found);
+	r->nleaks = 0;
+	for (size_t i = 0; !rc && i < found && i < LEAKS_MAX; i++)
+		r->leaks[r->nleaks++] = all[i];
+	free(all);
+	return rc;
+}
 
 static int add_error(struct run *r, const char *file, const char *message)
 {
@@ -189,7 +260,7 @@ static int list_states(const char *dir, struct run *r, struct state_name **out, 
 }
 
 static int load_all(const char *run_dir, const struct runmeta *meta, const char *state_dir,
-		    const char *cwd, struct run *r, char *err, size_t errlen)
+		    const struct origin *org, struct run *r, char *err, size_t errlen)
 {
 	/* while it runs (or when copying its state home failed) the state is
 	 * in its live directory: runmeta_state_dir says where */
@@ -199,6 +270,15 @@ static int load_all(const char *run_dir, const struct runmeta *meta, const char 
 	} else if (runmeta_state_dir(meta, run_dir, state, sizeof state) != 0) {
 		snprintf(err, errlen, "cannot render the report of %s: path too long", run_dir);
 		return -ENAMETOOLONG;
+	}
+	char jmsg[600];
+	int jrc = jobfile_load(state, &r->job, jmsg, sizeof jmsg);
+	r->has_job = jrc == 0;
+	if (jrc && jrc != -ENOENT) {
+		char rel[256];
+		snprintf(rel, sizeof rel, "%s/%s", RUNMETA_STATE_DIR, OOMPH_JOB_FILE);
+		if (add_error(r, rel, jmsg) != 0)
+			return -ENOMEM;
 	}
 	struct state_name *names;
 	size_t n;
@@ -220,7 +300,7 @@ static int load_all(const char *run_dir, const struct runmeta *meta, const char 
 			rc = add_error(r, rel, msg[0] ? msg : "cannot be read");
 			continue;
 		}
-		int vrc = view_build(&pr->v, &pr->p, cwd, r->src);
+		int vrc = view_build_in(&pr->v, &pr->p, org, r->src);
 		if (vrc == -EINVAL || vrc == -EOVERFLOW) {
 			profile_free(&pr->p);
 			rc = add_error(r, rel, vrc == -EINVAL ? "inconsistent stack table"
@@ -382,6 +462,11 @@ static int arrange(struct run *r, const struct runmeta *meta)
 		dp->p = &pr->p;
 		dp->view = &pr->v;
 		dp->parent = loaded_pid(r, pr->p.ppid, i) ? pr->p.ppid : -1;
+		/* its peak RSS as the supervisor saw it (VmHWM, since its exec) */
+		for (int k = 0; meta && k < meta->nprocs; k++)
+			if (meta->procs[k].pid == pr->p.pid &&
+			    meta->procs[k].generation == pr->p.generation)
+				dp->hwm_bytes = meta->procs[k].hwm_bytes;
 		int gens = 0;
 		for (size_t j = 0; j < r->nprocs; j++)
 			gens += r->procs[j].p.pid == pr->p.pid;
@@ -396,35 +481,108 @@ static int arrange(struct run *r, const struct runmeta *meta)
 	return 0;
 }
 
+/* Processes that did not end by themselves (run.meta's endings, decided
+ * by the supervisor's watch; the main process by its verdict), by time,
+ * each pointed to by its page. */
+static int victim_cmp(const void *a, const void *b)
+{
+	const struct doc_victim *x = a, *y = b;
+	double tx = x->time_s < 0 ? 1e300 : x->time_s, ty = y->time_s < 0 ? 1e300 : y->time_s;
+	return tx < ty ? -1 : tx > ty ? 1 : x->pid - y->pid;
+}
+
+static int build_victims(struct run *r, const struct runmeta *meta)
+{
+	if (!meta || !r->nprocs)
+		return 0;
+	r->victims = calloc(r->nprocs, sizeof(*r->victims));
+	if (!r->victims)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->nprocs; i++) {
+		const struct profile *p = &r->procs[i].p;
+		const char *verdict = NULL, *evidence = "";
+		double t = -1;
+		if (i == 0 && (!strcmp(meta->verdict, "oom-killed") || !strcmp(meta->verdict, "killed"))) {
+			verdict = meta->verdict;
+			t = meta->duration_s;
+		}
+		for (int k = 0; !verdict && k < meta->nprocs; k++) {
+			const struct runmeta_proc *q = &meta->procs[k];
+			if (q->pid == p->pid && q->generation == p->generation && q->ending[0] &&
+			    !p->exited_cleanly) {
+				verdict = q->ending;
+				evidence = q->evidence;
+				t = q->end_s;
+			}
+		}
+		if (!verdict)
+			continue;
+		struct doc_victim *v = &r->victims[r->nvictims++];
+		*v = (struct doc_victim){
+			.pid = p->pid, .generation = p->generation, .parent = r->dps[i].parent,
+			.argc = p->argc, .argv = p->argv, .verdict = verdict, .evidence = evidence,
+			.time_s = t, .live_bytes = p->end_bytes,
+		};
+	}
+	if (r->nvictims > 1)
+		qsort(r->victims, r->nvictims, sizeof(*r->victims), victim_cmp);
+	for (size_t j = 0; j < r->nvictims; j++)
+		for (size_t i = 0; i < r->nprocs; i++)
+			if (r->procs[i].p.pid == r->victims[j].pid &&
+			    r->procs[i].p.generation == r->victims[j].generation)
+				r->dps[i].victim = &r->victims[j];
+	return 0;
+}
+
 static int make_dir(const char *path, char *err, size_t errlen)
 {
 	return safefs_mkdir(path, err, errlen);
 }
 
-/* The display views of one picture: imports folded, and inverted. */
-static int derive_views(const struct view *v, const char *cwd, struct src_cache *src,
-			struct profile *dp, struct view *dv, struct profile *cp, struct view *cv)
+/* The display views of one picture: imports and plumbing folded, and
+ * inverted (cp non-NULL).  With fp non-NULL, also the picture with the
+ * plumbing shown when there is any (*has_fv). */
+static int derive_views(const struct view *v, const struct origin *org, struct src_cache *src,
+			struct profile *dp, struct view *dv, struct profile *cp, struct view *cv,
+			struct profile *fp, struct view *fv, int *has_fv)
 {
-	int rc = derive_profile(v->p, v->self, 1, 0, dp);
+	int rc = derive_profile(v->p, v->self, DERIVE_FOLD_ALL, 0, org, dp);
 	if (rc)
 		return rc;
-	if ((rc = view_build(dv, dp, cwd, src)) != 0) {
+	if ((rc = view_build_in(dv, dp, org, src)) != 0) {
 		profile_free(dp);
 		return rc;
 	}
-	if (!cp)
-		return 0;
-	if ((rc = derive_profile(v->p, v->self, 1, 1, cp)) != 0 ||
-	    (rc = view_build(cv, cp, cwd, src)) != 0) {
+	if (cp && (rc = derive_profile(v->p, v->self, DERIVE_FOLD_ALL, 1, org, cp)) == 0 &&
+	    (rc = view_build_in(cv, cp, org, src)) != 0)
+		profile_free(cp); /* (a failed derive_profile freed it) */
+	if (rc) {
+		view_free(dv);
+		profile_free(dp);
+		return rc;
+	}
+	int any = fp ? derive_folds_plumbing(v->p, v->self, org) : 0;
+	if (any > 0) {
+		if ((rc = derive_profile(v->p, v->self, DERIVE_FOLD_IMPORTS, 0, org, fp)) == 0 &&
+		    (rc = view_build_in(fv, fp, org, src)) != 0)
+			profile_free(fp);
 		if (!rc)
+			*has_fv = 1;
+	} else if (any < 0) {
+		rc = any;
+	}
+	if (rc) {
+		if (cp) {
+			view_free(cv);
 			profile_free(cp);
+		}
 		view_free(dv);
 		profile_free(dp);
 	}
 	return rc;
 }
 
-static int combine(struct run *r, const char *cwd)
+static int combine(struct run *r, const struct origin *org)
 {
 	if (r->nprocs < 2)
 		return 0;
@@ -443,8 +601,9 @@ static int combine(struct run *r, const char *cwd)
 		if (!labels[i])
 			rc = -ENOMEM;
 	}
-	if (!rc && !(rc = derive_combined(views, (const char *const *)labels, r->nprocs, &r->all_p))) {
-		if ((rc = view_build(&r->all_v, &r->all_p, cwd, r->src)) != 0)
+	if (!rc &&
+	    !(rc = derive_combined(views, (const char *const *)labels, r->nprocs, org, &r->all_p))) {
+		if ((rc = view_build_in(&r->all_v, &r->all_p, org, r->src)) != 0)
 			profile_free(&r->all_p);
 		else
 			r->has_all = 1;
@@ -458,16 +617,179 @@ static int combine(struct run *r, const char *cwd)
 	return rc;
 }
 
-static int derive_all(struct run *r, const char *cwd)
+/* "process 1234 (python3 -c from multiprocessing.spawn ...)": the root
+ * frame of a process in job.folded. */
+static char *job_label(const struct profile *p)
+{
+	struct buf l, w;
+	buf_init(&l);
+	buf_init(&w);
+	text_shell_words(&w, p->argc, p->argv);
+	const char *cmd = buf_str(&w);
+	size_t n = strlen(cmd);
+	buf_printf(&l, "process %d (%.*s%s)", p->pid, n > 60 ? 60 : (int)n, cmd, n > 60 ? "..." : "");
+	char *out = l.oom || w.oom ? NULL : strdup(buf_str(&l));
+	buf_free(&l);
+	buf_free(&w);
+	return out;
+}
+
+/* The job over time: every process on the job file's clock (its state's
+ * monotonic start less the job's; without a job file, the wall clock's
+ * start less the run's), named as in job.folded, its column as its page's
+ * directory is. */
+static int build_jobtime(struct run *r, const struct runmeta *meta)
+{
+	size_t n = r->nprocs;
+	if (n < 2)
+		return 0;
+	r->jt_procs = calloc(n, sizeof(*r->jt_procs));
+	r->jt_strs = calloc(2 * n, sizeof(*r->jt_strs));
+	r->jt_bands = calloc(n, sizeof(*r->jt_bands));
+	if (!r->jt_procs || !r->jt_strs || !r->jt_bands)
+		return -ENOMEM;
+	double base = meta && meta->start_unix_s > 0 ? meta->start_unix_s : r->procs[0].p.start_unix_s;
+	for (size_t i = 0; i < n; i++) {
+		const struct profile *p = &r->procs[i].p;
+		int gens = 0;
+		for (size_t j = 0; j < n; j++)
+			gens += r->procs[j].p.pid == p->pid;
+		char col[32];
+		if (gens > 1)
+			snprintf(col, sizeof col, "%d.%u", p->pid, p->generation);
+		else
+			snprintf(col, sizeof col, "%d", p->pid);
+		if (!(r->jt_strs[2 * i] = job_label(p)) || !(r->jt_strs[2 * i + 1] = strdup(col)))
+			return -ENOMEM;
+		double off = r->has_job && r->job.start_mono_s > 0 && p->start_mono_s > 0
+				     ? p->start_mono_s - r->job.start_mono_s
+				     : p->start_unix_s - base;
+		/* it left the job at its exit; killed, when the supervisor saw
+		 * it gone; outlived the run or still running: never */
+		double left = -1;
+		if (p->exited_cleanly && !p->still_running)
+			left = off + p->duration_s;
+		for (int k = 0; !p->exited_cleanly && meta && k < meta->nprocs; k++)
+			if (meta->procs[k].pid == p->pid && meta->procs[k].generation == p->generation &&
+			    meta->procs[k].end_s >= 0)
+				left = meta->procs[k].end_s;
+		r->jt_procs[i] = (struct jobtime_proc){p, off, r->jt_strs[2 * i], r->jt_strs[2 * i + 1],
+						       left};
+	}
+	int rc = jobtime_build(&r->jt, r->jt_procs, n, r->has_job ? r->job.peak_time_s : -1,
+			       meta ? meta->duration_s : 0);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		r->jt_bands[i] = (struct chart_band){r->jt_strs[2 * i], r->jt.v + i * r->jt.nt};
+	r->jt_stack = (struct chart_stack){
+		.nt = r->jt.nt, .t = r->jt.t, .bands = r->jt_bands, .nbands = n,
+		.peak_t = -1, .death_t = -1,
+	};
+	r->has_jt = 1;
+	return 0;
+}
+
+static int at_peak_cmp(const void *a, const void *b)
+{
+	const struct doc_job_proc *x = a, *y = b;
+	if (x->bytes != y->bytes)
+		return x->bytes > y->bytes ? -1 : 1;
+	return x->pid - y->pid;
+}
+
+static int same_line(const struct view_top *a, const struct view_top *b)
+{
+	return a->line == b->line && a->synthetic == b->synthetic && !strcmp(a->file, b->file) &&
+	       !strcmp(a->func, b->func);
+}
+
+/* What every process held at the job's peak (profile_job_picture): each
+ * one's picture, the processes that held something, and all of them in
+ * one profile under a frame naming each (job.folded, the merged top lines). */
+static int build_job(struct run *r, const struct origin *org)
+{
+	if (!r->has_job || !r->job.peak_gen || !r->nprocs)
+		return 0;
+	struct view **views = calloc(r->nprocs, sizeof(*views));
+	char **labels = calloc(r->nprocs, sizeof(*labels));
+	r->at_peak = calloc(r->nprocs, sizeof(*r->at_peak));
+	int rc = views && labels && r->at_peak ? 0 : -ENOMEM;
+	size_t n = 0;
+	for (size_t i = 0; !rc && i < r->nprocs; i++) {
+		struct proc *pr = &r->procs[i];
+		pr->jself = calloc((size_t)pr->p.nnodes + 1, sizeof(int64_t));
+		if (!pr->jself) {
+			rc = -ENOMEM;
+			break;
+		}
+		int64_t held = profile_job_picture(&pr->p, r->job.peak_gen, pr->jself);
+		if (held <= 0)
+			continue;
+		pr->jp = pr->p;
+		pr->jp.peak_self = pr->jself;
+		pr->jp.peak_bytes = held;
+		if ((rc = view_build_in(&pr->jv, &pr->jp, org, r->src)) != 0)
+			break;
+		pr->has_jv = 1;
+		r->at_peak[r->nat_peak++] = (struct doc_job_proc){
+			pr->p.pid, pr->p.generation, pr->p.argc, pr->p.argv, held};
+		if (!(labels[n] = job_label(&pr->p))) {
+			rc = -ENOMEM;
+			break;
+		}
+		views[n++] = &pr->jv;
+	}
+	if (!rc && n) {
+		qsort(r->at_peak, r->nat_peak, sizeof(*r->at_peak), at_peak_cmp);
+		rc = derive_combined(views, (const char *const *)labels, n, org, &r->job_p);
+		if (!rc && (rc = view_build_in(&r->job_v, &r->job_p, org, r->src)) != 0)
+			profile_free(&r->job_p);
+		else if (!rc)
+			r->has_job_v = 1;
+		/* the same line in several processes is one row: in how many */
+		for (size_t i = 0; !rc && r->has_job_v && i < n; i++) {
+			struct view_top *all = NULL;
+			size_t nall = 0;
+			if (view_lines(views[i], &all, &nall) != 0) {
+				rc = -ENOMEM;
+				break;
+			}
+			for (size_t t = 0; t < r->job_v.ntop; t++)
+				for (size_t k = 0; k < nall; k++)
+					if (all[k].bytes > 0 && same_line(&all[k], &r->job_v.top[t])) {
+						r->job_top_nprocs[t]++;
+						break;
+					}
+			free(all);
+		}
+		/* a line seen only once imports are folded (the processes' own
+		 * views keep them): at least the one process that holds it */
+		for (size_t t = 0; r->has_job_v && t < r->job_v.ntop; t++)
+			if (!r->job_top_nprocs[t] && r->job_v.top[t].bytes > 0)
+				r->job_top_nprocs[t] = 1;
+	}
+	if (rc == -EOVERFLOW)
+		rc = add_error(r, "job", "its processes together hold more than 2^63 bytes");
+	for (size_t i = 0; labels && i < r->nprocs; i++)
+		free(labels[i]);
+	free(labels);
+	free(views);
+	return rc;
+}
+
+static int derive_all(struct run *r, const struct origin *org)
 {
 	for (size_t i = 0; i < r->nprocs; i++) {
 		struct proc *pr = &r->procs[i];
-		int rc = derive_views(&pr->v, cwd, r->src, &pr->dp, &pr->dv, &pr->cp, &pr->cv);
+		int rc = derive_views(&pr->v, org, r->src, &pr->dp, &pr->dv, &pr->cp, &pr->cv,
+				      &pr->fp, &pr->fv, &pr->has_fv);
 		if (rc)
 			return rc;
 		pr->derived = 1;
 		r->dps[i].display = &pr->dv;
 		r->dps[i].callers = &pr->cv;
+		r->dps[i].plumbing = pr->has_fv ? &pr->fv : NULL;
 	}
 	return 0;
 }
@@ -475,7 +797,7 @@ static int derive_all(struct run *r, const char *cwd)
 #define PHASE_OTHER "[smaller stacks not kept]"
 
 /* The phases of each process, their kept pictures as views. */
-static int build_phases(struct run *r, const char *cwd)
+static int build_phases(struct run *r, const struct origin *org)
 {
 	for (size_t i = 0; i < r->nprocs; i++) {
 		struct proc *pr = &r->procs[i];
@@ -499,10 +821,10 @@ static int build_phases(struct run *r, const char *cwd)
 				int rc = derive_entries(&pr->p, w ? ph->left : ph->peak,
 							w ? ph->nleft : ph->npeak,
 							w ? ph->left_other : ph->peak_other, PHASE_OTHER,
-							dp);
+							org, dp);
 				if (rc)
 					return rc;
-				if ((rc = view_build(dv, dp, cwd, r->src)) != 0) {
+				if ((rc = view_build_in(dv, dp, org, r->src)) != 0) {
 					profile_free(dp);
 					return rc;
 				}
@@ -540,7 +862,7 @@ static void free_phases(struct proc *pr)
  * was when it died; for a MemoryError or a stop near OOM the tracker's own
  * photograph of that moment is closer to the point (the exit path frees
  * memory afterwards). */
-static int choose_death(struct run *r, const struct runmeta *meta, const char *cwd)
+static int choose_death(struct run *r, const struct runmeta *meta, const struct origin *org)
 {
 	if (!r->nprocs || !meta)
 		return 0;
@@ -580,20 +902,22 @@ static int choose_death(struct run *r, const struct runmeta *meta, const char *c
 	r->death_p.peak_self = (int64_t *)self;
 	r->death_p.peak_bytes = bytes;
 	r->death_p.peak_time_s = t;
-	int rc = view_build(&r->death_v, &r->death_p, cwd, r->src);
+	int rc = view_build_in(&r->death_v, &r->death_p, org, r->src);
 	if (rc)
 		return rc;
-	if ((rc = derive_views(&r->death_v, cwd, r->src, &r->death_dp, &r->death_dv, NULL, NULL))) {
+	if ((rc = derive_views(&r->death_v, org, r->src, &r->death_dp, &r->death_dv, NULL, NULL,
+			       NULL, NULL, NULL))) {
 		view_free(&r->death_v);
 		return rc;
 	}
 	r->death = (struct doc_death){&r->death_v, &r->death_dv, reason, title, bytes, t};
 	r->has_death = 1;
+	r->death_at_end = !use_moment;
 	return 0;
 }
 
 /* A report of a running program: what the main process has live now. */
-static int choose_now(struct run *r, const char *cwd, double now_s)
+static int choose_now(struct run *r, const struct origin *org, double now_s)
 {
 	if (!r->nprocs)
 		return 0;
@@ -602,16 +926,44 @@ static int choose_now(struct run *r, const char *cwd, double now_s)
 	r->now_p.peak_self = mp->live_self;
 	r->now_p.peak_bytes = mp->end_bytes;
 	r->now_p.peak_time_s = now_s;
-	int rc = view_build(&r->now_v, &r->now_p, cwd, r->src);
+	int rc = view_build_in(&r->now_v, &r->now_p, org, r->src);
 	if (rc)
 		return rc;
-	if ((rc = derive_views(&r->now_v, cwd, r->src, &r->now_dp, &r->now_dv, NULL, NULL))) {
+	if ((rc = derive_views(&r->now_v, org, r->src, &r->now_dp, &r->now_dv, NULL, NULL, NULL,
+			       NULL, NULL))) {
 		view_free(&r->now_v);
 		return rc;
 	}
 	snprintf(r->now_title, sizeof(r->now_title), "Memory live now (%.1f s into the run)", now_s);
 	r->now = (struct doc_death){&r->now_v, &r->now_dv, "now", r->now_title, mp->end_bytes, now_s};
 	r->has_now = 1;
+	return 0;
+}
+
+/* Live at exit: what the main process never freed (at its death, what it
+ * held then), as a picture of its own. */
+static int choose_exit(struct run *r, const struct origin *org)
+{
+	if (!r->nprocs)
+		return 0;
+	const struct profile *mp = &r->procs[0].p;
+	r->exit_p = *mp;
+	r->exit_p.peak_self = mp->live_self;
+	r->exit_p.peak_bytes = mp->end_bytes;
+	r->exit_p.peak_time_s = mp->duration_s;
+	int rc = view_build_in(&r->exit_v, &r->exit_p, org, r->src);
+	if (rc)
+		return rc;
+	if ((rc = derive_views(&r->exit_v, org, r->src, &r->exit_dp, &r->exit_dv, NULL, NULL, NULL,
+			       NULL, NULL))) {
+		view_free(&r->exit_v);
+		return rc;
+	}
+	r->exit = (struct doc_death){&r->exit_v, &r->exit_dv, "exit",
+				     mp->exited_cleanly ? "Memory still live at exit (never freed)"
+							: "Memory live when it ended",
+				     mp->end_bytes, mp->duration_s};
+	r->has_exit = 1;
 	return 0;
 }
 
@@ -682,50 +1034,58 @@ static int write_phase_svgs(const char *dir, const struct doc *d, char *err, siz
 	return rc;
 }
 
+/* The flame graph of a moment (death, now, exit) with its title. */
+static void moment_svg(struct buf *b, const struct doc_death *m, const struct doc *d)
+{
+	struct buf title;
+	buf_init(&title);
+	title_of(&title, m->title, m->bytes, d);
+	flame_svg(b, m->display, buf_str(&title));
+	if (title.oom)
+		b->oom = 1;
+	buf_free(&title);
+}
+
 static int write_page(const char *dir, const struct doc *d, char *err, size_t errlen)
 {
 	struct buf b;
 	buf_init(&b);
 	char path[MAX_PATH];
 	int rc = write_phase_svgs(dir, d, err, errlen);
-	for (int k = -4; k < 6 && !rc; k++) {
+	for (int k = -6; k < 6 && !rc; k++) {
 		buf_reset(&b);
 		const char *name;
+		if ((k == -5 || k == -6) && !d->exit_pic)
+			continue;
 		if ((k == -1 || k == -2) && !d->death)
 			continue;
 		if ((k == -3 || k == -4) && !d->now)
 			continue;
 		switch (k) {
+		case -6:
+			name = "exit.folded";
+			folded_write(&b, d->exit_pic->view);
+			break;
+		case -5:
+			name = "exit.svg";
+			moment_svg(&b, d->exit_pic, d);
+			break;
 		case -4:
 			name = "now.folded";
 			folded_write(&b, d->now->view);
 			break;
-		case -3: {
+		case -3:
 			name = "now.svg";
-			struct buf title;
-			buf_init(&title);
-			title_of(&title, d->now->title, d->now->bytes, d);
-			flame_svg(&b, d->now->display, buf_str(&title));
-			if (title.oom)
-				b.oom = 1;
-			buf_free(&title);
+			moment_svg(&b, d->now, d);
 			break;
-		}
 		case -2:
 			name = "death.folded";
 			folded_write(&b, d->death->view);
 			break;
-		case -1: {
+		case -1:
 			name = "death.svg";
-			struct buf title;
-			buf_init(&title);
-			title_of(&title, d->death->title, d->death->bytes, d);
-			flame_svg(&b, d->death->display, buf_str(&title));
-			if (title.oom)
-				b.oom = 1;
-			buf_free(&title);
+			moment_svg(&b, d->death, d);
 			break;
-		}
 		case 0:
 			name = "peak.folded";
 			if (d->main)
@@ -736,7 +1096,7 @@ static int write_page(const char *dir, const struct doc *d, char *err, size_t er
 			struct buf title;
 			buf_init(&title);
 			if (d->main)
-				title_of(&title, "Memory live at the peak", d->main->p->peak_bytes, d);
+				title_of(&title, "Memory live at the peak", d->head.peak_bytes, d);
 			else
 				buf_puts(&title, "Memory live at the peak");
 			static struct view empty; /* no process: an empty graph */
@@ -755,7 +1115,7 @@ static int write_page(const char *dir, const struct doc *d, char *err, size_t er
 			struct buf title;
 			buf_init(&title);
 			if (d->main)
-				title_of(&title, "Memory live at the peak", d->main->p->peak_bytes, d);
+				title_of(&title, "Memory live at the peak", d->head.peak_bytes, d);
 			static struct view none;
 			export_speedscope(&b, d->main ? d->main->view : &none, buf_str(&title));
 			if (title.oom)
@@ -781,6 +1141,52 @@ static int write_page(const char *dir, const struct doc *d, char *err, size_t er
 	return rc;
 }
 
+/* doc.memory: the main process's own record of its total, when it is the
+ * only process, at most REPORT_MEMORY_POINTS points: beyond that, buckets
+ * of equal time each keep their lowest and highest point, in time order,
+ * so no peak or valley is smoothed away.  Times move to the run's clock
+ * (the process's state was made a moment after the child started). */
+static int memory_line(struct run *r, const struct runmeta *meta)
+{
+	if (r->nprocs != 1 || r->procs[0].p.ntimeline < 2)
+		return 0;
+	const struct profile *p = &r->procs[0].p;
+	double off = 0;
+	if (meta && meta->start_unix_s > 0 && p->start_unix_s > meta->start_unix_s &&
+	    p->start_unix_s - meta->start_unix_s < 60)
+		off = p->start_unix_s - meta->start_unix_s;
+	r->mem_off = off;
+	uint32_t n = p->ntimeline;
+	r->mem = malloc((size_t)(n < REPORT_MEMORY_POINTS ? n : REPORT_MEMORY_POINTS) *
+			sizeof(*r->mem));
+	if (!r->mem)
+		return -ENOMEM;
+	const struct profile_point *in = p->timeline;
+	if (n <= REPORT_MEMORY_POINTS) {
+		for (uint32_t i = 0; i < n; i++)
+			r->mem[r->nmem++] = (struct profile_point){in[i].t_s + off, in[i].bytes};
+		return 0;
+	}
+	const uint32_t buckets = REPORT_MEMORY_POINTS / 2;
+	double t0 = in[0].t_s, span = in[n - 1].t_s - t0;
+	uint32_t i = 0;
+	for (uint32_t k = 0; k < buckets && i < n; k++) {
+		double end = k + 1 == buckets ? in[n - 1].t_s : t0 + span * (k + 1) / buckets;
+		uint32_t lo = i, hi = i;
+		for (; i < n && (in[i].t_s <= end || k + 1 == buckets); i++) {
+			if (in[i].bytes < in[lo].bytes)
+				lo = i;
+			if (in[i].bytes >= in[hi].bytes)
+				hi = i;
+		}
+		uint32_t a = lo < hi ? lo : hi, b = lo < hi ? hi : lo;
+		r->mem[r->nmem++] = (struct profile_point){in[a].t_s + off, in[a].bytes};
+		if (b != a)
+			r->mem[r->nmem++] = (struct profile_point){in[b].t_s + off, in[b].bytes};
+	}
+	return 0;
+}
+
 static void main_doc(struct doc *d, struct run *r, const struct runmeta *meta)
 {
 	memset(d, 0, sizeof(*d));
@@ -804,27 +1210,22 @@ static void main_doc(struct doc *d, struct run *r, const struct runmeta *meta)
 		d->exit_code = meta->exit_code;
 		d->verdict = meta->verdict;
 		d->duration_s = meta->duration_s;
-		d->peak_rss_bytes = meta->peak_rss_bytes;
+		/* The main process's own peak RSS: what the supervisor saw of
+		 * it (VmHWM, since its exec).  wait4's ru_maxrss (run.meta's
+		 * peak_rss_bytes) is kept across exec and is the largest of
+		 * every process it reaped: only for a run.meta that has no
+		 * figures per process (an older oomph). */
+		d->peak_rss_bytes = meta->nprocs > 0 ? (mp ? r->dps[0].hwm_bytes : 0)
+						     : meta->peak_rss_bytes;
 		d->sample_rate = meta->sample_rate;
 		d->exact = meta->exact;
 	}
-	if (mp) {
-		if (!meta) {
-			d->has_exit_code = mp->exited_cleanly && mp->exit_code >= 0;
-			d->exit_code = mp->exit_code;
-			d->verdict = mp->exited_cleanly ? "exited" : "unknown";
-			d->duration_s = mp->duration_s;
-		}
-		if (mp->max_rss_bytes > d->peak_rss_bytes)
-			d->peak_rss_bytes = mp->max_rss_bytes;
-		if (!d->sample_rate)
-			d->sample_rate = mp->sample_rate;
-		d->exact = d->exact || mp->exact;
+	if (mp && !meta) {
+		d->has_exit_code = mp->exited_cleanly && mp->exit_code >= 0;
+		d->exit_code = mp->exit_code;
+		d->verdict = mp->exited_cleanly ? "exited" : "unknown";
+		d->duration_s = mp->duration_s;
 	}
-	if (d->sample_rate == 1)
-		d->exact = 1;
-	if (!d->verdict)
-		d->verdict = "unknown";
 	d->procs = r->nprocs ? r->dps : NULL;
 	d->nprocs = r->nprocs;
 	d->errors = r->errors;
@@ -835,6 +1236,12 @@ static void main_doc(struct doc *d, struct run *r, const struct runmeta *meta)
 	d->meta = meta;
 	d->death = r->has_death ? &r->death : NULL;
 	d->now = r->has_now ? &r->now : NULL;
+	d->exit_pic = r->has_exit ? &r->exit : NULL;
+	d->exit_is_death = r->has_exit && r->has_death && r->death_at_end;
+	d->leaks = r->leaks;
+	d->nleaks = r->nleaks;
+	d->moments = r->moms;
+	d->nmoments = r->nmoms;
 	d->running = r->running;
 	if (r->running) {
 		d->verdict = "running";
@@ -843,7 +1250,19 @@ static void main_doc(struct doc *d, struct run *r, const struct runmeta *meta)
 		d->duration_s = mp ? mp->duration_s : 0;
 	}
 	d->timeline = &r->tl;
+	d->memory = r->mem;
+	d->nmemory = r->nmem;
+	d->memory_offset_s = r->mem_off;
 	d->combined = r->has_all ? &r->all_v : NULL;
+	d->victims = r->victims;
+	d->nvictims = r->nvictims;
+	d->jobfile = r->has_job ? &r->job : NULL;
+	d->job_at_peak = r->at_peak;
+	d->njob_at_peak = r->nat_peak;
+	d->job_top = r->has_job_v ? &r->job_v : NULL;
+	d->job_top_nprocs = r->job_top_nprocs;
+	d->job_stack = r->has_jt ? &r->jt_stack : NULL;
+	doc_decide(d);
 }
 
 static void proc_doc(struct doc *d, const struct doc_proc *self)
@@ -856,14 +1275,29 @@ static void proc_doc(struct doc *d, const struct doc_proc *self)
 	d->has_exit_code = p->exited_cleanly && p->exit_code >= 0;
 	d->exit_code = p->exit_code;
 	d->verdict = p->exited_cleanly ? "exited" : "unknown";
+	if (self->victim) {
+		/* how the supervisor saw it end (docs/deaths.md) */
+		const char *v = self->victim->verdict;
+		d->verdict = v;
+		d->signal = !strcmp(v, "oom-killed") || !strcmp(v, "killed") ||
+					    !strcmp(v, "stopped-near-oom")
+				    ? 9
+			    : !strcmp(v, "ended-by-parent") || !strcmp(v, "signal") ? 15
+										     : 0;
+	}
 	d->duration_s = p->duration_s;
-	d->peak_rss_bytes = p->max_rss_bytes;
+	d->peak_rss_bytes = self->hwm_bytes;
 	d->sample_rate = p->sample_rate;
-	d->exact = p->exact || p->sample_rate == 1;
+	d->exact = p->exact;
 	d->main = self;
 	d->procs = self;
 	d->nprocs = 1;
 	d->up = "../../";
+	if (self->victim) {
+		d->victims = self->victim;
+		d->nvictims = 1;
+	}
+	doc_decide(d);
 }
 
 static int write_all(const char *run_dir, struct run *r, const struct runmeta *meta,
@@ -885,10 +1319,48 @@ static int write_all(const char *run_dir, struct run *r, const struct runmeta *m
 		snprintf(self.dir, sizeof(self.dir), ".");
 		struct doc d;
 		proc_doc(&d, &self);
+		/* its own leak suspects, among the job's */
+		struct leak_suspect mine[LEAKS_MAX];
+		d.leaks = mine;
+		for (size_t k = 0; k < r->nleaks; k++)
+			if (r->leaks[k].pid == r->procs[i].p.pid)
+				mine[d.nleaks++] = r->leaks[k];
 		rc = write_page(dir, &d, err, errlen);
 	}
 	if (rc)
 		return rc;
+	if (r->has_jt) {
+		struct buf b;
+		buf_init(&b);
+		jobtime_tsv(&b, &r->jt, r->jt_procs);
+		snprintf(dir, sizeof(dir), "%s/%s", run_dir, JOBTIME_FILE);
+		rc = buf_write_file(&b, dir, err, errlen);
+		buf_free(&b);
+		if (rc)
+			return rc;
+	}
+	if (r->has_job_v) {
+		/* every process's stacks at the job's peak, each under a frame
+		 * naming it: flame graph tools show them side by side */
+		struct buf b;
+		buf_init(&b);
+		folded_write(&b, &r->job_v);
+		snprintf(dir, sizeof(dir), "%s/job.folded", run_dir);
+		rc = buf_write_file(&b, dir, err, errlen);
+		buf_reset(&b);
+		if (!rc) {
+			char title[128], s[32];
+			text_bytes(s, sizeof s, r->job.peak_bytes);
+			snprintf(title, sizeof title, "The whole job at its peak: %s at %.2f s", s,
+				 r->job.peak_time_s);
+			flame_svg(&b, &r->job_v, title);
+			snprintf(dir, sizeof(dir), "%s/job.svg", run_dir);
+			rc = buf_write_file(&b, dir, err, errlen);
+		}
+		buf_free(&b);
+		if (rc)
+			return rc;
+	}
 	struct doc d;
 	main_doc(&d, r, meta);
 	return write_page(run_dir, &d, err, errlen);
@@ -910,6 +1382,11 @@ int report_render_to(const struct report_target *t, const struct runmeta *meta, 
 	const char *out_dir = t->out_dir ? t->out_dir : run_dir;
 	r.running = t->running;
 	const char *cwd = meta ? meta->cwd : "";
+	/* whose code each frame is: the program's, the standard library's,
+	 * a package's (the probe's directories in run.meta) */
+	struct origin org_;
+	origin_init(&org_, meta);
+	const struct origin *org = &org_;
 	r.src = src_new(cwd);
 	int rc = r.src ? 0 : -ENOMEM;
 	if (rc)
@@ -918,16 +1395,21 @@ int report_render_to(const struct report_target *t, const struct runmeta *meta, 
 	if (!rc && (rc = sources_begin(&r, run_dir, meta, &stored)) != 0)
 		snprintf(err, errlen, "cannot render the report of %s: out of memory", run_dir);
 	if (!rc)
-		rc = load_all(run_dir, meta, t->state_dir, cwd, &r, err, errlen);
-	if (!rc && (rc = arrange(&r, meta)) != 0)
+		rc = load_all(run_dir, meta, t->state_dir, org, &r, err, errlen);
+	if (!rc && ((rc = arrange(&r, meta)) != 0 || (rc = build_victims(&r, meta)) != 0))
 		snprintf(err, errlen, "cannot render the report of %s: out of memory", run_dir);
-	if (!rc && ((rc = derive_all(&r, cwd)) != 0 || (rc = combine(&r, cwd)) != 0 ||
-		    (rc = build_phases(&r, cwd)) != 0))
+	if (!rc && ((rc = derive_all(&r, org)) != 0 || (rc = combine(&r, org)) != 0 ||
+		    (rc = build_job(&r, org)) != 0 ||
+		    (rc = build_phases(&r, org)) != 0))
 		snprintf(err, errlen, "cannot render the report of %s: out of memory", run_dir);
 	if (!rc && r.running)
-		rc = choose_now(&r, cwd, mark_running(&r));
+		rc = choose_now(&r, org, mark_running(&r));
 	else if (!rc)
-		rc = choose_death(&r, meta, cwd);
+		rc = choose_death(&r, meta, org);
+	if (!rc && !r.running)
+		rc = choose_exit(&r, org);
+	if (!rc)
+		rc = find_leaks(&r);
 	if (rc)
 		snprintf(err, errlen, "cannot render the report of %s: %s", run_dir, strerror(-rc));
 	if (!rc) {
@@ -942,6 +1424,16 @@ int report_render_to(const struct report_target *t, const struct runmeta *meta, 
 				snprintf(err, errlen, "cannot render the report of %s: out of memory",
 					 run_dir);
 		}
+	}
+	if (!rc && (rc = build_jobtime(&r, meta)) != 0)
+		snprintf(err, errlen, "cannot render the report of %s: out of memory", run_dir);
+	if (!rc && (rc = memory_line(&r, meta)) != 0)
+		snprintf(err, errlen, "cannot render the report of %s: out of memory", run_dir);
+	if (!rc && r.nmem > 1) {
+		r.moms = calloc(MOMENTS_MAX, sizeof(*r.moms));
+		rc = r.moms ? moments_pick(&r.procs[0].v, r.moms, MOMENTS_MAX, &r.nmoms) : -ENOMEM;
+		if (rc)
+			snprintf(err, errlen, "cannot render the report of %s: out of memory", run_dir);
 	}
 	if (!rc) {
 		if (!r.nprocs)
@@ -964,7 +1456,21 @@ int report_render_to(const struct report_target *t, const struct runmeta *meta, 
 		snprintf(path, sizeof(path), "%s/index.html", out_dir);
 		summary_terminal(term, &d, path);
 	}
+	if (r.has_job_v) {
+		view_free(&r.job_v);
+		profile_free(&r.job_p);
+	}
+	free(r.at_peak);
+	jobtime_free(&r.jt);
+	for (size_t i = 0; r.jt_strs && i < 2 * r.nprocs; i++)
+		free(r.jt_strs[i]);
+	free(r.jt_strs);
+	free(r.jt_procs);
+	free(r.jt_bands);
 	for (size_t i = 0; i < r.nprocs; i++) {
+		if (r.procs[i].has_jv)
+			view_free(&r.procs[i].jv);
+		free(r.procs[i].jself);
 		free_phases(&r.procs[i]);
 		view_free(&r.procs[i].v);
 		profile_free(&r.procs[i].p);
@@ -973,6 +1479,10 @@ int report_render_to(const struct report_target *t, const struct runmeta *meta, 
 			view_free(&r.procs[i].cv);
 			profile_free(&r.procs[i].dp);
 			profile_free(&r.procs[i].cp);
+			if (r.procs[i].has_fv) {
+				view_free(&r.procs[i].fv);
+				profile_free(&r.procs[i].fp);
+			}
 		}
 	}
 	if (r.has_now) {
@@ -980,18 +1490,26 @@ int report_render_to(const struct report_target *t, const struct runmeta *meta, 
 		view_free(&r.now_dv);
 		profile_free(&r.now_dp);
 	}
+	if (r.has_exit) {
+		view_free(&r.exit_v);
+		view_free(&r.exit_dv);
+		profile_free(&r.exit_dp);
+	}
 	if (r.has_death) {
 		view_free(&r.death_v);
 		view_free(&r.death_dv);
 		profile_free(&r.death_dp);
 	}
 	timeline_free(&r.tl);
+	free(r.mem);
+	free(r.moms);
 	if (r.has_all) {
 		view_free(&r.all_v);
 		profile_free(&r.all_p);
 	}
 	free(r.procs);
 	free(r.dps);
+	free(r.victims);
 	for (size_t i = 0; i < r.nerrors; i++) {
 		free((char *)r.errors[i].file);
 		free((char *)r.errors[i].message);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/readfile.h"
 #include "profile/runmeta.h"
 #include "report/escape.h"
 
@@ -18,6 +19,7 @@ struct src_file {
 	uint32_t *line;   /* offset of line i+1 in text */
 	uint32_t nlines;
 	uint8_t *served;  /* nlines flags: handed out (src_save keeps those) */
+	int raw;          /* read from the file: a line is cut when first served */
 	int changed;      /* modified after the run started: not shown */
 };
 
@@ -94,9 +96,9 @@ static int is_space(char ch)
 	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\v';
 }
 
-/* Cut each line in place: NUL at its end, white space trimmed on both
- * sides (the start offset moves past leading blanks), long lines shortened
- * to SRC_MAX_LINE bytes ending in "...". */
+/* Index the lines: a NUL at each line's end (memchr, not a loop per byte:
+ * the report reads whole modules, numpy's and pandas', for a few of their
+ * lines).  Each line is cut further when it is first served (cut_line). */
 static int index_lines(struct src_file *f, size_t len)
 {
 	uint32_t cap = 64, n = 0;
@@ -105,28 +107,9 @@ static int index_lines(struct src_file *f, size_t len)
 		return -ENOMEM;
 	size_t i = 0;
 	while (i < len) {
-		size_t end = i;
-		while (end < len && f->text[end] != '\n')
-			end++;
+		const char *nl = memchr(f->text + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - f->text) : len;
 		f->text[end] = 0; /* the buffer has len + 1 bytes */
-		size_t a = i, z = end;
-		while (a < z && is_space(f->text[a]))
-			a++;
-		while (z > a && is_space(f->text[z - 1]))
-			z--;
-		if (z - a > SRC_MAX_LINE) {
-			size_t keep = 0;
-			for (;;) { /* whole code points only */
-				uint32_t cp;
-				size_t k = esc_utf8_next(f->text + a + keep, z - a - keep, &cp);
-				if (keep + k > SRC_MAX_LINE - 3)
-					break;
-				keep += k;
-			}
-			memcpy(f->text + a + keep, "...", 3);
-			z = a + keep + 3;
-		}
-		f->text[z] = 0;
 		if (n == cap) {
 			uint32_t *q = realloc(line, (size_t)cap * 2 * sizeof(*line));
 			if (!q) {
@@ -136,12 +119,40 @@ static int index_lines(struct src_file *f, size_t len)
 			line = q;
 			cap *= 2;
 		}
-		line[n++] = (uint32_t)a;
+		line[n++] = (uint32_t)i;
 		i = end + 1;
 	}
 	f->line = line;
 	f->nlines = n;
+	f->raw = 1;
 	return 0;
+}
+
+/* A line read from the file, served for the first time: white space trimmed
+ * on both sides in place (its offset moves past leading blanks), a long line
+ * shortened to SRC_MAX_LINE bytes ending in "...". */
+static void cut_line(struct src_file *f, uint32_t k)
+{
+	char *t = f->text;
+	size_t a = f->line[k], z = a + strlen(t + a);
+	while (a < z && is_space(t[a]))
+		a++;
+	while (z > a && is_space(t[z - 1]))
+		z--;
+	if (z - a > SRC_MAX_LINE) {
+		size_t keep = 0;
+		for (;;) { /* whole code points only */
+			uint32_t cp;
+			size_t m = esc_utf8_next(t + a + keep, z - a - keep, &cp);
+			if (keep + m > SRC_MAX_LINE - 3)
+				break;
+			keep += m;
+		}
+		memcpy(t + a + keep, "...", 3);
+		z = a + keep + 3;
+	}
+	t[z] = 0;
+	f->line[k] = (uint32_t)a;
 }
 
 static void load(struct src_cache *c, struct src_file *f)
@@ -174,18 +185,11 @@ static void load(struct src_cache *c, struct src_file *f)
 	}
 	size_t want = st.st_size > (off_t)SRC_MAX_FILE ? SRC_MAX_FILE : (size_t)st.st_size;
 	char *text = malloc(want + 1);
-	size_t got = 0;
-	while (text && got < want) {
-		ssize_t r = read(fd, text + got, want - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
+	ssize_t n = text ? read_fd_all(fd, text, want) : 0;
 	close(fd);
 	if (!text)
 		return;
+	size_t got = n > 0 ? (size_t)n : 0;
 	text[got] = 0;
 	f->text = text;
 	if (index_lines(f, got) != 0) {
@@ -242,8 +246,13 @@ const char *src_line(struct src_cache *c, const char *file, uint32_t line)
 		return "";
 	if (!f->served)
 		f->served = calloc(f->nlines, 1);
-	if (f->served)
+	if (!f->served)
+		return "";
+	if (!f->served[line - 1]) {
+		if (f->raw)
+			cut_line(f, line - 1);
 		f->served[line - 1] = 1;
+	}
 	return f->text + f->line[line - 1];
 }
 

@@ -34,23 +34,6 @@ size_t summary_incomplete(const struct profile *p, const char **out, size_t max)
 	return n < max ? n : max;
 }
 
-void summary_verdict(char *out, size_t n, const struct doc *d)
-{
-	const struct runmeta *m = d->meta;
-	/* killed after swapping: both, in the order they happened */
-	if (m && d->verdict && !strcmp(d->verdict, "oom-killed") && m->swap.seconds > 0 &&
-	    m->swap.peak_bytes > 0 && n > 0) {
-		char peak[32];
-		text_bytes(peak, sizeof peak, m->swap.peak_bytes);
-		int k = snprintf(out, n, "swapped for %.1f s (peak swap %s), then ", m->swap.seconds, peak);
-		if (k >= 0 && (size_t)k < n)
-			text_verdict(out + k, n - (size_t)k, d->verdict, d->has_exit_code, d->exit_code,
-				     d->signal);
-		return;
-	}
-	text_verdict(out, n, d->verdict, d->has_exit_code, d->exit_code, d->signal);
-}
-
 static void str_or_null(struct jw *w, const char *s)
 {
 	if (s && s[0])
@@ -108,7 +91,7 @@ static void argv_array(struct jw *w, int argc, char *const *argv)
 	jw_arr_end(w);
 }
 
-static void process(struct jw *w, const struct doc_proc *dp)
+static void process(struct jw *w, const struct doc_proc *dp, int signal)
 {
 	const struct profile *p = dp->p;
 	jw_obj(w);
@@ -129,9 +112,15 @@ static void process(struct jw *w, const struct doc_proc *dp)
 	jw_int(w, p->peak_bytes);
 	jw_key(w, "peak_time_s");
 	jw_num(w, p->peak_time_s, 3);
+	/* a fork child: the heap it had at its fork (in the job once, as its
+	 * parent's; in its own peak too) and what it freed of it */
+	jw_key(w, "inherited_bytes");
+	jw_int(w, p->inherited_bytes);
+	jw_key(w, "inherited_freed_bytes");
+	jw_int(w, p->inherited_freed_bytes);
 	jw_key(w, "peak_rss_bytes");
-	if (p->max_rss_bytes > 0)
-		jw_int(w, p->max_rss_bytes);
+	if (doc_proc_rss(dp) > 0)
+		jw_int(w, doc_proc_rss(dp));
 	else
 		jw_null(w);
 	jw_key(w, "duration_s");
@@ -145,6 +134,10 @@ static void process(struct jw *w, const struct doc_proc *dp)
 		jw_int(w, p->exit_code);
 	else
 		jw_null(w);
+	jw_key(w, "ending");
+	jw_str(w, dp->victim ? dp->victim->verdict
+		   : p->exited_cleanly ? "exited" : p->still_running ? "running"
+		   : signal ? "signal" : "unknown");
 	jw_key(w, "incomplete");
 	const char *why[SUMMARY_MAX_INCOMPLETE];
 	size_t nwhy = summary_incomplete(p, why, SUMMARY_MAX_INCOMPLETE);
@@ -164,22 +157,22 @@ static void memory_story(struct jw *w, const struct doc *d)
 	const struct profile *mp = d->main ? d->main->p : NULL;
 	jw_key(w, "evidence");
 	jw_arr(w);
-	for (int i = 0; m && i < m->nevidence; i++)
-		jw_str(w, m->evidence[i]);
+	for (size_t i = 0; i < doc_nevidence(d); i++)
+		jw_str(w, doc_evidence(d, i));
 	jw_arr_end(w);
 
-	int64_t limit = m && m->limit_bytes > 0 ? m->limit_bytes : mp ? mp->limit_bytes : 0;
+	const struct doc_headline *h = &d->head;
 	jw_key(w, "limit_bytes");
-	if (limit > 0)
-		jw_int(w, limit);
+	if (h->limit_bytes > 0)
+		jw_int(w, h->limit_bytes);
 	else
 		jw_null(w);
 	jw_key(w, "limit_kind");
-	str_or_null(w, m && m->limit_kind[0] ? m->limit_kind : mp ? mp->limit_kind : NULL);
+	str_or_null(w, h->limit_kind);
 	jw_key(w, "limit_source");
-	str_or_null(w, m && m->limit_source[0] ? m->limit_source : mp ? mp->limit_source : NULL);
+	str_or_null(w, h->limit_source);
 	jw_key(w, "limit_mode");
-	str_or_null(w, m ? m->limit_mode : NULL);
+	str_or_null(w, h->limit_mode);
 	jw_key(w, "on_oom");
 	str_or_null(w, m ? m->on_oom : NULL);
 	jw_key(w, "oom_threshold_bytes");
@@ -308,6 +301,48 @@ static void memory_story(struct jw *w, const struct doc *d)
 		jw_null(w);
 	}
 
+	jw_key(w, "exit");
+	if (d->exit_pic) {
+		jw_obj(w);
+		jw_key(w, "bytes");
+		jw_int(w, d->exit_pic->bytes);
+		jw_key(w, "time_s");
+		jw_num(w, d->exit_pic->time_s, 3);
+		jw_key(w, "folded");
+		jw_str(w, "exit.folded");
+		jw_key(w, "svg");
+		jw_str(w, "exit.svg");
+		jw_obj_end(w);
+	} else {
+		jw_null(w);
+	}
+	jw_key(w, "leak_suspects");
+	jw_arr(w);
+	for (size_t i = 0; i < d->nleaks; i++) {
+		const struct leak_suspect *q = &d->leaks[i];
+		jw_obj(w);
+		jw_key(w, "pid");
+		jw_int(w, q->pid);
+		jw_key(w, "file");
+		jw_str(w, q->file);
+		jw_key(w, "line");
+		jw_int(w, q->line);
+		jw_key(w, "function");
+		jw_str(w, q->func);
+		jw_key(w, "rate_bytes_per_s");
+		jw_num(w, q->rate_bytes_per_s, 1);
+		jw_key(w, "grown_bytes");
+		jw_int(w, q->grown_bytes);
+		jw_key(w, "r2");
+		jw_num(w, q->r2, 4);
+		jw_key(w, "from_s");
+		jw_num(w, q->from_s, 3);
+		jw_key(w, "to_s");
+		jw_num(w, q->to_s, 3);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+
 	jw_key(w, "timeline");
 	jw_arr(w);
 	for (size_t i = 0; d->timeline && i < d->timeline->n; i++) {
@@ -319,31 +354,104 @@ static void memory_story(struct jw *w, const struct doc *d)
 		jw_arr_end(w);
 	}
 	jw_arr_end(w);
+	jw_key(w, "memory_timeline");
+	jw_arr(w);
+	for (size_t i = 0; i < d->nmemory; i++) {
+		jw_arr_flat(w); /* up to 1000 of them: one line each */
+		jw_num(w, d->memory[i].t_s, 4);
+		jw_int(w, d->memory[i].bytes);
+		jw_arr_end(w);
+	}
+	jw_arr_end(w);
+}
+
+/* The shared memory the page's processes held at their end or death
+ * (docs/report-format.md, "shared_memory"). */
+static void shared_memory(struct jw *w, const struct doc *d)
+{
+	const struct doc_shm *z = &d->head.shm;
+	jw_key(w, "shared_memory");
+	jw_obj(w);
+	jw_key(w, "bytes");
+	jw_int(w, z->bytes);
+	jw_key(w, "count");
+	jw_int(w, (int64_t)z->nsegments);
+	jw_key(w, "peak_bytes");
+	jw_int(w, z->peak_bytes);
+	jw_key(w, "sized");
+	jw_int(w, z->sized > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)z->sized);
+	jw_key(w, "text");
+	str_or_null(w, z->text);
+	jw_key(w, "segments");
+	jw_arr(w);
+	for (size_t i = 0; i < z->nlisted; i++) {
+		const struct doc_segment *g = &z->seg[i];
+		jw_obj(w);
+		jw_key(w, "pid");
+		jw_int(w, g->pid);
+		jw_key(w, "kind");
+		jw_str(w, g->kind);
+		jw_key(w, "name");
+		jw_str(w, g->name);
+		jw_key(w, "bytes");
+		jw_int(w, g->bytes);
+		jw_key(w, "file");
+		str_or_null(w, g->file);
+		jw_key(w, "line");
+		if (g->file)
+			jw_int(w, g->line);
+		else
+			jw_null(w);
+		jw_key(w, "function");
+		str_or_null(w, g->file ? g->func : NULL);
+		jw_key(w, "source");
+		jw_str(w, g->source);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_obj_end(w);
+}
+
+/* One line of a table: a view_top, and its via when it is a program line. */
+static void line_obj(struct jw *w, const struct view_top *t, const char *via)
+{
+	jw_obj(w);
+	jw_key(w, "file");
+	jw_str(w, t->file);
+	jw_key(w, "line");
+	jw_int(w, t->line);
+	jw_key(w, "function");
+	jw_str(w, t->func);
+	jw_key(w, "bytes");
+	jw_int(w, t->bytes);
+	jw_key(w, "share");
+	jw_num(w, t->share, 6);
+	jw_key(w, "source");
+	jw_str(w, t->source);
+	if (via) {
+		jw_key(w, "via");
+		jw_str(w, via);
+	}
+	jw_key(w, "synthetic");
+	jw_bool(w, t->synthetic);
+	jw_obj_end(w);
 }
 
 /* The top lines of a view (its innermost Python lines), largest first. */
 static void top_lines(struct jw *w, const struct view *v)
 {
 	jw_arr(w);
-	for (size_t i = 0; v && i < v->ntop; i++) {
-		const struct view_top *t = &v->top[i];
-		jw_obj(w);
-		jw_key(w, "file");
-		jw_str(w, t->file);
-		jw_key(w, "line");
-		jw_int(w, t->line);
-		jw_key(w, "function");
-		jw_str(w, t->func);
-		jw_key(w, "bytes");
-		jw_int(w, t->bytes);
-		jw_key(w, "share");
-		jw_num(w, t->share, 6);
-		jw_key(w, "source");
-		jw_str(w, t->source);
-		jw_key(w, "synthetic");
-		jw_bool(w, t->synthetic);
-		jw_obj_end(w);
-	}
+	for (size_t i = 0; v && i < v->ntop; i++)
+		line_obj(w, &v->top[i], NULL);
+	jw_arr_end(w);
+}
+
+/* The program's own lines (view_mine), largest first. */
+static void program_lines(struct jw *w, const struct view *v)
+{
+	jw_arr(w);
+	for (size_t i = 0; v && i < v->nmine; i++)
+		line_obj(w, &v->mine[i].l, v->mine[i].via);
 	jw_arr_end(w);
 }
 
@@ -414,13 +522,171 @@ static void phases(struct jw *w, const struct doc_proc *dp)
 	jw_arr_end(w);
 }
 
+/* What to request from a scheduler (docs/report-format.md, "sizing"). */
+static void sizing(struct jw *w, const struct doc *d)
+{
+	const struct doc_sizing *z = &d->head.sizing;
+	jw_key(w, "sizing");
+	if (!z->has) {
+		jw_null(w);
+		return;
+	}
+	jw_obj(w);
+	jw_key(w, "needed_bytes");
+	jw_int(w, z->needed_bytes);
+	jw_key(w, "needed_what");
+	jw_str(w, z->needed_what);
+	jw_key(w, "at_limit");
+	jw_bool(w, z->at_limit);
+	jw_key(w, "headroom");
+	jw_num(w, DOC_HEADROOM, 2);
+	jw_key(w, "request_bytes");
+	if (z->at_limit)
+		jw_null(w);
+	else
+		jw_int(w, z->request_bytes);
+	jw_key(w, "kubernetes");
+	str_or_null(w, z->at_limit ? NULL : z->kubernetes);
+	jw_key(w, "slurm");
+	str_or_null(w, z->at_limit ? NULL : z->slurm);
+	jw_key(w, "docker");
+	str_or_null(w, z->at_limit ? NULL : z->docker);
+	jw_key(w, "text");
+	jw_str(w, z->text);
+	jw_obj_end(w);
+}
+
+/* Why RSS and tracked memory differ (docs/report-format.md,
+ * "rss_vs_tracked"). */
+static void rss_gap(struct jw *w, const struct doc *d)
+{
+	const struct doc_rss_gap *g = &d->head.gap;
+	jw_key(w, "rss_vs_tracked");
+	if (!g->has) {
+		jw_null(w);
+		return;
+	}
+	const struct runmeta_rss_split *z = g->at;
+	jw_obj(w);
+	jw_key(w, "time_s");
+	jw_num(w, z->t_s, 3);
+	jw_key(w, "tracked_bytes");
+	jw_int(w, z->tracked_bytes);
+	jw_key(w, "rss_bytes");
+	jw_int(w, z->rss_bytes);
+	jw_key(w, "anon_bytes");
+	jw_int(w, z->anon_bytes);
+	jw_key(w, "file_bytes");
+	jw_int(w, z->file_bytes);
+	jw_key(w, "shmem_bytes");
+	jw_int(w, z->shmem_bytes);
+	jw_key(w, "shared_bytes");
+	if (z->shared_bytes >= 0)
+		jw_int(w, z->shared_bytes);
+	else
+		jw_null(w);
+	jw_key(w, "swap_bytes");
+	if (z->swap_bytes >= 0)
+		jw_int(w, z->swap_bytes);
+	else
+		jw_null(w);
+	jw_key(w, "source");
+	jw_str(w, z->how);
+	jw_key(w, "untouched_bytes");
+	jw_int(w, g->untouched_bytes);
+	jw_key(w, "kept_bytes");
+	jw_int(w, g->kept_bytes);
+	jw_key(w, "text");
+	jw_str(w, g->text);
+	jw_obj_end(w);
+}
+
+/* The run as one job (docs/report-format.md, "job"). */
+static void job_story(struct jw *w, const struct doc *d)
+{
+	const struct doc_job *j = &d->head.job;
+	jw_key(w, "job");
+	jw_obj(w);
+	jw_key(w, "processes");
+	jw_int(w, (int64_t)j->nprocs);
+	jw_key(w, "peak_tracked_bytes");
+	if (j->has_peak)
+		jw_int(w, j->peak_tracked_bytes);
+	else
+		jw_null(w);
+	jw_key(w, "peak_time_s");
+	if (j->has_peak)
+		jw_num(w, j->peak_time_s, 3);
+	else
+		jw_null(w);
+	jw_key(w, "processes_at_peak");
+	jw_arr(w);
+	for (size_t i = 0; i < j->nat_peak; i++) {
+		const struct doc_job_proc *q = &j->at_peak[i];
+		jw_obj(w);
+		jw_key(w, "pid");
+		jw_int(w, q->pid);
+		jw_key(w, "command");
+		argv_array(w, q->argc, q->argv);
+		jw_key(w, "bytes");
+		jw_int(w, q->bytes);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_key(w, "top");
+	top_lines(w, j->top);
+	jw_key(w, "top_processes"); /* per line of top: in how many processes */
+	jw_arr(w);
+	for (size_t i = 0; j->top && i < j->top->ntop; i++)
+		jw_int(w, j->top_nprocs ? (int64_t)j->top_nprocs[i] : 0);
+	jw_arr_end(w);
+	jw_key(w, "peak_rss_bytes");
+	if (j->peak_rss_bytes > 0)
+		jw_int(w, j->peak_rss_bytes);
+	else
+		jw_null(w);
+	jw_key(w, "peak_rss_how");
+	str_or_null(w, j->peak_rss_bytes > 0 ? j->peak_rss_how : NULL);
+	jw_key(w, "cgroup_peak_bytes");
+	if (j->cgroup_peak_bytes > 0)
+		jw_int(w, j->cgroup_peak_bytes);
+	else
+		jw_null(w);
+	jw_key(w, "verdict");
+	jw_str(w, j->verdict);
+	jw_key(w, "victims");
+	jw_arr(w);
+	for (size_t i = 0; i < j->nvictims; i++) {
+		const struct doc_victim *v = &j->victims[i];
+		jw_obj(w);
+		jw_key(w, "pid");
+		jw_int(w, v->pid);
+		jw_key(w, "generation");
+		jw_int(w, v->generation);
+		jw_key(w, "command");
+		argv_array(w, v->argc, v->argv);
+		jw_key(w, "verdict");
+		jw_str(w, v->verdict);
+		jw_key(w, "evidence");
+		str_or_null(w, v->evidence);
+		jw_key(w, "time_s");
+		if (v->time_s >= 0)
+			jw_num(w, v->time_s, 3);
+		else
+			jw_null(w);
+		jw_key(w, "live_bytes");
+		jw_int(w, v->live_bytes);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_obj_end(w);
+}
+
 void summary_json(struct buf *b, const struct doc *d, int pretty, unsigned esc_flags)
 {
 	struct jw w;
 	jw_init(&w, b, pretty, esc_flags);
-	const struct profile *mp = d->main ? d->main->p : NULL;
-	char verdict[160];
-	summary_verdict(verdict, sizeof(verdict), d);
+	const struct doc_headline *h = &d->head;
 
 	jw_obj(&w);
 	jw_key(&w, "command");
@@ -438,41 +704,50 @@ void summary_json(struct buf *b, const struct doc *d, int pretty, unsigned esc_f
 	else
 		jw_null(&w);
 	jw_key(&w, "verdict");
-	jw_str(&w, d->verdict ? d->verdict : "");
+	jw_str(&w, h->verdict);
 	jw_key(&w, "verdict_text");
-	jw_str(&w, verdict);
+	jw_str(&w, h->verdict_text);
 	memory_story(&w, d);
 	jw_key(&w, "duration_s");
 	jw_num(&w, d->duration_s, 3);
 	jw_key(&w, "peak_tracked_bytes");
-	if (mp)
-		jw_int(&w, mp->peak_bytes);
+	if (h->has_peak)
+		jw_int(&w, h->peak_bytes);
 	else
 		jw_null(&w);
 	jw_key(&w, "peak_time_s");
-	if (mp)
-		jw_num(&w, mp->peak_time_s, 3);
+	if (h->has_peak)
+		jw_num(&w, h->peak_time_s, 3);
 	else
 		jw_null(&w);
 	jw_key(&w, "peak_rss_bytes");
-	if (d->peak_rss_bytes > 0)
-		jw_int(&w, d->peak_rss_bytes);
+	if (h->peak_rss_bytes > 0)
+		jw_int(&w, h->peak_rss_bytes);
 	else
 		jw_null(&w);
 	jw_key(&w, "sample_rate_bytes");
-	if (d->sample_rate)
-		jw_int(&w, (int64_t)d->sample_rate);
+	if (h->sample_rate)
+		jw_int(&w, (int64_t)h->sample_rate);
 	else
 		jw_null(&w);
 	jw_key(&w, "exact");
-	jw_bool(&w, d->exact);
+	jw_bool(&w, h->exact);
+	sizing(&w, d);
+	rss_gap(&w, d);
+	shared_memory(&w, d);
+	job_story(&w, d);
 	jw_key(&w, "processes");
 	jw_arr(&w);
 	for (size_t i = 0; i < d->nprocs; i++)
-		process(&w, &d->procs[i]);
+		/* the process oomph started, ended by a signal the supervisor
+		 * saw (Ctrl-C): said, not "unknown" */
+		process(&w, &d->procs[i],
+			i == 0 && d->main == &d->procs[0] && d->meta ? d->signal : 0);
 	jw_arr_end(&w);
 	jw_key(&w, "top");
 	top_lines(&w, d->main ? d->main->view : NULL);
+	jw_key(&w, "top_program_lines");
+	program_lines(&w, d->main ? d->main->view : NULL);
 	jw_key(&w, "phases");
 	phases(&w, d->main);
 	jw_key(&w, "errors");
@@ -514,18 +789,45 @@ void summary_terminal(FILE *f, const struct doc *d, const char *report_path)
 		return;
 	struct buf l;
 	buf_init(&l);
-	char verdict[160], a[32], b2[32], c[32];
-	summary_verdict(verdict, sizeof(verdict), d);
+	const struct doc_headline *h = &d->head;
+	char a[32], b2[32], c[32];
+	if (h->job.has_peak && h->job.nprocs > 1) {
+		/* the job leads (its first line): every process at one instant */
+		text_bytes(a, sizeof(a), h->job.peak_tracked_bytes);
+		buf_printf(&l, "job peak %s at %.1f s across %zu processes", a, h->job.peak_time_s,
+			   h->job.nprocs);
+		if (h->has_peak) {
+			text_bytes(b2, sizeof(b2), h->peak_bytes);
+			buf_printf(&l, " (main process %s)", b2);
+		}
+		term_line(f, &l);
+		const struct view *jt = h->job.top;
+		if (jt && jt->ntop) {
+			buf_puts(&l, "top lines across the job at its peak:");
+			term_line(f, &l);
+		}
+		for (size_t i = 0; jt && i < jt->ntop && i < SUMMARY_TERM_TOP; i++) {
+			const struct view_top *t = &jt->top[i];
+			size_t np = h->job.top_nprocs ? h->job.top_nprocs[i] : 0;
+			text_bytes(a, sizeof(a), t->bytes);
+			if (t->synthetic)
+				buf_printf(&l, "  %s", t->file);
+			else
+				buf_printf(&l, "  %s:%u (%s)", t->file, (unsigned)t->line, t->func);
+			buf_printf(&l, " \u2014 %s in %zu process%s", a, np, np == 1 ? "" : "es");
+			term_line(f, &l);
+		}
+	}
 	text_shell_words(&l, d->argc, d->argv);
 	if (d->running)
 		buf_printf(&l, "%sis still running: this is a report of %.1f s into the run",
 			   d->argc ? " " : "", d->duration_s);
 	else
-		buf_printf(&l, "%s%s after %.1f s", d->argc ? " " : "", verdict, d->duration_s);
+		buf_printf(&l, "%s%s after %.1f s", d->argc ? " " : "", h->verdict_text, d->duration_s);
 	term_line(f, &l);
 
-	for (int i = 0; d->meta && i < d->meta->nevidence; i++) {
-		buf_printf(&l, "  - %s", d->meta->evidence[i]);
+	for (size_t i = 0; i < doc_nevidence(d); i++) {
+		buf_printf(&l, "  - %s", doc_evidence(d, i));
 		term_line(f, &l);
 	}
 	if (d->death) {
@@ -543,31 +845,45 @@ void summary_terminal(FILE *f, const struct doc *d, const char *report_path)
 	}
 	if (d->main) {
 		const struct profile *p = d->main->p;
-		text_bytes(a, sizeof(a), p->peak_bytes);
-		buf_printf(&l, "peak tracked memory %s at %.1f s; ", a, p->peak_time_s);
-		if (d->peak_rss_bytes > 0) {
-			text_bytes(b2, sizeof(b2), d->peak_rss_bytes);
+		text_bytes(a, sizeof(a), h->peak_bytes);
+		buf_printf(&l, "peak tracked memory %s at %.1f s; ", a, h->peak_time_s);
+		if (h->peak_rss_bytes > 0) {
+			text_bytes(b2, sizeof(b2), h->peak_rss_bytes);
 			buf_printf(&l, "peak RSS %s; ", b2);
 		} else {
 			buf_puts(&l, "peak RSS unknown; ");
 		}
-		if (d->exact || d->sample_rate == 1) {
+		if (h->exact) {
 			buf_puts(&l, "every allocation recorded (exact)");
 		} else {
-			text_bytes(c, sizeof(c), (int64_t)d->sample_rate);
+			text_bytes(c, sizeof(c), (int64_t)h->sample_rate);
 			buf_printf(&l, "sampling every %s", c);
 		}
 		term_line(f, &l);
+		char jr[512];
+		doc_job_rss_words(&h->job, jr, sizeof jr);
+		if (jr[0]) {
+			buf_printf(&l, "peak RSS of the whole job at one instant: %s", jr);
+			term_line(f, &l);
+		}
+		if (h->sizing.has) {
+			buf_puts(&l, h->sizing.text);
+			term_line(f, &l);
+		}
+		if (h->gap.has) {
+			buf_printf(&l, "RSS and tracked memory: %s", h->gap.text);
+			term_line(f, &l);
+		}
 		if (p->recording_stopped[0]) {
 			buf_puts(&l, p->recording_stopped);
 			term_line(f, &l);
 		}
 		const struct view *v = d->main->view;
-		if (v && v->ntop) {
-			buf_puts(&l, "top lines at the peak:");
+		if (v && v->nmine) {
+			buf_puts(&l, "your lines at the peak (the innermost line of the program's own code):");
 			term_line(f, &l);
-			for (size_t i = 0; i < v->ntop && i < SUMMARY_TERM_TOP; i++) {
-				const struct view_top *t = &v->top[i];
+			for (size_t i = 0; i < v->nmine && i < SUMMARY_TERM_TOP; i++) {
+				const struct view_top *t = &v->mine[i].l;
 				text_bytes(a, sizeof(a), t->bytes);
 				buf_printf(&l, "%7.1f%%  %10s  ", 100.0 * t->share, a);
 				if (t->synthetic)
@@ -576,9 +892,31 @@ void summary_terminal(FILE *f, const struct doc *d, const char *report_path)
 					buf_printf(&l, "%s:%u (%s)", t->file, (unsigned)t->line, t->func);
 				if (t->source[0])
 					buf_printf(&l, "  %s", t->source);
+				if (v->mine[i].via[0])
+					buf_printf(&l, "  via %s", v->mine[i].via);
 				term_line(f, &l);
 			}
 		}
+	}
+	if (d->nleaks) {
+		buf_puts(&l, "leak suspects (lines whose live bytes grew steadily):");
+		term_line(f, &l);
+		for (size_t i = 0; i < d->nleaks && i < SUMMARY_TERM_TOP; i++) {
+			const struct leak_suspect *q = &d->leaks[i];
+			text_bytes(a, sizeof(a), q->grown_bytes);
+			text_bytes(b2, sizeof(b2), (int64_t)q->rate_bytes_per_s);
+			buf_printf(&l, "  +%s at %s/s (R\u00b2 %.2f, %.0f s to %.0f s)  ", a, b2, q->r2,
+				   q->from_s, q->to_s);
+			if (d->nprocs > 1) /* whose: the job has several */
+				buf_printf(&l, "process %d: ", q->pid);
+			buf_printf(&l, "%s:%u (%s)", q->file, (unsigned)q->line, q->func);
+			term_line(f, &l);
+		}
+	}
+	if (d->exit_pic && !d->exit_is_death && d->exit_pic->bytes > 0 && d->main) {
+		text_bytes(a, sizeof(a), d->exit_pic->bytes);
+		buf_printf(&l, "%s: %s (exit.folded, exit.svg)", d->exit_pic->title, a);
+		term_line(f, &l);
 	}
 	if (d->nprocs > 1) {
 		buf_printf(&l, "%zu processes profiled (see the report)", d->nprocs);

@@ -10,7 +10,8 @@
  *     `report_path` is the index.html to point at.
  *   - summary_incomplete() lists why a process's data may be partial (the
  *     words are part of the JSON schema); returns how many, at most `max`.
- *   - summary_verdict() is the sentence for the page's verdict.
+ *   - Every number and the verdict's sentence come decided in d->head
+ *     (doc_decide, report/doc.c): the writers only format them.
  *   - Out of memory while building JSON is left in b->oom (buf.h).
  */
 #ifndef OOMPH_REPORT_SUMMARY_H
@@ -28,6 +29,5 @@
 void summary_json(struct buf *b, const struct doc *d, int pretty, unsigned esc_flags);
 void summary_terminal(FILE *f, const struct doc *d, const char *report_path);
 size_t summary_incomplete(const struct profile *p, const char **out, size_t max);
-void summary_verdict(char *out, size_t n, const struct doc *d);
 
 #endif

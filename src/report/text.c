@@ -1,6 +1,8 @@
 /* report/text.c — human-readable numbers and sentences (text.h). */
 #include "report/text.h"
 
+#include "common/numfmt.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -24,7 +26,10 @@ void text_bytes(char *out, size_t n, int64_t bytes)
 		v /= 1024;
 		u++;
 	}
-	snprintf(out, n, "%s%.1f %s", sign, v, units[u]);
+	/* "%s%.1f %s" (common/numfmt.h: a report writes thousands) */
+	char num[NUMFMT_MAX];
+	numfmt_fixed(num, v, 1);
+	snprintf(out, n, "%s%s %s", sign, num, units[u]);
 }
 
 const char *text_signal_name(int sig)
@@ -68,6 +73,10 @@ void text_verdict(char *out, size_t n, const char *verdict, int has_code, int ex
 		snprintf(out, n, "was stopped by oomph while thrashing (--max-stall)");
 	} else if (!strcmp(v, "oom-killed")) {
 		snprintf(out, n, "was killed by the kernel's OOM killer (%s)", name ? name : "SIGKILL");
+	} else if (!strcmp(v, "ended-by-parent")) {
+		snprintf(out, n, "was ended by its pool (SIGTERM from its parent), a normal ending for a pool's worker");
+	} else if (!strcmp(v, "outlived")) {
+		snprintf(out, n, "was still running when the main process ended");
 	} else if (!strcmp(v, "null-dereference")) {
 		snprintf(out, n, "crashed with %s using the NULL that a failed allocation returned",
 			 name ? name : "SIGSEGV");
@@ -79,6 +88,13 @@ void text_verdict(char *out, size_t n, const char *verdict, int has_code, int ex
 				 exit_code);
 		else
 			snprintf(out, n, "ran out of memory (MemoryError)");
+	} else if (sig == 2) {
+		/* what a person does to a program, not a death */
+		snprintf(out, n, "was interrupted (Ctrl-C)");
+	} else if (sig == 15) {
+		snprintf(out, n, "was asked to stop (SIGTERM)");
+	} else if (sig == 1) {
+		snprintf(out, n, "was ended by a hangup (SIGHUP: its terminal closed)");
 	} else if (sig) {
 		snprintf(out, n, "was killed by %s", sw);
 	} else if (has_code) {
@@ -88,6 +104,25 @@ void text_verdict(char *out, size_t n, const char *verdict, int has_code, int ex
 	} else {
 		snprintf(out, n, "ended in an unknown way");
 	}
+}
+
+const char *text_verdict_tone(const char *verdict, int has_code, int exit_code, int sig)
+{
+	const char *v = verdict ? verdict : "";
+	static const char *const deaths[] = {"oom-killed", "memory-error", "null-dereference",
+					     "killed", "stopped-near-oom", "stopped-thrashing",
+					     "oomph-died"};
+	for (size_t i = 0; i < sizeof deaths / sizeof deaths[0]; i++)
+		if (!strcmp(v, deaths[i]))
+			return "death";
+	if (!strcmp(v, "running"))
+		return "ended";
+	/* signals a person or a service manager sends, or a closed pipe */
+	if (sig == 1 || sig == 2 || sig == 13 || sig == 15)
+		return "ended";
+	if (sig)
+		return "death"; /* SIGSEGV, SIGABRT, SIGBUS, SIGKILL ... */
+	return has_code && exit_code == 0 ? "good" : "ended";
 }
 
 static int plain_word(const char *s)

@@ -28,6 +28,11 @@ const char *text_signal_name(int sig);
  * exit_code is known. */
 void text_verdict(char *out, size_t n, const char *verdict, int has_code, int exit_code,
 		  int sig);
+/* How a reader should see that ending (the page's colour): "good" (exit
+ * code 0), "death" (a memory death, a crash, SIGKILL: the only red one),
+ * "ended" (anything else a person or the program chose: a non-zero exit,
+ * Ctrl-C, SIGTERM, SIGHUP, SIGPIPE, a running run). */
+const char *text_verdict_tone(const char *verdict, int has_code, int exit_code, int sig);
 
 /* argv as words a POSIX shell would read back the same: plain words as they
  * are, others in single quotes ('it'\''s'). */

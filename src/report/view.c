@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/bounds.h"
+#include "common/numfmt.h"
 #include "report/buf.h"
 #include "report/escape.h"
 
@@ -83,13 +84,27 @@ static int line_bytes_cmp(const void *a, const void *b)
 	return line_key_cmp(a, b);
 }
 
-static int build_labels(struct view *v, const char *cwd)
+/* "file:line (func)", the label of a Python frame; byte for byte what
+ * "%s:%u (%s)" prints, without printf's cost (once per frame, and a
+ * profile has tens of thousands). */
+static void put_label(struct buf *b, const char *file, uint32_t line, const char *func)
+{
+	char num[NUMFMT_MAX];
+	buf_puts(b, file);
+	buf_putc(b, ':');
+	buf_put(b, num, (size_t)numfmt_i64(num, (int64_t)line));
+	buf_put(b, " (", 2);
+	buf_puts(b, func);
+	buf_putc(b, ')');
+}
+
+static int build_labels(struct view *v, const struct origin *o)
 {
 	const struct profile *p = v->p;
 	struct buf b, lab;
 	buf_init(&b);
 	buf_init(&lab);
-	size_t *off = malloc(((size_t)p->nframes * 2 + 1) * sizeof(*off));
+	size_t *off = malloc(((size_t)p->nframes * 3 + 1) * sizeof(*off));
 	if (!off)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < p->nframes; i++) {
@@ -98,13 +113,14 @@ static int build_labels(struct view *v, const char *cwd)
 		const char *func = f->func ? f->func : "";
 		buf_reset(&lab);
 		if (is_python(f)) {
-			v->file[i] = display_file(file, cwd);
-			buf_printf(&lab, "%s:%u (%s)", v->file[i], (unsigned)f->line, func);
+			v->file[i] = display_file(file, o->cwd);
+			v->kind[i] = (uint8_t)origin_of(o, file, NULL);
+			put_label(&lab, v->file[i], f->line, func);
 		} else {
 			v->file[i] = file;
 			buf_puts(&lab, file[0] ? file : func[0] ? func : "[unknown]");
 		}
-		off[2 * i] = b.len;
+		off[3 * i] = b.len;
 		buf_put(&b, buf_str(&lab), lab.len);
 		buf_putc(&b, 0);
 		size_t fstart = b.len;
@@ -112,10 +128,21 @@ static int build_labels(struct view *v, const char *cwd)
 		/* The common case needs no change: share the label. */
 		if (!b.oom && b.len - fstart == lab.len && !memcmp(b.p + fstart, buf_str(&lab), lab.len)) {
 			b.len = fstart;
-			off[2 * i + 1] = off[2 * i];
+			off[3 * i + 1] = off[3 * i];
 		} else {
 			buf_putc(&b, 0);
-			off[2 * i + 1] = fstart;
+			off[3 * i + 1] = fstart;
+		}
+		/* the short label: the same unless a directory was cut */
+		size_t rest = 0;
+		if (is_python(f))
+			(void)origin_of(o, file, &rest);
+		if (is_python(f) && strlen(file + rest) < strlen(v->file[i])) {
+			off[3 * i + 2] = b.len;
+			put_label(&b, file + rest, f->line, func);
+			buf_putc(&b, 0);
+		} else {
+			off[3 * i + 2] = off[3 * i];
 		}
 	}
 	int oom = b.oom || lab.oom;
@@ -129,8 +156,9 @@ static int build_labels(struct view *v, const char *cwd)
 		buf_putc(&b, 0); /* no frames: still own a (tiny) block */
 	v->strings = b.p; /* owned by the view from here */
 	for (uint32_t i = 0; i < p->nframes; i++) {
-		v->label[i] = v->strings + off[2 * i];
-		v->flabel[i] = v->strings + off[2 * i + 1];
+		v->label[i] = v->strings + off[3 * i];
+		v->flabel[i] = v->strings + off[3 * i + 1];
+		v->slabel[i] = v->strings + off[3 * i + 2];
 	}
 	free(off);
 	return 0;
@@ -157,7 +185,8 @@ static int build_kids(struct view *v)
 	return 0;
 }
 
-static int build_top(struct view *v)
+/* Every line holding bytes, largest first (view_lines). */
+static int all_lines(const struct view *v, struct line_key **out, size_t *nout)
 {
 	const struct profile *p = v->p;
 	uint32_t n = v->nnodes;
@@ -209,25 +238,239 @@ static int build_top(struct view *v)
 			k[m++] = k[i];
 	}
 	qsort(k, m, sizeof(*k), line_bytes_cmp);
+	*out = k;
+	*nout = m;
+	return 0;
+}
+
+static void fill_top(const struct view *v, const struct line_key *k, struct view_top *t)
+{
+	t->file = k->file;
+	t->func = k->func;
+	t->line = k->line;
+	t->synthetic = k->synthetic;
+	t->frame = k->frame;
+	t->bytes = k->bytes;
+	t->share = v->peak_bytes > 0 ? (double)k->bytes / (double)v->peak_bytes : 0;
+	t->source = "";
+}
+
+static int build_top(struct view *v)
+{
+	struct line_key *k;
+	size_t m;
+	if (all_lines(v, &k, &m))
+		return -ENOMEM;
 	v->nlines = m;
 	v->ntop = m < VIEW_TOP_MAX ? m : VIEW_TOP_MAX;
 	for (size_t i = 0; i < v->ntop; i++) {
-		struct view_top *t = &v->top[i];
-		t->file = k[i].file;
-		t->func = k[i].func;
-		t->line = k[i].line;
-		t->synthetic = k[i].synthetic;
-		t->frame = k[i].frame;
-		t->bytes = k[i].bytes;
-		t->share = v->peak_bytes > 0 ? (double)k[i].bytes / (double)v->peak_bytes : 0;
-		t->source = view_source(v, k[i].frame);
+		fill_top(v, &k[i], &v->top[i]);
+		v->top[i].source = view_source(v, k[i].frame);
 	}
 	free(k);
 	return 0;
 }
 
+static int is_import(const struct profile_frame *f)
+{
+	return is_python(f) && f->file && !strncmp(f->file, "<frozen importlib._bootstrap", 28);
+}
+
+struct mine_e {
+	struct line_key k;
+	uint32_t via;     /* innermost Python frame, or UINT32_MAX */
+	int64_t via_bytes;
+};
+
+static int mine_cmp(const void *a, const void *b)
+{
+	const struct mine_e *x = a, *y = b;
+	int c = key_cmp(&x->k, &y->k);
+	if (c)
+		return c;
+	return x->via < y->via ? -1 : x->via > y->via;
+}
+
+static int mine_bytes_cmp(const void *a, const void *b)
+{
+	const struct mine_e *x = a, *y = b;
+	if (x->k.bytes != y->k.bytes)
+		return x->k.bytes > y->k.bytes ? -1 : 1;
+	return mine_cmp(a, b);
+}
+
+#define NONE UINT32_MAX
+
+/* "Your lines" (view_mine): one forward pass over the trie (a parent's
+ * answers are known before its children's), then a sort of the stacks
+ * that hold bytes by their line. */
+static int build_mine(struct view *v, const struct origin *o)
+{
+	const struct profile *p = v->p;
+	uint32_t n = v->nnodes;
+	uint32_t *prog = malloc((size_t)n * sizeof(*prog)); /* innermost program frame */
+	uint32_t *imp = malloc((size_t)n * sizeof(*imp));   /* outermost imported module's frame */
+	uint32_t *pyf = malloc((size_t)n * sizeof(*pyf));   /* innermost Python frame */
+	size_t *impname = malloc((p->nframes ? p->nframes : 1) * sizeof(*impname));
+	struct mine_e *e = malloc((size_t)n * sizeof(*e));
+	struct buf names;
+	buf_init(&names);
+	buf_putc(&names, 0);
+	int rc = prog && imp && pyf && impname && e ? 0 : -ENOMEM;
+	size_t ne = 0;
+	for (uint32_t f = 0; !rc && f < p->nframes; f++)
+		impname[f] = 0;
+	if (!rc) {
+		prog[0] = imp[0] = pyf[0] = NONE;
+		if (v->self[0] > 0)
+			e[ne++] = (struct mine_e){{NONE, v->self[0], VIEW_UNATTRIBUTED, "", 0, 1}, NONE,
+						  0};
+	}
+	for (uint32_t i = 1; !rc && i < n; i++) {
+		uint32_t par = p->nodes[i].parent, fr = p->nodes[i].frame;
+		const struct profile_frame *f = &p->frames[fr];
+		int py = is_python(f);
+		/* code with no file (`<string>`) is the program's only when the
+		 * program ran it: libraries exec() such code too (dataclasses,
+		 * namedtuple) */
+		int mine = py && v->kind[fr] == ORIGIN_PROGRAM &&
+			   (!f->file || f->file[0] != '<' || pyf[par] == NONE || pyf[par] == prog[par]);
+		prog[i] = mine ? fr : prog[par];
+		pyf[i] = py ? fr : pyf[par];
+		imp[i] = imp[par];
+		if (imp[i] == NONE && py && !is_import(f) && par && is_import(&p->frames[p->nodes[par].frame]))
+			imp[i] = fr;
+		if (v->self[i] <= 0)
+			continue;
+		struct mine_e *m = &e[ne++];
+		m->via = pyf[i];
+		m->via_bytes = 0;
+		if (prog[i] != NONE) {
+			uint32_t k = prog[i];
+			m->k = (struct line_key){k, v->self[i], v->file[k],
+						 p->frames[k].func ? p->frames[k].func : "",
+						 p->frames[k].line, 0};
+			if (m->via == k)
+				m->via = NONE;
+		} else if (imp[i] != NONE) {
+			uint32_t k = imp[i];
+			if (!impname[k]) {
+				impname[k] = names.len;
+				buf_puts(&names, "[import ");
+				origin_module(&names, o, p->frames[k].file);
+				buf_puts(&names, "]");
+				buf_putc(&names, 0);
+			}
+			/* the string is placed once the buffer stops moving */
+			m->k = (struct line_key){NONE, v->self[i], NULL, "", 0, 1};
+			m->k.line = (uint32_t)k; /* frame, until then */
+		} else if (pyf[i] != NONE) {
+			uint32_t k = pyf[i];
+			m->k = (struct line_key){k, v->self[i], v->file[k],
+						 p->frames[k].func ? p->frames[k].func : "",
+						 p->frames[k].line, 0};
+			m->via = NONE;
+		} else {
+			m->k = (struct line_key){fr, v->self[i], v->label[fr], "", 0, 1};
+			m->via = NONE;
+		}
+	}
+	if (!rc && names.oom)
+		rc = -ENOMEM;
+	if (!rc) {
+		for (size_t j = 0; j < ne; j++)
+			if (!e[j].k.file) {
+				e[j].k.file = names.p + impname[e[j].k.line];
+				e[j].k.line = 0;
+			}
+		/* per line: its bytes, and the via holding most of them */
+		qsort(e, ne, sizeof(*e), mine_cmp);
+		size_t m = 0;
+		for (size_t j = 0; j < ne;) {
+			size_t l = j;
+			int64_t sum = 0, best = -1;
+			uint32_t via = NONE;
+			while (l < ne && !key_cmp(&e[j].k, &e[l].k)) {
+				size_t r = l;
+				int64_t vb = 0;
+				while (r < ne && !key_cmp(&e[l].k, &e[r].k) && e[r].via == e[l].via)
+					vb += e[r++].k.bytes;
+				if (vb > best) {
+					best = vb;
+					via = e[l].via;
+				}
+				sum += vb;
+				l = r;
+			}
+			e[m] = e[j];
+			e[m].k.bytes = sum;
+			e[m].via = via;
+			m++;
+			j = l;
+		}
+		qsort(e, m, sizeof(*e), mine_bytes_cmp);
+		v->nmine_lines = m;
+		v->nmine = m < VIEW_TOP_MAX ? m : VIEW_TOP_MAX;
+		for (size_t j = 0; j < v->nmine; j++) {
+			struct view_top *t = &v->mine[j].l;
+			t->file = e[j].k.file;
+			t->func = e[j].k.func;
+			t->line = e[j].k.line;
+			t->synthetic = e[j].k.synthetic;
+			t->frame = e[j].k.frame;
+			t->bytes = e[j].k.bytes;
+			t->share = v->peak_bytes > 0 ? (double)t->bytes / (double)v->peak_bytes : 0;
+			t->source = t->synthetic ? "" : view_source(v, t->frame);
+			v->mine[j].via = e[j].via != NONE ? v->slabel[e[j].via] : "";
+		}
+		v->mine_strings = names.p;
+		names.p = NULL;
+	}
+	buf_free(&names);
+	free(prog);
+	free(imp);
+	free(pyf);
+	free(impname);
+	free(e);
+	return rc;
+}
+
+int view_lines(const struct view *v, struct view_top **out, size_t *n)
+{
+	struct line_key *k;
+	size_t m;
+	*out = NULL;
+	*n = 0;
+	if (all_lines(v, &k, &m))
+		return -ENOMEM;
+	struct view_top *t = malloc((m ? m : 1) * sizeof(*t));
+	if (!t) {
+		free(k);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < m; i++)
+		fill_top(v, &k[i], &t[i]);
+	free(k);
+	*out = t;
+	*n = m;
+	return 0;
+}
+
 int view_build(struct view *v, const struct profile *p, const char *cwd, struct src_cache *src)
 {
+	struct origin o;
+	origin_init_cwd(&o, cwd);
+	return view_build_in(v, p, &o, src);
+}
+
+int view_build_in(struct view *v, const struct profile *p, const struct origin *o,
+		  struct src_cache *src)
+{
+	struct origin none;
+	if (!o) {
+		origin_init_cwd(&none, "");
+		o = &none;
+	}
 	memset(v, 0, sizeof(*v));
 	v->p = p;
 	v->src = src;
@@ -249,8 +492,10 @@ int view_build(struct view *v, const struct profile *p, const char *cwd, struct 
 	v->label = calloc(nf, sizeof(*v->label));
 	v->flabel = calloc(nf, sizeof(*v->flabel));
 	v->source = calloc(nf, sizeof(*v->source));
+	v->slabel = calloc(nf, sizeof(*v->slabel));
+	v->kind = calloc(nf, sizeof(*v->kind));
 	if (!v->self || !v->incl || !v->depth || !v->kids_start || !v->kids || !v->file ||
-	    !v->label || !v->flabel || !v->source)
+	    !v->label || !v->flabel || !v->source || !v->slabel || !v->kind)
 		goto oom;
 	/* The one sum that depends on the input: once it fits, every other sum
 	 * of a view (incl, a line's bytes, a folded stack, a flame graph's x)
@@ -278,7 +523,7 @@ int view_build(struct view *v, const struct profile *p, const char *cwd, struct 
 	}
 	v->total = v->incl[0];
 	v->peak_bytes = p->peak_bytes > 0 ? p->peak_bytes : v->total;
-	if (build_labels(v, cwd) || build_kids(v) || build_top(v))
+	if (build_labels(v, o) || build_kids(v) || build_top(v) || build_mine(v, o))
 		goto oom;
 	return 0;
 oom:
@@ -297,7 +542,10 @@ void view_free(struct view *v)
 	free(v->label);
 	free(v->flabel);
 	free(v->source);
+	free(v->slabel);
+	free(v->kind);
 	free(v->strings);
+	free(v->mine_strings);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -317,4 +565,28 @@ const char *view_node_label(const struct view *v, uint32_t node)
 	if (node == 0 || node >= v->nnodes)
 		return "all";
 	return v->label[v->p->nodes[node].frame];
+}
+
+const char *view_node_short(const struct view *v, uint32_t node)
+{
+	if (node == 0 || node >= v->nnodes)
+		return "all";
+	return v->slabel[v->p->nodes[node].frame];
+}
+
+uint32_t view_node_line(const struct view *v, uint32_t node)
+{
+	uint32_t py = UINT32_MAX;
+	if (node >= v->nnodes)
+		return UINT32_MAX;
+	for (uint32_t n = node; n && n < v->nnodes; n = v->p->nodes[n].parent) {
+		uint32_t fr = v->p->nodes[n].frame;
+		if (!is_python(&v->p->frames[fr]))
+			continue;
+		if (v->kind[fr] == ORIGIN_PROGRAM)
+			return fr;
+		if (py == UINT32_MAX)
+			py = fr;
+	}
+	return py;
 }

@@ -14,7 +14,9 @@
  *         root's self is VIEW_UNATTRIBUTED;
  *       * the children of every node, sorted by label (then index), so every
  *         writer walks the trie in the same deterministic order;
- *       * the top lines at the peak (see view_top).
+ *       * the top lines at the peak (see view_top), and the program's own
+ *         lines (see view_mine);
+ *       * per frame, whose code it is and its short label (origin.h).
  *     Returns 0, -ENOMEM, -EINVAL if the trie breaks the model's rules
  *     (a parent not below its child, a frame out of range), or -EOVERFLOW
  *     if the stacks' bytes add up to more than int64_t holds (a profile
@@ -32,6 +34,7 @@
 #include <stdint.h>
 
 #include "profile/profile.h"
+#include "report/origin.h"
 #include "report/source.h"
 
 #define VIEW_TOP_MAX 10
@@ -56,6 +59,18 @@ struct view_top {
 	const char *source; /* stripped source text, "" if unknown */
 };
 
+/* A line of the program's own code at the peak ("your lines"): the bytes of
+ * every stack whose innermost frame in the program's code (origin.h) is this
+ * (file, line, function).  A stack with no such frame is named by what it
+ * imported ("[import numpy]", synthetic, when an import is on it), else by
+ * its innermost Python frame as in view_top, else by its synthetic frame.
+ * `via` is the innermost frame (short label) of the stacks holding most of
+ * its bytes, "" when that is the line itself. */
+struct view_mine {
+	struct view_top l;  /* frame UINT32_MAX also for an import */
+	const char *via;
+};
+
 struct view {
 	const struct profile *p;
 	struct src_cache *src;
@@ -70,17 +85,41 @@ struct view {
 	const char **file;     /* per frame */
 	const char **label;    /* per frame */
 	const char **flabel;   /* per frame, safe in a folded stack */
+	const char **slabel;   /* per frame, for people: the file shortened to
+				  what one recognises (origin.h: the package's
+				  or the standard library's path,
+				  `pandas/core/frame.py:10090 (DataFrame.merge)`) */
+	uint8_t *kind;         /* per frame: enum origin_kind (Python frames) */
 	const char **source;   /* per frame, NULL until looked up */
 	char *strings;         /* storage behind label and flabel */
 	struct view_top top[VIEW_TOP_MAX];
 	size_t ntop;
 	size_t nlines;         /* distinct top-line keys holding bytes (all, not just top) */
+	struct view_mine mine[VIEW_TOP_MAX];
+	size_t nmine;
+	size_t nmine_lines;    /* distinct "your lines" holding bytes */
+	char *mine_strings;    /* storage behind the import names */
 };
 
 int view_build(struct view *v, const struct profile *p, const char *cwd, struct src_cache *src);
+/* The same, knowing the interpreter's directories and the script's
+ * (origin.h; NULL: as view_build with cwd ""); o is used only during the
+ * call. */
+int view_build_in(struct view *v, const struct profile *p, const struct origin *o,
+		  struct src_cache *src);
 void view_free(struct view *v);
 const char *view_source(struct view *v, uint32_t frame);
+/* Every line holding bytes (not only the VIEW_TOP_MAX of `top`), largest
+ * first, in the order and with the figures of `top` but no source text
+ * (source ""): *out is malloc'd, the caller frees it.  0 or -ENOMEM. */
+int view_lines(const struct view *v, struct view_top **out, size_t *n);
 /* The label of a node (`all` for the root). */
 const char *view_node_label(const struct view *v, uint32_t node);
+/* Its short label (slabel; `all` for the root). */
+const char *view_node_short(const struct view *v, uint32_t node);
+/* The line a person would change for the stack ending at node: the frame
+ * of its innermost Python frame in the program's own code (origin.h), else
+ * of its innermost Python frame; UINT32_MAX when it has none. */
+uint32_t view_node_line(const struct view *v, uint32_t node);
 
 #endif

@@ -30,9 +30,13 @@
  *     by the supervisor (supervisor/watch.c), which serves the requests.
  *
  * Layout: [header page(s)] [strings] [frames] [nodes] [live] [peak]
- *         [journal] [moment] [phases] [phase pictures], each region aligned
- *         to 4096 bytes; offsets are in the header so the reader never
- *         guesses.
+ *         [journal] [moment] [phases] [phase pictures] [history points]
+ *         [history moments] [history changes], each region aligned
+ *         to 4096 bytes; offsets and capacities are in the header so the
+ *         reader never guesses.  When the run is over the supervisor
+ *         rewrites each file compact (profile/compact.h): the same layout
+ *         with every capacity cut to what is used, a few hundred KiB where
+ *         the live file is 200+ MiB of sparse space.
  */
 #ifndef OOMPH_STATE_FORMAT_H
 #define OOMPH_STATE_FORMAT_H
@@ -41,7 +45,7 @@
 #include <stdint.h>
 
 #define OOMPH_STATE_MAGIC "OOMPHST\0"
-#define OOMPH_STATE_VERSION 5u
+#define OOMPH_STATE_VERSION 11u
 #define OOMPH_STATE_SUFFIX ".oomph"
 
 /* Capacities chosen for the largest programs we expect (100,000s of distinct
@@ -59,6 +63,11 @@
 #define OOMPH_FRAME_PYTHON 0u     /* file:line (function) of Python code */
 #define OOMPH_FRAME_SYNTHETIC 1u  /* a named root such as "[no Python stack]" */
 #define OOMPH_FRAME_TRUNCATED 2u  /* "[N outer frames omitted]" (deep stacks) */
+/* "[shared memory: memfd 'big']": a synthetic frame under the stack that
+ * sized a shared-memory segment (tracker/shm.c); its bytes are the
+ * segment's.  SYNTHETIC's bit is set: whatever treats synthetic frames as
+ * "not a Python line" treats this one so too. */
+#define OOMPH_FRAME_SHARED 5u
 
 struct oomph_state_frame {
 	uint32_t file;  /* string offset */
@@ -148,6 +157,61 @@ struct oomph_state_phase_pic {
 	struct oomph_state_pic_entry left[OOMPH_PHASE_PIC_NODES];
 };
 
+/* The history (tracker/tracker.c, "the history"): the tracker's own record
+ * of its exact total over time, and what each stack held then.
+ *
+ * Points: a point is written when the total leaves a band of 1% (at
+ * least 64 KiB) around the last point (a compare per allocation), and at
+ * the first sampled allocation 100 ms after the last point (the interval
+ * doubles each time the moments are merged).  Within hist_step_ns of the
+ * last point (at first: the same tick of the coarse clock) the last point
+ * is updated instead (lo/hi keep the extremes it saw, `bytes` the latest)
+ * and the band set around the latest, so a drop inside a step still
+ * reaches the record (the valley between two phases).  When the table is full, neighbours are
+ * merged (the later time and value, the extremes of both) and
+ * hist_step_ns doubles: the record stays bounded however long the run.
+ *
+ * Moments: at each new point, the stacks whose live bytes changed since the
+ * moment before, as their new values (changes[first .. first + nchanges)).
+ * Full tables are coarsened the same way: two neighbouring moments become
+ * one, each stack once with its later value (the first moment leaves out
+ * stacks holding nothing: before it, none held anything).  When that frees
+ * little (churn over more stacks than the table holds), the older half of
+ * the moments is folded into the first instead.  A moment that cannot fit
+ * even then stops the moments (OOMPH_HIST_F_STOPPED, at hist_stopped_ns).
+ * OOMPH_HISTORY=off stops points and moments at time 0: no entries at all.
+ *
+ * Concurrency: written under the tracker's sample_lock.  New entries are
+ * written, then their count release-stored (changes before moments).  What
+ * is rewritten in place is guarded by a seqlock: hist_pseq (odd while a
+ * point is updated or the points are merged) and hist_mseq (odd while the
+ * moments are merged).  A reader of a process alive retries; of a dead one,
+ * it drops moments left half merged and points out of order. */
+#define OOMPH_HIST_POINTS_CAP 8192u
+#define OOMPH_HIST_MOMENTS_CAP 4096u
+#define OOMPH_HIST_CHANGES_CAP (1u << 20)
+#define OOMPH_HIST_F_COARSENED 1u /* points or moments were merged */
+#define OOMPH_HIST_F_STOPPED 2u   /* no moments after hist_stopped_ns */
+
+struct oomph_state_hist_point {
+	uint64_t t_ns;            /* since start_mono_ns */
+	int64_t bytes;            /* exact total then */
+	int64_t lo, hi;           /* extremes since the point before */
+};
+
+struct oomph_state_hist_moment {
+	uint64_t t_ns;
+	int64_t bytes;            /* exact total then */
+	uint32_t first, nchanges; /* into the changes table */
+};
+
+/* From its moment on, `node` holds `value` (same layout as a journal record). */
+struct oomph_state_hist_change {
+	uint32_t node;
+	uint32_t pad;
+	struct oomph_state_bytes value;
+};
+
 /* Snapshot paths the supervisor wrote for this process (a ring). */
 #define OOMPH_SNAP_PATHS 4u
 #define OOMPH_SNAP_PATH_MAX 4096u
@@ -168,6 +232,29 @@ struct oomph_state_failure {
 	uint32_t node;     /* Python stack; 0 = none known */
 	int32_t err;       /* errno */
 	char call[16];     /* "malloc", "calloc", "realloc", "memalign", "mmap" ... */
+};
+
+/* A shared-memory segment (header.segments[]): a memfd or a file on tmpfs
+ * whose growth (ftruncate, fallocate) this process paid for.  Once per
+ * segment across the job: a process that only maps or attaches to it (by
+ * name, or inherited at fork) has no record of it. */
+#define OOMPH_SEGMENTS_CAP 64u
+#define OOMPH_SEGMENT_NAME_MAX 128u
+#define OOMPH_SEGMENT_EMPTY 0u
+#define OOMPH_SEGMENT_LIVE 1u      /* charged now */
+#define OOMPH_SEGMENT_RELEASED 2u  /* gone (unlinked, unmapped, closed): record reusable */
+#define OOMPH_SEGMENT_MEMFD 1u     /* kind: memfd_create */
+#define OOMPH_SEGMENT_TMPFS 2u     /* kind: a file on tmpfs (shm_open: /dev/shm) */
+struct oomph_state_segment {
+	_Atomic uint32_t state;   /* OOMPH_SEGMENT_EMPTY / _LIVE / _RELEASED */
+	uint32_t kind;            /* OOMPH_SEGMENT_MEMFD / _TMPFS */
+	uint32_t node;            /* stack charged: a [shared memory ...] frame
+				     under the Python stack that sized it */
+	uint32_t pad;
+	int64_t bytes;            /* charged here now (page-rounded growth) */
+	uint64_t time_ns;         /* first sized, since start_mono_ns */
+	uint64_t dev, ino;
+	char name[OOMPH_SEGMENT_NAME_MAX]; /* memfd: its name; tmpfs: the path */
 };
 
 /* Why the moment picture was taken (moment_reason). */
@@ -197,8 +284,25 @@ struct oomph_state_header {
 	uint64_t live_off, peak_off;  /* nodes_cap struct oomph_state_bytes each */
 	uint64_t journal_off;         /* nodes_cap struct oomph_state_journal */
 	uint64_t moment_off;          /* nodes_cap struct oomph_state_bytes */
-	uint64_t phases_off;          /* OOMPH_PHASES_CAP struct oomph_state_phase */
-	uint64_t pics_off;            /* OOMPH_PHASE_PICS struct oomph_state_phase_pic */
+	uint64_t phases_off;          /* phases_cap struct oomph_state_phase */
+	uint64_t pics_off;            /* pics_cap struct oomph_state_phase_pic */
+	/* history tables: as many entries as their counts (hist_n*) need, at
+	 * most OOMPH_HIST_*_CAP; the file may end there (compact files) */
+	uint64_t hist_points_off;     /* OOMPH_HIST_POINTS_CAP struct oomph_state_hist_point */
+	uint64_t hist_moments_off;    /* OOMPH_HIST_MOMENTS_CAP struct oomph_state_hist_moment */
+	uint64_t hist_changes_off;    /* OOMPH_HIST_CHANGES_CAP struct oomph_state_hist_change */
+	/* What each stack held at the job's peak (the job, below): jpeak[n]
+	 * is node n's live bytes when the job's maximum was last raised
+	 * before node n last changed, jgen[n] that raise's generation (the
+	 * job's peak_gen); inherit[n] is node n's live bytes at this
+	 * process's fork (a fork child: its parent's, not its own). */
+	uint64_t jpeak_off;           /* nodes_cap struct oomph_state_bytes */
+	uint64_t jgen_off;            /* nodes_cap uint32_t */
+	uint64_t inherit_off;         /* nodes_cap struct oomph_state_bytes */
+	/* Records present: OOMPH_PHASES_CAP and OOMPH_PHASE_PICS while the
+	 * process runs; fewer in a compacted file (profile/compact.h), where
+	 * a record beyond them is an empty one. */
+	uint32_t phases_cap, pics_cap;
 
 	int32_t pid;
 	int32_t ppid;           /* parent process id at creation */
@@ -224,6 +328,12 @@ struct oomph_state_header {
 	_Atomic int64_t max_bytes;              /* exact high-water mark */
 	_Atomic uint64_t max_time_ns;           /* when it was last raised (coarse clock,
 						   since start_mono_ns) */
+	/* The job ("the job" below): what this process holds that is not its
+	 * part of the job's total -- what it inherited at fork and has not
+	 * freed (its parent's, counted once), less what it freed of blocks it
+	 * never saw allocated.  Its part is cur_bytes - job_base, never below
+	 * zero: a free that would take it there freed inherited memory. */
+	_Atomic int64_t job_base;
 
 	/* --- table counts: release-stored after the entries are written --- */
 	_Alignas(64) _Atomic uint64_t strings_used; /* bytes */
@@ -259,7 +369,8 @@ struct oomph_state_header {
 	_Alignas(64) _Atomic uint32_t end_state; /* OOMPH_END_* */
 	int32_t exit_code;       /* when end_state == OOMPH_END_EXITED, if known */
 	uint64_t end_time_ns;    /* since start_mono_ns */
-	uint64_t max_rss_kib;    /* getrusage at exit; 0 if unknown */
+	uint64_t max_rss_kib;    /* VmHWM at exit: peak RSS of this image, since
+				    its exec (not ru_maxrss); 0 if unknown */
 
 	/* --- the decisive moment: moment[] holds what was live then ---------
 	 * moment_seq 0: never taken; odd: being written (a reader ignores
@@ -285,6 +396,13 @@ struct oomph_state_header {
 				    recorded (0 = none): where it was, roughly */
 	uint64_t fault_addr;
 	uint64_t fault_time_ns;
+	/* --- a SIGTERM seen by the tracker's hidden handler (installed only
+	 * where the program left SIGTERM at its default; the death goes on as
+	 * before): who sent it, so that a pool's worker ended by its pool
+	 * (Pool.terminate) is told from a death --- */
+	_Atomic uint32_t term_signal; /* 0 = none */
+	int32_t term_pid;        /* si_pid of the sender; 0 unknown */
+	uint64_t term_time_ns;   /* since start_mono_ns */
 
 	/* --- recording stopped: no room on the filesystem for the next chunk
 	 * of a table (OOMPH_OVERFLOW_NOSPACE).  Totals, and the stacks already
@@ -312,16 +430,58 @@ struct oomph_state_header {
 	uint32_t pad6;
 	char snap_dir[OOMPH_SNAP_PATH_MAX];
 	struct oomph_state_snap_path snap_paths[OOMPH_SNAP_PATHS]; /* supervisor */
+
+	/* --- shared-memory segments this process sized (tracker/shm.c):
+	 * memfds and files on tmpfs (/dev/shm).  Their bytes are in cur_bytes
+	 * and charged to each record's node.  Written under the tracker's
+	 * sample_lock; a record's fields are written before its state is
+	 * release-stored LIVE. */
+	_Alignas(64) _Atomic int64_t shm_bytes;  /* charged for live segments now */
+	_Atomic uint32_t shm_live;               /* records LIVE now */
+	uint32_t pad7;
+	_Atomic uint64_t shm_sized;              /* segments ever charged here */
+	struct oomph_state_segment segments[OOMPH_SEGMENTS_CAP];
+
+	/* --- the history (see "The history" above) --- */
+	_Alignas(64) _Atomic uint64_t hist_pseq;  /* points rewritten: odd meanwhile */
+	_Atomic uint64_t hist_mseq;               /* moments merged: odd meanwhile */
+	_Atomic uint32_t hist_npoints;
+	_Atomic uint32_t hist_nmoments;
+	_Atomic uint32_t hist_nchanges;
+	_Atomic uint32_t hist_flags;              /* OOMPH_HIST_F_* */
+	uint64_t hist_step_ns;    /* points at least this far apart (0: every band crossing) */
+	uint64_t hist_stopped_ns; /* when OOMPH_HIST_F_STOPPED */
+
+	/* --- the job (state/format.h "the job") --- */
+	_Alignas(64) _Atomic uint32_t job_state; /* OOMPH_JOB_STATE_* */
+	uint32_t pad9;
+	int64_t inherited_bytes;          /* tracked bytes it had at its fork (its
+					     parent's heap); 0: not a fork child */
+	_Atomic int64_t inherited_freed;  /* of those, what it freed itself */
+	/* The job's peak_gen when this image joined the job, and + 1 when it
+	 * left it (0: it did not): an image that joined at or after the
+	 * job's last peak_gen, or left before it, held nothing then. */
+	uint32_t job_join_gen;
+	_Atomic uint32_t job_leave_gen;
 };
+
+/* job_state: whether this image's part is in the job's total. */
+#define OOMPH_JOB_STATE_NONE 0u  /* no job file: profiled alone */
+#define OOMPH_JOB_STATE_IN 1u    /* its part (cur_bytes - job_base) is in it */
+#define OOMPH_JOB_STATE_LEFT 2u  /* it exited or exec'd and took its part out */
 
 #define OOMPH_STATE_F_EXACT 1u     /* sample_rate == 1 */
 #define OOMPH_STATE_F_PYMALLOC_OFF 2u
+#define OOMPH_STATE_F_COMPACT 4u   /* rewritten compact at the end of the run
+				      (profile/compact.h): never mapped by a writer */
 
 #define OOMPH_OVERFLOW_STRINGS 1u
 #define OOMPH_OVERFLOW_FRAMES 2u
 #define OOMPH_OVERFLOW_NODES 4u
 #define OOMPH_OVERFLOW_STACKDEPTH 8u
 #define OOMPH_OVERFLOW_NOSPACE 16u  /* no room for the file: see nospace_* */
+#define OOMPH_OVERFLOW_SEGMENTS 32u /* more live shared segments than records:
+				       the others were not counted */
 
 /* Alignment of every region. */
 #define OOMPH_STATE_ALIGN 4096u
@@ -330,6 +490,51 @@ struct oomph_state_header {
  * whose line shares stay within 3 points of --exact with a factor of 2 to
  * spare (bench/rates.py; figures in docs/performance.md). */
 #define OOMPH_DEFAULT_SAMPLE_RATE 1048576u
+
+/* ------------------------------------------------------------ the job ---
+ * One job file per run, OOMPH_JOB_FILE in the state directory (beside the
+ * state files), made by the supervisor before the program starts
+ * (O_CREAT|O_EXCL|O_NOFOLLOW, 0600) and mapped MAP_SHARED by every profiled
+ * process of the run (fork, exec, fork server, children of a shell).  Each
+ * adds the exact deltas of its tracked bytes to cur_bytes, so cur_bytes is
+ * the job's total at each instant; the delta that takes cur_bytes above
+ * max_bytes raises it with a compare-and-swap, so max_bytes is the job's
+ * exact peak.  A fork child adds only what changes after the fork (what it
+ * inherited is its parent's, counted once); a process that exits or execs
+ * takes its part back out.  Written by the trackers with atomics only (no
+ * lock: any of them may die at any instant); read by the supervisor and
+ * `oomph report` (profile/jobfile.c), which check magic, version, size and
+ * bounds like a state file's. */
+#define OOMPH_JOB_FILE "job.oomphjob"
+#define OOMPH_JOB_MAGIC "OOMPHJB\0"
+#define OOMPH_JOB_VERSION 2u
+
+struct oomph_job_header {
+	/* --- written once by the supervisor, before the program starts --- */
+	char magic[8];
+	uint32_t version;
+	uint32_t header_size;     /* sizeof(struct oomph_job_header) */
+	uint64_t file_size;       /* the file's size (the header, page-rounded) */
+	uint64_t start_mono_ns;   /* CLOCK_MONOTONIC at the run's start: times
+				     below are since then */
+	uint64_t start_realtime_ns;
+	int32_t supervisor_pid;
+	uint32_t pad0;
+
+	/* --- the job's total: every profiled process adds its deltas here
+	 * (own cache line: the one word every allocation of every process
+	 * writes) --- */
+	_Alignas(64) _Atomic int64_t cur_bytes;
+
+	/* --- the job's exact maximum (raised rarely: a line of its own) --- */
+	_Alignas(64) _Atomic int64_t max_bytes;
+	_Atomic uint64_t max_time_ns;   /* when it was last raised (coarse clock) */
+	_Atomic int32_t max_pid;        /* the process whose allocation raised it */
+	_Atomic uint32_t peak_gen;      /* raised by one with every raise of max_bytes:
+					   each process keeps its stacks' bytes as
+					   of the last raise (state jpeak[], jgen[]) */
+	_Atomic uint32_t joined;        /* processes that mapped the file */
+};
 
 /* Every OOMPH_* environment variable, here and nowhere else.
  * Set by the supervisor for the tracker: */
@@ -341,9 +546,13 @@ struct oomph_state_header {
 /* Read by the supervisor, set by the user: */
 #define OOMPH_ENV_LIBRARY "OOMPH_LIBRARY" /* where liboomph.so is */
 #define OOMPH_ENV_TMPFS "OOMPH_TMPFS"     /* tmpfs for live state, or "off" */
+#define OOMPH_ENV_PROBE_CACHE "OOMPH_PROBE_CACHE" /* "off": probe the interpreter every run
+						     (supervisor/probecache.h) */
 /* Read by the tracker, for tests and diagnosis: */
 #define OOMPH_ENV_RAW_CHECKS "OOMPH_RAW_CHECKS" /* stacks read from memory vs the C API */
 #define OOMPH_ENV_POOLS "OOMPH_POOLS"           /* "off": arenas charged whole */
+#define OOMPH_ENV_HISTORY "OOMPH_HISTORY"       /* "off": no history (its cost measured,
+						   docs/performance.md) */
 
 /* State-file names, the one rule: "<pid>.oomph" for the first image of a
  * process, "<pid>.<g>.oomph" for its g-th image after exec (g >= 1).

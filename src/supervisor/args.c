@@ -27,7 +27,8 @@ static int args_fail(char *err, size_t errlen, const char *fmt, ...)
 /* Options of `run` that take a value. */
 enum args_opt {
 	OPT_NONE, OPT_OUTPUT, OPT_PYTHON, OPT_SAMPLE_RATE, OPT_MODULE, OPT_CODE,
-	OPT_LIMIT, OPT_ON_OOM, OPT_MAX_STALL, OPT_OOM_THRESHOLD, OPT_SWAP, OPT_SNAPSHOT_SIGNAL
+	OPT_LIMIT, OPT_ON_OOM, OPT_MAX_STALL, OPT_OOM_THRESHOLD, OPT_SWAP, OPT_SNAPSHOT_SIGNAL,
+	OPT_SIZES, OPT_INPUTS, OPT_PREDICT, OPT_PREDICT_INPUT, OPT_JOBS
 };
 
 struct args_valued {
@@ -35,32 +36,40 @@ struct args_valued {
 	char short_name;        /* 'o', or 0 */
 	enum args_opt opt;
 	const char *what;       /* what the value is, for "needs a value" */
+	int model_only;         /* an option of `oomph model` alone */
 };
 
 static const struct args_valued args_valued_opts[] = {
-	{"--output", 'o', OPT_OUTPUT, "a directory"},
-	{"--python", 0, OPT_PYTHON, "the path of a Python interpreter"},
-	{"--sample-rate", 0, OPT_SAMPLE_RATE, "a size in bytes, e.g. 64KiB"},
-	{"--limit", 0, OPT_LIMIT, "a size, e.g. 300MiB"},
-	{"--swap", 0, OPT_SWAP, "a size, e.g. 1GiB"},
-	{"--on-oom", 0, OPT_ON_OOM, "'report' or 'stop'"},
-	{"--max-stall", 0, OPT_MAX_STALL, "a percentage, e.g. 50"},
-	{"--oom-threshold", 0, OPT_OOM_THRESHOLD, "a size, e.g. 100MiB"},
-	{"--snapshot-signal", 0, OPT_SNAPSHOT_SIGNAL, "a signal (USR2, USR1, 12 ...) or 'none'"},
-	{NULL, 'm', OPT_MODULE, "a module name"},
-	{NULL, 'c', OPT_CODE, "Python code"},
+	{"--output", 'o', OPT_OUTPUT, "a directory", 0},
+	{"--python", 0, OPT_PYTHON, "the path of a Python interpreter", 0},
+	{"--sample-rate", 0, OPT_SAMPLE_RATE, "a size in bytes, e.g. 64KiB", 0},
+	{"--limit", 0, OPT_LIMIT, "a size, e.g. 300MiB", 0},
+	{"--swap", 0, OPT_SWAP, "a size, e.g. 1GiB", 0},
+	{"--on-oom", 0, OPT_ON_OOM, "'report' or 'stop'", 0},
+	{"--max-stall", 0, OPT_MAX_STALL, "a percentage, e.g. 50", 0},
+	{"--oom-threshold", 0, OPT_OOM_THRESHOLD, "a size, e.g. 100MiB", 0},
+	{"--snapshot-signal", 0, OPT_SNAPSHOT_SIGNAL, "a signal (USR2, USR1, 12 ...) or 'none'", 0},
+	{"--sizes", 0, OPT_SIZES, "sizes separated by commas, e.g. 1000,3000,10000", 1},
+	{"--inputs", 0, OPT_INPUTS, "input files separated by commas", 1},
+	{"--predict-input", 0, OPT_PREDICT_INPUT, "an input file", 1},
+	{"--predict", 0, OPT_PREDICT, "a size n, e.g. 2000000", 1},
+	{"--jobs", 0, OPT_JOBS, "a number of runs side by side, e.g. 2", 1},
+	{NULL, 'm', OPT_MODULE, "a module name", 0},
+	{NULL, 'c', OPT_CODE, "Python code", 0},
 };
 
 /* Recognises a valued option in argv[*i], in the forms `--long VALUE`,
  * `--long=VALUE`, `-s VALUE` and `-sVALUE`.  Returns the option (with
  * *value set and *i advanced past the value), OPT_NONE if argv[*i] is not
  * one, or -EINVAL with a message if the value is missing. */
-static int args_match_valued(int argc, char **argv, int *i, const char **name,
+static int args_match_valued(int argc, char **argv, int *i, int model, const char **name,
 			     const char **value, char *err, size_t errlen)
 {
 	const char *a = argv[*i];
 	for (size_t k = 0; k < sizeof args_valued_opts / sizeof args_valued_opts[0]; k++) {
 		const struct args_valued *o = &args_valued_opts[k];
+		if (o->model_only && !model)
+			continue;
 		const char *inline_value = NULL;
 		int matched = 0;
 		if (o->long_name != NULL) {
@@ -86,8 +95,8 @@ static int args_match_valued(int argc, char **argv, int *i, const char **name,
 			*i += 1;
 			*value = argv[*i];
 		} else {
-			return args_fail(err, errlen, "option '%s' needs a value: %s (see oomph run --help)",
-					 *name, o->what);
+			return args_fail(err, errlen, "option '%s' needs a value: %s (see oomph %s --help)",
+					 *name, o->what, model ? "model" : "run");
 		}
 		return (int)o->opt;
 	}
@@ -127,13 +136,15 @@ static int args_signal(const char *v)
 	return sig;
 }
 
-static int args_parse_run(int argc, char **argv, int i, struct args *out,
+static int args_parse_run(int argc, char **argv, int i, int model, struct args *out,
 			  char *err, size_t errlen)
 {
 	uint64_t given_rate = 0;
 	int rate_option = 0;
+	const char *cmd = model ? "model" : "run";
 
-	out->command = ARGS_RUN;
+	out->command = model ? ARGS_MODEL : ARGS_RUN;
+	out->model_jobs = 1;
 	for (; i < argc; i++) {
 		const char *a = argv[i];
 		const char *name = NULL, *value = NULL;
@@ -141,7 +152,7 @@ static int args_parse_run(int argc, char **argv, int i, struct args *out,
 		if (strcmp(a, "--") == 0) {
 			if (i + 1 >= argc)
 				return args_fail(err, errlen,
-						 "missing command after '--' (usage: oomph run -- COMMAND ARGS...)");
+						 "missing command after '--' (usage: oomph %s -- COMMAND ARGS...)", cmd);
 			out->target = ARGS_TARGET_COMMAND;
 			out->target_arg = argv[i + 1];
 			out->rest = argv + i + 2;
@@ -159,7 +170,7 @@ static int args_parse_run(int argc, char **argv, int i, struct args *out,
 			break;
 		}
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			out->command = ARGS_RUN_HELP;
+			out->command = model ? ARGS_MODEL_HELP : ARGS_RUN_HELP;
 			return 0;
 		}
 		if (strcmp(a, "--version") == 0) {
@@ -186,12 +197,16 @@ static int args_parse_run(int argc, char **argv, int i, struct args *out,
 			out->team_readable = 1;
 			continue;
 		}
+		if (strcmp(a, "--live") == 0) {
+			out->live = 1;
+			continue;
+		}
 		if (strcmp(a, "--no-oom-detection") == 0) {
 			out->on_oom = ARGS_ON_OOM_OFF;
 			continue;
 		}
 
-		int opt = args_match_valued(argc, argv, &i, &name, &value, err, errlen);
+		int opt = args_match_valued(argc, argv, &i, model, &name, &value, err, errlen);
 		if (opt < 0)
 			return opt;
 		switch (opt) {
@@ -227,7 +242,9 @@ static int args_parse_run(int argc, char **argv, int i, struct args *out,
 						 "bad %s '%s': a limit below 8 MiB cannot even start Python", name, value);
 			if (v > (uint64_t)INT64_MAX || v == 0)
 				return args_fail(err, errlen, "bad %s '%s': out of range", name, value);
-			if (opt == OPT_LIMIT)
+			if (opt == OPT_LIMIT && model)
+				out->model_limit_bytes = (int64_t)v;
+			else if (opt == OPT_LIMIT)
 				out->limit_bytes = (int64_t)v;
 			else
 				out->oom_threshold = (int64_t)v;
@@ -272,6 +289,27 @@ static int args_parse_run(int argc, char **argv, int i, struct args *out,
 			out->max_stall_pct = v;
 			continue;
 		}
+		case OPT_SIZES:
+			out->model_sizes = value;
+			continue;
+		case OPT_INPUTS:
+			out->model_inputs = value;
+			continue;
+		case OPT_PREDICT:
+			out->model_predict = value;
+			continue;
+		case OPT_PREDICT_INPUT:
+			out->model_predict_input = value;
+			continue;
+		case OPT_JOBS: {
+			char *end;
+			long j = strtol(value, &end, 10);
+			if (end == value || *end != '\0' || j < 1 || j > 64)
+				return args_fail(err, errlen, "bad %s '%s': a number of runs from 1 to 64",
+						 name, value);
+			out->model_jobs = (int)j;
+			continue;
+		}
 		case OPT_MODULE:
 		case OPT_CODE:
 			if (opt == OPT_MODULE && value[0] == '\0')
@@ -285,13 +323,13 @@ static int args_parse_run(int argc, char **argv, int i, struct args *out,
 		default:
 			break;
 		}
-		return args_fail(err, errlen, "unknown option '%s' (see oomph run --help)", a);
+		return args_fail(err, errlen, "unknown option '%s' (see oomph %s --help)", a, cmd);
 	}
 done:
 	if (out->target_arg == NULL)
 		return args_fail(err, errlen,
-				 "missing script (usage: oomph run [OPTIONS] script.py ARGS..., "
-				 "-m module, -c code, or -- COMMAND; see oomph run --help)");
+				 "missing script (usage: oomph %s [OPTIONS] script.py ARGS..., "
+				 "-m module, -c code, or -- COMMAND; see oomph %s --help)", cmd, cmd);
 	if (out->swap_given && out->limit_bytes == 0)
 		return args_fail(err, errlen,
 				 "--swap needs --limit: it is the swap allowed beyond the memory limit "
@@ -310,14 +348,16 @@ done:
 	return 0;
 }
 
-/* oomph report DIR, oomph snapshot DIR */
+/* oomph report DIR, oomph snapshot DIR, oomph top DIR [--once] */
 static int args_parse_report(int argc, char **argv, int i, struct args *out,
 			     char *err, size_t errlen)
 {
 	int dashdash = 0;
-	int snap = !strcmp(argv[1], "snapshot");
-	const char *usage = snap ? "oomph snapshot RUN_DIR" : "oomph report DIR";
-	out->command = snap ? ARGS_SNAPSHOT : ARGS_REPORT;
+	int snap = !strcmp(argv[1], "snapshot"), top = !strcmp(argv[1], "top");
+	const char *usage = snap ? "oomph snapshot RUN_DIR"
+			    : top ? "oomph top [--once] RUN_DIR"
+				  : "oomph report DIR";
+	out->command = snap ? ARGS_SNAPSHOT : top ? ARGS_TOP : ARGS_REPORT;
 	for (; i < argc; i++) {
 		const char *a = argv[i];
 		if (!dashdash && a[0] == '-' && a[1] != '\0') {
@@ -326,8 +366,14 @@ static int args_parse_report(int argc, char **argv, int i, struct args *out,
 				continue;
 			}
 			if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-				out->command = snap ? ARGS_SNAPSHOT_HELP : ARGS_REPORT_HELP;
+				out->command = snap ? ARGS_SNAPSHOT_HELP
+					       : top ? ARGS_TOP_HELP
+						     : ARGS_REPORT_HELP;
 				return 0;
+			}
+			if (top && strcmp(a, "--once") == 0) {
+				out->once = 1;
+				continue;
 			}
 			if (strcmp(a, "--version") == 0) {
 				out->command = ARGS_VERSION;
@@ -360,9 +406,9 @@ int args_parse(int argc, char **argv, struct args *out, char *err, size_t errlen
 	if (argc < 2)
 		return args_fail(err, errlen, "missing command (usage: oomph run script.py ARGS..., or see oomph --help)");
 	const char *cmd = argv[1];
-	if (strcmp(cmd, "run") == 0)
-		return args_parse_run(argc, argv, 2, out, err, errlen);
-	if (strcmp(cmd, "report") == 0 || strcmp(cmd, "snapshot") == 0)
+	if (strcmp(cmd, "run") == 0 || strcmp(cmd, "model") == 0)
+		return args_parse_run(argc, argv, 2, !strcmp(cmd, "model"), out, err, errlen);
+	if (strcmp(cmd, "report") == 0 || strcmp(cmd, "snapshot") == 0 || strcmp(cmd, "top") == 0)
 		return args_parse_report(argc, argv, 2, out, err, errlen);
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
 		out->command = ARGS_HELP;
@@ -377,5 +423,5 @@ int args_parse(int argc, char **argv, struct args *out, char *err, size_t errlen
 	size_t n = strlen(cmd);
 	if (n > 3 && strcmp(cmd + n - 3, ".py") == 0)
 		return args_fail(err, errlen, "unknown command '%s' (to profile a script: oomph run %s)", cmd, cmd);
-	return args_fail(err, errlen, "unknown command '%s' (commands: run, report, snapshot; see oomph --help)", cmd);
+	return args_fail(err, errlen, "unknown command '%s' (commands: run, report, snapshot, model, top; see oomph --help)", cmd);
 }

@@ -25,7 +25,11 @@ enum args_command {
 	ARGS_REPORT,     /* oomph report DIR */
 	ARGS_REPORT_HELP, /* oomph report --help */
 	ARGS_SNAPSHOT,   /* oomph snapshot RUN_DIR */
-	ARGS_SNAPSHOT_HELP /* oomph snapshot --help */
+	ARGS_SNAPSHOT_HELP, /* oomph snapshot --help */
+	ARGS_MODEL,      /* oomph model ... (the run options, and the model's) */
+	ARGS_MODEL_HELP, /* oomph model --help */
+	ARGS_TOP,        /* oomph top DIR [--once] */
+	ARGS_TOP_HELP    /* oomph top --help */
 };
 
 enum args_target {
@@ -49,6 +53,7 @@ struct args {
 	int quiet;               /* --quiet */
 	int open;                /* --open */
 	int team_readable;       /* --team-readable: the report's group may read it */
+	int live;                /* --live: the live view on stderr (live/top.h) */
 	int64_t limit_bytes;     /* --limit SIZE; 0 = none */
 	int64_t swap_bytes;      /* --swap SIZE: swap allowed beyond the limit
 				    (needs --limit); 0 = none, the default */
@@ -63,8 +68,19 @@ struct args {
 	int nrest;               /* words after the target */
 	char **rest;             /* argv + k: the program's own arguments */
 
-	/* report, snapshot */
+	/* report, snapshot, top */
 	const char *report_dir;
+	int once;                /* top --once: one frame, then exit */
+
+	/* model (model/modelcmd.h): the lists and sizes as given, checked by
+	 * the model itself (each mistake has its own exit status) */
+	const char *model_sizes;         /* --sizes 1000,2000,... or NULL */
+	const char *model_inputs;        /* --inputs a.csv,b.csv,... or NULL */
+	const char *model_predict;       /* --predict N or NULL */
+	const char *model_predict_input; /* --predict-input FILE or NULL */
+	int64_t model_limit_bytes;       /* --limit SIZE: the memory the job
+					    will get (not a limit on the runs) */
+	int model_jobs;                  /* --jobs N: runs side by side, >= 1 */
 };
 
 int args_parse(int argc, char **argv, struct args *out, char *err, size_t errlen);

@@ -13,6 +13,7 @@
 
 #include "common/errmsg.h"
 #include "common/limits.h"
+#include "common/bounds.h"
 #include "common/readfile.h"
 
 static int write_str(const char *dir, const char *file, const char *value)
@@ -184,6 +185,24 @@ int cgroup_oom_kills(const struct ocgroup *cg, uint64_t *n)
 	if (!p)
 		return -ENODATA;
 	*n = strtoull(p + 9, NULL, 10);
+	return 0;
+}
+
+int cgroup_peak(const struct ocgroup *cg, int64_t *bytes)
+{
+	char buf[64];
+	const char *file = !strcmp(cg->mode, "cgroup-v2") ? "memory.peak" : "memory.max_usage_in_bytes";
+	if (!cg->mem_dir[0] || cg->destroyed)
+		return -ENOENT;
+	int rc = read_str(cg->mem_dir, file, buf, sizeof buf);
+	if (rc)
+		return rc;
+	char *end;
+	errno = 0;
+	long long v = strtoll(buf, &end, 10);
+	if (end == buf || errno || v <= 0 || v > OOMPH_BYTES_MAX)
+		return -EINVAL;
+	*bytes = v;
 	return 0;
 }
 

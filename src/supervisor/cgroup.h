@@ -20,6 +20,9 @@
  *     open/write/close (no allocation).
  *   - cgroup_oom_kills() reads the kernel's count of OOM kills in the
  *     memory cgroup (v2 memory.events, v1 memory.oom_control: "oom_kill").
+ *   - cgroup_peak() reads the kernel's high-water mark of the cgroup's
+ *     memory (v2 memory.peak, v1 memory.max_usage_in_bytes; page cache
+ *     charged to it included), in bytes; -errno (-ENOENT once destroyed).
  *   - cgroup_pressure_path(), cgroup_stat_path(), cgroup_swap_path(): the
  *     files the watch reads each tick (memory.pressure, memory.stat, v2
  *     memory.swap.current; "" when there is none — v1 keeps its swap in
@@ -52,6 +55,7 @@ int cgroup_create(struct ocgroup *cg, int64_t limit_bytes, int64_t swap_bytes, c
 		  size_t errlen);
 int cgroup_attach_self(const struct ocgroup *cg);
 int cgroup_oom_kills(const struct ocgroup *cg, uint64_t *n);
+int cgroup_peak(const struct ocgroup *cg, int64_t *bytes);
 /* The program's memory.pressure file, or "" when there is none. */
 void cgroup_pressure_path(const struct ocgroup *cg, char *out, size_t cap);
 void cgroup_stat_path(const struct ocgroup *cg, char *out, size_t cap);

@@ -47,40 +47,74 @@ pid_t kmsg_parse_oom_kill(const char *record)
 	return 0;
 }
 
-int kmsg_find_oom_kill(int fd, const pid_t *pids, size_t npids, pid_t *which, char *line,
-		       size_t cap)
+/* The next record into rec (NUL-terminated): its length, 0 at the end of
+ * the log, -errno. */
+static ssize_t next_record(int fd, char *rec, size_t cap)
+{
+	for (;;) {
+		ssize_t n = read(fd, rec, cap - 1);
+		if (n < 0 && (errno == EINTR || errno == EPIPE))
+			continue; /* EPIPE: records overwritten since the last read */
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		if (n < 0)
+			return -errno;
+		rec[n] = 0;
+		return n;
+	}
+}
+
+int kmsg_find_oom_kills(int fd, const pid_t *pids, size_t npids, char **lines, size_t cap)
 {
 	char rec[8192];
 	int found = 0;
 	for (;;) {
-		ssize_t n = read(fd, rec, sizeof rec - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EPIPE)
-			continue; /* records overwritten since the last read */
-		if (n < 0 && errno == EAGAIN)
-			break;
+		ssize_t n = next_record(fd, rec, sizeof rec);
 		if (n < 0)
-			return -errno;
+			return (int)n;
 		if (n == 0)
 			break;
-		rec[n] = 0;
 		pid_t pid = kmsg_parse_oom_kill(rec);
-		for (size_t i = 0; pid && i < npids && !found; i++) {
-			if (pids[i] != pid)
+		for (size_t i = 0; pid && i < npids; i++) {
+			/* the first record naming it; "Killed process N (comm)
+			 * total-vm..." rather than the "oom-kill:" one before it */
+			if (pids[i] != pid || !cap ||
+			    (lines[i][0] && (strstr(lines[i], "Killed process") ||
+					     !strstr(rec, "Killed process"))))
 				continue;
-			found = 1;
-			*which = pid;
+			found += !lines[i][0];
 			const char *text = strchr(rec, ';');
 			text = text ? text + 1 : rec;
 			size_t len = strcspn(text, "\n");
 			if (len >= cap)
-				len = cap ? cap - 1 : 0;
-			if (cap) {
-				memcpy(line, text, len);
-				line[len] = 0;
-			}
+				len = cap - 1;
+			memcpy(lines[i], text, len);
+			lines[i][len] = 0;
 		}
 	}
 	return found;
+}
+
+int kmsg_find_oom_kill(int fd, const pid_t *pids, size_t npids, pid_t *which, char *line,
+		       size_t cap)
+{
+	char store[16][512];
+	char *lines[16];
+	if (npids > 16)
+		npids = 16;
+	for (size_t i = 0; i < npids; i++) {
+		store[i][0] = 0;
+		lines[i] = store[i];
+	}
+	int rc = kmsg_find_oom_kills(fd, pids, npids, lines, sizeof store[0]);
+	if (rc <= 0)
+		return rc;
+	for (size_t i = 0; i < npids; i++)
+		if (store[i][0]) {
+			*which = pids[i];
+			if (cap)
+				snprintf(line, cap, "%s", store[i]);
+			return 1;
+		}
+	return 0;
 }

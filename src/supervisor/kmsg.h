@@ -8,6 +8,9 @@
  *     record; records overwritten meanwhile are skipped) and returns 1 when
  *     one says the OOM killer killed a pid of `pids`, with that pid and the
  *     record's text in `line`; 0 when none does; -errno on a read error.
+ *   - kmsg_find_oom_kills() is the same for every pid of `pids` at once:
+ *     lines[i] (cap bytes each, "" on entry) gets the first record naming
+ *     pids[i]; returns how many were found, or -errno.
  *   - kmsg_parse_oom_kill() is the line parser alone (unit-tested): the
  *     pid named by "Killed process N (", "oom-kill:...,pid=N," or "Memory
  *     cgroup out of memory: Killed process N", else 0.
@@ -22,6 +25,7 @@
 int kmsg_open(void);
 int kmsg_find_oom_kill(int fd, const pid_t *pids, size_t npids, pid_t *which, char *line,
 		       size_t cap);
+int kmsg_find_oom_kills(int fd, const pid_t *pids, size_t npids, char **lines, size_t cap);
 pid_t kmsg_parse_oom_kill(const char *record);
 
 #endif

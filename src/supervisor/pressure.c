@@ -2,18 +2,53 @@
 #include "supervisor/pressure.h"
 
 #include "common/bounds.h"
+#include "common/numfmt.h"
 #include "common/readfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+/* "NAME=" then a decimal in the kernel's "%lu.%02lu" (common/numfmt.h). */
+static const char *fixed_field(const char *p, const char *name, size_t n, double *out)
+{
+	while (*p == ' ')
+		p++;
+	if (strncmp(p, name, n) != 0)
+		return NULL;
+	p += n;
+	if (numfmt_parse_fixed(&p, out) != 0 || (*p != ' ' && *p != '\n' && *p != '\0'))
+		return NULL;
+	return p;
+}
+
+/* One PSI line after its "some"/"full": the kernel's fixed format by hand
+ * (a tick reads it every SUP_TICK_MS), anything else through sscanf. */
 static int parse_line(const char *p, struct psi_line *out)
 {
+	const char *q = fixed_field(p, "avg10=", 6, &out->avg10);
+	if (q)
+		q = fixed_field(q, "avg60=", 6, &out->avg60);
+	if (q)
+		q = fixed_field(q, "avg300=", 7, &out->avg300);
+	if (q) {
+		while (*q == ' ')
+			q++;
+		if (strncmp(q, "total=", 6) == 0 && q[6] >= '0' && q[6] <= '9') {
+			char *end;
+			errno = 0;
+			unsigned long long t = strtoull(q + 6, &end, 10);
+			if (errno == 0 && (*end == '\n' || *end == '\0' || *end == ' ')) {
+				out->total_us = t;
+				return 0;
+			}
+		}
+	}
 	unsigned long long total;
 	if (sscanf(p, " avg10=%lf avg60=%lf avg300=%lf total=%llu", &out->avg10, &out->avg60,
 		   &out->avg300, &total) != 4)
@@ -85,22 +120,28 @@ int proc_majflt(pid_t pid, uint64_t *majflt)
 /* The number after `key` at the start of a line of text, or -ENODATA. */
 static int line_value(const char *text, const char *key, unsigned long long *out)
 {
+	/* the first line that begins with key: the first line itself, or
+	 * where "\nKEY" first occurs (strstr: a tick reads /proc/PID/status
+	 * for several keys, some 60 lines each time) */
+	char nkey[64];
 	size_t n = strlen(key);
-	for (const char *line = text; *line;) {
-		if (!strncmp(line, key, n)) {
-			char *end;
-			unsigned long long v = strtoull(line + n, &end, 10);
-			if (end == line + n)
-				return -EINVAL;
-			*out = v;
-			return 0;
-		}
-		const char *nl = strchr(line, '\n');
-		if (!nl)
-			break;
-		line = nl + 1;
+	if (n + 2 > sizeof nkey)
+		return -EINVAL;
+	const char *line = text;
+	if (strncmp(text, key, n) != 0) {
+		nkey[0] = '\n';
+		memcpy(nkey + 1, key, n + 1);
+		line = strstr(text, nkey);
+		if (!line)
+			return -ENODATA;
+		line++;
 	}
-	return -ENODATA;
+	char *end;
+	unsigned long long v = strtoull(line + n, &end, 10);
+	if (end == line + n)
+		return -EINVAL;
+	*out = v;
+	return 0;
 }
 
 /* A KiB figure after `key` as bytes: -ENODATA absent, -ERANGE beyond any
@@ -123,6 +164,76 @@ int proc_vmswap_parse(const char *text, int64_t *bytes)
 	return kib_value(text, "VmSwap:", bytes);
 }
 
+int proc_vmrss_parse(const char *text, int64_t *bytes)
+{
+	return kib_value(text, "VmRSS:", bytes);
+}
+
+int proc_vmhwm_parse(const char *text, int64_t *bytes)
+{
+	return kib_value(text, "VmHWM:", bytes);
+}
+
+int proc_rss_split_parse(const char *text, struct proc_rss_split *out)
+{
+	/* the lines of /proc/PID/status (RssAnon ...) or of smaps_rollup
+	 * (Anonymous ...) that say the same thing */
+	static const struct {
+		const char *key;
+		size_t field;
+	} keys[] = {
+		{"Rss:", offsetof(struct proc_rss_split, rss)},
+		{"VmRSS:", offsetof(struct proc_rss_split, rss)},
+		{"Pss:", offsetof(struct proc_rss_split, pss)},
+		{"Anonymous:", offsetof(struct proc_rss_split, anon)},
+		{"RssAnon:", offsetof(struct proc_rss_split, anon)},
+		{"RssFile:", offsetof(struct proc_rss_split, file)},
+		{"Pss_Shmem:", offsetof(struct proc_rss_split, shmem)},
+		{"RssShmem:", offsetof(struct proc_rss_split, shmem)},
+		{"Shared_Clean:", offsetof(struct proc_rss_split, shared)},
+		{"Shared_Dirty:", offsetof(struct proc_rss_split, shared_dirty)},
+		{"Swap:", offsetof(struct proc_rss_split, swap)},
+		{"VmSwap:", offsetof(struct proc_rss_split, swap)},
+	};
+	for (size_t i = 0; i < sizeof *out / sizeof(int64_t); i++)
+		((int64_t *)out)[i] = -1;
+	int found = 0;
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		int64_t *f = (int64_t *)((char *)out + keys[i].field);
+		int64_t v;
+		int rc = kib_value(text, keys[i].key, &v);
+		if (rc == -ERANGE || rc == -EINVAL)
+			return rc;
+		if (rc == 0 && *f < 0) {
+			*f = v;
+			found = 1;
+		}
+	}
+	if (!found || out->rss < 0)
+		return -ENODATA;
+	/* smaps_rollup has no file-backed line: what is neither anonymous nor
+	 * shared memory (shmem pages are counted in Pss_Shmem, whole in a
+	 * process that alone maps them) */
+	if (out->file < 0 && out->anon >= 0) {
+		int64_t f = out->rss - out->anon - (out->shmem > 0 ? out->shmem : 0);
+		out->file = f > 0 ? f : 0;
+	}
+	if (out->shared >= 0 && out->shared_dirty >= 0)
+		(void)ck_acc_i64(&out->shared, out->shared_dirty);
+	return 0;
+}
+
+int proc_pss_parse(const char *text, int64_t *bytes)
+{
+	struct proc_rss_split s;
+	int rc = proc_rss_split_parse(text, &s);
+	if (rc == 0 && s.pss < 0)
+		rc = -ENODATA;
+	if (rc == 0)
+		*bytes = s.pss;
+	return rc;
+}
+
 int meminfo_swap_parse(const char *text, int64_t *total, int64_t *free_bytes)
 {
 	int64_t t, f;
@@ -136,41 +247,52 @@ int meminfo_swap_parse(const char *text, int64_t *total, int64_t *free_bytes)
 	return 0;
 }
 
-/* Add the number after `key` at the start of `line` to *dst. */
-static int add_key(const char *line, const char *key, uint64_t *dst)
-{
-	size_t n = strlen(key);
-	if (strncmp(line, key, n) != 0)
-		return 0;
-	uint64_t v = strtoull(line + n, NULL, 10);
-	*dst = *dst == STALL_UNKNOWN ? v : *dst + v;
-	return 1;
-}
-
 int memstat_parse(const char *text, struct memstat *out)
 {
 	/* Pages swapped in and out include the zero-filled ones (swpin_zero,
 	 * swpout_zero, kernels from 6.12): they move between memory and swap
-	 * like any other, only without disk I/O. */
+	 * like any other, only without disk I/O.  A tick reads /proc/vmstat
+	 * (some 200 lines) every SUP_TICK_MS: a line is looked at only when
+	 * it begins like a key, and its first word compared only with the keys
+	 * of its length. */
+#define KEY(s, f) {s, sizeof s - 1, offsetof(struct memstat, f)}
 	static const struct {
 		const char *key;
+		size_t len;
 		size_t field;
 	} keys[] = {
-		{"workingset_refault_anon ", offsetof(struct memstat, refaults)},
-		{"workingset_refault_file ", offsetof(struct memstat, refaults)},
-		{"workingset_refault ", offsetof(struct memstat, refaults)},
-		{"swap ", offsetof(struct memstat, swap_bytes)},
-		{"pswpin ", offsetof(struct memstat, pswpin)},
-		{"swpin_zero ", offsetof(struct memstat, pswpin)},
-		{"pswpout ", offsetof(struct memstat, pswpout)},
-		{"swpout_zero ", offsetof(struct memstat, pswpout)},
+		KEY("workingset_refault_anon", refaults),
+		KEY("workingset_refault_file", refaults),
+		KEY("workingset_refault", refaults),
+		KEY("swap", swap_bytes),
+		KEY("pswpin", pswpin),
+		KEY("swpin_zero", pswpin),
+		KEY("pswpout", pswpout),
+		KEY("swpout_zero", pswpout),
 	};
+#undef KEY
 	out->refaults = out->swap_bytes = out->pswpin = out->pswpout = STALL_UNKNOWN;
 	int found = 0;
 	for (const char *line = text; *line;) {
-		for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
-			found |= add_key(line, keys[k].key, (uint64_t *)((char *)out + keys[k].field));
-		const char *nl = strchr(line, '\n');
+		const char *e = line;
+		/* every key begins "wo", "sw" or "ps": other lines are skipped
+		 * without a look at their word */
+		if ((line[0] == 'w' && line[1] == 'o') || (line[0] == 's' && line[1] == 'w') ||
+		    (line[0] == 'p' && line[1] == 's'))
+			while (*e && *e != ' ' && *e != '\n')
+				e++;
+		size_t n = (size_t)(e - line);
+		if (*e == ' ') {
+			for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+				if (keys[k].len != n || memcmp(line, keys[k].key, n) != 0)
+					continue;
+				uint64_t *dst = (uint64_t *)(void *)((char *)out + keys[k].field);
+				uint64_t v = strtoull(e + 1, NULL, 10);
+				*dst = *dst == STALL_UNKNOWN ? v : *dst + v;
+				found = 1;
+			}
+		}
+		const char *nl = strchr(e, '\n');
 		if (!nl)
 			break;
 		line = nl + 1;

@@ -17,9 +17,15 @@
  *     pages move without I/O; /proc/vmstat, and the memory.stat of newer v2
  *     kernels).  refaults_parse()/refaults_read() are the
  *     refault sum alone.
- *   - proc_vmswap_parse() reads VmSwap (kB, returned in bytes) from a
- *     /proc/PID/status; meminfo_swap_parse() SwapTotal/SwapFree from
- *     /proc/meminfo.
+ *   - proc_vmswap_parse(), proc_vmrss_parse() and proc_vmhwm_parse() read
+ *     VmSwap, VmRSS, VmHWM (kB, returned in bytes) from a /proc/PID/status;
+ *     proc_rss_split_parse() what a process's RSS is made of, from its
+ *     /proc/PID/smaps_rollup (Rss, Pss, Anonymous, Pss_Shmem, Shared_*,
+ *     Swap; file-backed is what is neither anonymous nor shmem) or, where
+ *     that cannot be read, its /proc/PID/status (VmRSS, RssAnon, RssFile,
+ *     RssShmem, VmSwap): the one parser of both, each field -1 when absent,
+ *     -ENODATA without an RSS; proc_pss_parse() its Pss alone;
+ *     meminfo_swap_parse() SwapTotal/SwapFree from /proc/meminfo.
  *   - The stall detector is fed, every tick, a struct stall_sample of
  *     cumulative counters (any of them STALL_UNKNOWN): the "some" stall time
  *     (exact, unlike avg10 which lags), refaults, pages swapped in and out,
@@ -68,6 +74,20 @@ int proc_majflt(pid_t pid, uint64_t *majflt);
 /* majflt and stime (field 15, clock ticks) of one /proc/PID/stat */
 int proc_stat_parse(const char *stat_text, uint64_t *majflt, uint64_t *stime_ticks);
 int proc_vmswap_parse(const char *status_text, int64_t *bytes);
+int proc_vmrss_parse(const char *status_text, int64_t *bytes);
+int proc_vmhwm_parse(const char *status_text, int64_t *bytes);
+int proc_pss_parse(const char *smaps_rollup_text, int64_t *bytes);
+/* Bytes; -1 when the file does not say. */
+struct proc_rss_split {
+	int64_t rss, pss;
+	int64_t anon;          /* private anonymous pages (heap, anonymous mmap) */
+	int64_t file;          /* file-backed: the interpreter, shared libraries, mapped files */
+	int64_t shmem;         /* shared memory: tmpfs, memfd, shared anonymous */
+	int64_t shared;        /* pages shared with another process (smaps_rollup) */
+	int64_t shared_dirty;  /* (its dirty part, added into shared) */
+	int64_t swap;
+};
+int proc_rss_split_parse(const char *status_or_smaps_rollup, struct proc_rss_split *out);
 int meminfo_swap_parse(const char *meminfo_text, int64_t *total, int64_t *free_bytes);
 
 #define STALL_UNKNOWN UINT64_MAX

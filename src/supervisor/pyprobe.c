@@ -16,8 +16,9 @@
 
 #include "common/errmsg.h"
 #include "state/format.h"
+#include "supervisor/probecache.h"
 
-#define PYPROBE_OUT_MAX 4096
+#define PYPROBE_OUT_MAX 16384
 
 int pyprobe_parse(const char *line, struct pyprobe_info *out)
 {
@@ -59,8 +60,31 @@ int pyprobe_parse(const char *line, struct pyprobe_info *out)
 		}
 		info.free_threaded = strchr(info.abiflags, 't') != NULL;
 	}
-	while (*p == '\n' || *p == '\r' || *p == ' ')
+	while (*p == '\r' || *p == ' ')
 		p++;
+	/* the interpreter's directories, one `dir KIND PATH` line each */
+	while (*p == '\n') {
+		p++;
+		if (*p == '\0' || *p == '\n' || *p == '\r')
+			continue;
+		if (strncmp(p, "dir ", 4) != 0)
+			return -EINVAL;
+		const char *e = p + 4, *end = strchr(e, '\n');
+		size_t len = end ? (size_t)(end - e) : strlen(e);
+		while (len && e[len - 1] == '\r')
+			len--;
+		const char *sp = memchr(e, ' ', len);
+		if (!sp || sp == e || sp[1] != '/')
+			return -EINVAL;
+		int dup = 0;
+		for (int k = 0; k < info.ndirs; k++)
+			dup |= strlen(info.dirs[k]) == len && !memcmp(info.dirs[k], e, len);
+		if (!dup && len < PYPROBE_DIR_MAX && info.ndirs < PYPROBE_MAX_DIRS) {
+			memcpy(info.dirs[info.ndirs], e, len);
+			info.dirs[info.ndirs++][len] = '\0';
+		}
+		p = end ? end : e + len;
+	}
 	if (*p != '\0')
 		return -EINVAL;
 	snprintf(info.version, sizeof info.version, "%d.%d.%d", info.major, info.minor, info.micro);
@@ -207,10 +231,26 @@ int pyprobe_probe(const char *path, struct pyprobe_info *out, char *err, size_t 
 		return err_set(-EACCES, err, errlen,
 				    "Python interpreter '%s' cannot be executed: %s", path, strerror(errno));
 
+	/* the answer of an earlier run, for this very interpreter */
+	char key[PROBECACHE_KEY_MAX];
+	int cache = -1;
+	if (probecache_enabled() && probecache_key(path, PYPROBE_CODE, key, sizeof key) == 0 &&
+	    (cache = probecache_open_dir(NULL)) >= 0) {
+		char answer[PROBECACHE_ANSWER_MAX + 1];
+		if (probecache_lookup(cache, key, answer, sizeof answer) == 0 &&
+		    pyprobe_parse(answer, out) == 0) {
+			close(cache);
+			return 0;
+		}
+	}
+
 	char *owned = NULL;
 	char **env = pyprobe_env(&owned);
-	if (env == NULL)
+	if (env == NULL) {
+		if (cache >= 0)
+			close(cache);
 		return err_set(-ENOMEM, err, errlen, "out of memory");
+	}
 
 	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, execp[2] = {-1, -1};
 	int rc = 0;
@@ -319,7 +359,10 @@ int pyprobe_probe(const char *path, struct pyprobe_info *out, char *err, size_t 
 		rc = err_set(-ENOEXEC, err, errlen,
 				  "'%s' failed the version probe (%s%s%s); oomph needs CPython %d.%d or newer",
 				  path, how, line[0] ? ": " : "", line, PYPROBE_MIN_MAJOR, PYPROBE_MIN_MINOR);
-	} else if (pyprobe_parse(obuf, out) != 0) {
+	} else if (pyprobe_parse(obuf, out) == 0) {
+		if (cache >= 0)
+			(void)probecache_store(cache, key, obuf);
+	} else {
 		char line[160];
 		pyprobe_first_line(obuf, line, sizeof line);
 		rc = err_set(-ENOEXEC, err, errlen,
@@ -330,6 +373,8 @@ int pyprobe_probe(const char *path, struct pyprobe_info *out, char *err, size_t 
 	}
 
 out_close:
+	if (cache >= 0)
+		close(cache);
 	for (int k = 0; k < 2; k++) {
 		if (outp[k] >= 0)
 			close(outp[k]);

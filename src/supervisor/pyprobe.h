@@ -12,7 +12,8 @@
  *                 (non-zero exit, nothing or garbage printed, timeout)
  *       other negative errno: fork/pipe failure
  *     with a one-line message in `err` (no "oomph: " prefix).
- *   - pyprobe_parse() parses the probe's output line (pure, for tests).
+ *   - pyprobe_parse() parses the probe's output (pure, for tests): the
+ *     version line, then any `dir KIND PATH` lines (others are refused).
  *   - pyprobe_check() returns 0 for CPython >= 3.9, else -ENOTSUP with a
  *     message naming what was found and what is needed.
  *   - pyprobe_warning() returns 1 with a message (no "oomph: " prefix) when
@@ -26,10 +27,32 @@
 
 #include <stddef.h>
 
+/* The first line: implementation, version, abiflags.  Then one line
+ * `dir KIND PATH` per directory of the interpreter's own (KIND: prefix,
+ * base_prefix, stdlib, site, usersite), so the report can tell the
+ * program's code from the standard library's and installed packages'
+ * (report/origin.h).  -S means site is not imported at start-up; importing
+ * it here only defines its functions (its main() runs only without -S). */
 #define PYPROBE_CODE \
 	"import sys;print(sys.implementation.name, sys.version_info[0], " \
-	"sys.version_info[1], sys.version_info[2], 'abi=' + getattr(sys, 'abiflags', ''))"
+	"sys.version_info[1], sys.version_info[2], 'abi=' + getattr(sys, 'abiflags', ''))\n" \
+	"def d(k, p):\n" \
+	" if isinstance(p, str) and p.startswith('/') and '\\n' not in p and '\\r' not in p:\n" \
+	"  print('dir', k, p)\n" \
+	"d('prefix', sys.prefix); d('base_prefix', getattr(sys, 'base_prefix', ''))\n" \
+	"try:\n" \
+	" import sysconfig; g = sysconfig.get_paths()\n" \
+	" for k in ('stdlib', 'platstdlib'): d('stdlib', g.get(k))\n" \
+	" for k in ('purelib', 'platlib'): d('site', g.get(k))\n" \
+	"except Exception: pass\n" \
+	"try:\n" \
+	" import site\n" \
+	" for p in site.getsitepackages(): d('site', p)\n" \
+	" d('usersite', site.getusersitepackages())\n" \
+	"except Exception: pass\n"
 #define PYPROBE_TIMEOUT_S 60
+#define PYPROBE_MAX_DIRS 16
+#define PYPROBE_DIR_MAX 1024 /* "KIND PATH": a longer path is left out */
 #define PYPROBE_MIN_MAJOR 3
 #define PYPROBE_MIN_MINOR 9
 /* The newest CPython whose frames the tracker reads from memory (its
@@ -42,6 +65,10 @@ struct pyprobe_info {
 	char version[32];        /* "3.11.7" */
 	char abiflags[16];       /* sys.abiflags: "", "t" (free-threaded), "d", "td" */
 	int free_threaded;       /* Py_GIL_DISABLED: 't' in abiflags */
+	/* its directories, as the probe printed them: "KIND PATH" each,
+	 * duplicates dropped (stdlib and platstdlib are usually one) */
+	int ndirs;
+	char dirs[PYPROBE_MAX_DIRS][PYPROBE_DIR_MAX];
 };
 
 int pyprobe_probe(const char *path, struct pyprobe_info *out, char *err, size_t errlen);

@@ -51,19 +51,21 @@ static int check_some_profile_readable(const char *run_dir, const struct runmeta
 	return seen && !readable ? -ENODATA : 0;
 }
 
-int rerender_dir(const char *dir, struct run_outcome *o, char *err, size_t errlen)
+int rerender_check_dir(const char *dir, const char *command, struct run_outcome *o, char *err,
+		       size_t errlen)
 {
 	struct stat st;
-	memset(o, 0, sizeof *o);
+	int top = !strcmp(command, "top");
 	if (lstat(dir, &st) != 0)
 		return run_refuse(o, OOMPH_EXIT_NOINPUT, -errno, err, errlen,
-				  "cannot open report directory '%s': %s", dir, strerror(errno));
-	if (S_ISLNK(st.st_mode) && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+				  "cannot open %s directory '%s': %s", top ? "run" : "report", dir,
+				  strerror(errno));
+	if (S_ISLNK(st.st_mode) && (top || (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))))
 		return run_refuse(o, OOMPH_EXIT_NOINPUT, -ELOOP, err, errlen,
 				  "'%s' is a symbolic link: give the run directory itself", dir);
 	if (!S_ISDIR(st.st_mode))
 		return run_refuse(o, OOMPH_EXIT_NOINPUT, -ENOTDIR, err, errlen,
-				  "'%s' is not a directory (usage: oomph report DIR)", dir);
+				  "'%s' is not a directory (usage: oomph %s DIR)", dir, command);
 	char meta_path[PATH_MAX + 16];
 	snprintf(meta_path, sizeof meta_path, "%s/%s", dir, RUNMETA_FILE);
 	if (access(meta_path, F_OK) != 0)
@@ -74,17 +76,29 @@ int rerender_dir(const char *dir, struct run_outcome *o, char *err, size_t errle
 	char why[700];
 	int dfd = safefs_open_dir(dir, why, sizeof why);
 	if (dfd < 0)
-		return run_refuse(o, dfd == -ENOENT ? OOMPH_EXIT_NOINPUT : OOMPH_EXIT_CANTCREAT, dfd, err,
-				  errlen, "cannot render the report in '%s': %s", dir, why);
+		return run_refuse(o, dfd == -ENOENT || top ? OOMPH_EXIT_NOINPUT : OOMPH_EXIT_CANTCREAT,
+				  dfd, err, errlen, "cannot %s '%s': %s",
+				  top ? "watch the run in" : "render the report in", dir, why);
 	close(dfd);
+	return 0;
+}
 
+int rerender_dir(const char *dir, struct run_outcome *o, char *err, size_t errlen)
+{
+	memset(o, 0, sizeof *o);
+	int rc = rerender_check_dir(dir, "report", o, err, errlen);
+	if (rc)
+		return rc;
+	char why[700];
 	int swept = 0;
 	rundir_sweep(&swept, why, sizeof why);
 
 	struct runmeta meta;
 	memset(&meta, 0, sizeof meta);
 	char msg[1024] = "";
-	int rc = runmeta_load(dir, &meta, msg, sizeof msg);
+	char meta_path[PATH_MAX + 16];
+	snprintf(meta_path, sizeof meta_path, "%s/%s", dir, RUNMETA_FILE);
+	rc = runmeta_load(dir, &meta, msg, sizeof msg);
 	if (rc != 0) {
 		runmeta_free(&meta);
 		if (rc == -ENOMEM)

@@ -18,5 +18,12 @@
 #include "supervisor/run.h"
 
 int rerender_dir(const char *dir, struct run_outcome *out, char *err, size_t errlen);
+/* What every command that reads a run directory checks first (command:
+ * "report", "top"): DIR exists, is a directory and no link, holds run.meta
+ * (else NOINPUT), and is the effective user's alone (common/safefs.h; else
+ * CANTCREAT for report, which writes there, NOINPUT for top).  0, or the
+ * refusal of run.h's convention. */
+int rerender_check_dir(const char *dir, const char *command, struct run_outcome *out, char *err,
+		       size_t errlen);
 
 #endif

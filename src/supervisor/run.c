@@ -18,6 +18,7 @@
 
 #include "common/errmsg.h"
 #include "common/exitcodes.h"
+#include "live/top.h"
 #include "profile/profile.h"
 #include "profile/runmeta.h"
 #include "report/report.h"
@@ -124,8 +125,7 @@ static int run_tick(void *vctx, pid_t pid, double t, int stopped)
 	return c->watching ? watch_tick(&c->watch, pid, t, stopped) : SUP_CONTINUE;
 }
 
-/* The child's own state file: <pid>.oomph, or its last exec'd image. */
-static int load_main_profile(const char *state_dir, int pid, struct profile *p)
+int run_load_main_profile(const char *state_dir, int pid, struct profile *p)
 {
 	char path[PATH_MAX + 64], err[512], name[OOMPH_STATE_NAME_MAX];
 	int found = -1;
@@ -171,7 +171,7 @@ static void decide(const struct args *a, const char *state_dir, const struct sup
 		   struct run_ctx *ctx, struct runmeta *meta)
 {
 	struct profile main_p;
-	int have = load_main_profile(state_dir, (int)res->pid, &main_p) == 0;
+	int have = run_load_main_profile(state_dir, (int)res->pid, &main_p) == 0;
 	if (have && main_p.limit_bytes > 0) {
 		meta->limit_bytes = main_p.limit_bytes;
 		snprintf(meta->limit_kind, sizeof meta->limit_kind, "%s", main_p.limit_kind);
@@ -185,7 +185,11 @@ static void decide(const struct args *a, const char *state_dir, const struct sup
 	char kline[512] = "";
 	pid_t who = 0;
 	int kfound = 0;
-	if (ctx->kmsg_fd >= 0 && res->signal == SIGKILL) {
+	if (ctx->watching && ctx->watch.kmsg_done) {
+		/* the watch read the log for every process of the job */
+		snprintf(kline, sizeof kline, "%s", ctx->watch.main_kline);
+		kfound = res->signal == SIGKILL && kline[0];
+	} else if (ctx->kmsg_fd >= 0 && res->signal == SIGKILL) {
 		pid_t pids[1] = {res->pid};
 		/* the kernel writes the record as it kills: it is there now */
 		kfound = kmsg_find_oom_kill(ctx->kmsg_fd, pids, 1, &who, kline, sizeof kline) == 1;
@@ -297,6 +301,9 @@ int run_program(const struct args *a, struct run_outcome *o, char *err, size_t e
 		return rc;
 	}
 	const char *run_dir = rd.path;
+	/* the job's total and peak, shared by every process of the run */
+	if (rundir_make_job(rd.state, msg, sizeof msg) != 0 && !a->quiet)
+		err_print("warning: %s; each process is profiled on its own", msg);
 
 	/* The tracker's near-OOM settings travel in the environment. */
 	setenv(OOMPH_ENV_ON_OOM,
@@ -349,6 +356,10 @@ int run_program(const struct args *a, struct run_outcome *o, char *err, size_t e
 		rundir_abandon(&rd);
 		return run_refuse(o, OOMPH_EXIT_SOFTWARE, -ENOMEM, err, errlen, "out of memory");
 	}
+	/* where its standard library and packages live (report/origin.h);
+	 * one that cannot be kept only makes the report guess by spelling */
+	for (int i = 0; i < info.ndirs; i++)
+		(void)runmeta_add_pydir(&meta, info.dirs[i]);
 
 	struct run_ctx ctx;
 	memset(&ctx, 0, sizeof ctx);
@@ -388,6 +399,8 @@ int run_program(const struct args *a, struct run_outcome *o, char *err, size_t e
 		.swap_allowed_bytes = ctx.have_cg ? ctx.cg.swap_allowed_bytes : -1,
 		.max_stall_pct = a->max_stall_pct,
 		.warn = stderr,
+		.cg = ctx.have_cg ? &ctx.cg : NULL,
+		.kmsg_fd = ctx.kmsg_fd,
 	};
 	if (watch_start(&ctx.watch, &wc, msg, sizeof msg) == 0)
 		ctx.watching = 1;
@@ -395,13 +408,27 @@ int run_program(const struct args *a, struct run_outcome *o, char *err, size_t e
 		err_print("no timeline for this run: %s", msg);
 	struct sup_hooks hooks = {.ctx = &ctx, .in_child = run_in_child, .tick = run_tick};
 	struct sup_result res;
+	/* --live: a viewer of its own draws while the program runs, gone
+	 * before the summary is printed. */
+	pid_t viewer = a->live ? top_live_start(run_dir) : 0;
+	if (viewer < 0)
+		err_print("no live view: cannot start it: %s", strerror((int)-viewer));
 	int run_rc = sup_run_hooked(exec_file, argv, env, &hooks, &res, err, errlen);
+	top_live_stop(viewer);
+	/* what else of the job died meanwhile, or outlives it: before the
+	 * cgroup goes (it ends what is left in it) */
+	if (ctx.watching && run_rc == 0)
+		watch_final(&ctx.watch, res.duration_s);
 	/* The cgroup goes now, whatever happens next; its counter first. */
 	ctx.oom_kills_rise = -1;
 	if (ctx.have_cg) {
 		uint64_t kills;
+		int64_t peak;
 		if (cgroup_oom_kills(&ctx.cg, &kills) == 0)
 			ctx.oom_kills_rise = (long long)(kills - ctx.oom_kills0);
+		/* the kernel's own figure for the whole job (run.meta) */
+		if (cgroup_peak(&ctx.cg, &peak) == 0)
+			meta.cgroup_peak_bytes = peak;
 		cgroup_destroy(&ctx.cg);
 	}
 	free(argv);
@@ -409,8 +436,11 @@ int run_program(const struct args *a, struct run_outcome *o, char *err, size_t e
 	if (run_rc != 0) {
 		if (ctx.kmsg_fd >= 0)
 			close(ctx.kmsg_fd);
-		if (ctx.watching)
-			watch_end(&ctx.watch, &(struct runmeta){0});
+		if (ctx.watching) {
+			struct runmeta none = {0};
+			watch_end(&ctx.watch, &none);
+			runmeta_free(&none);
+		}
 		runmeta_free(&meta);
 		char rm[PATH_MAX + 16];
 		snprintf(rm, sizeof rm, "%s/%s", run_dir, RUNMETA_FILE);
@@ -436,6 +466,8 @@ int run_program(const struct args *a, struct run_outcome *o, char *err, size_t e
 		} else {
 			err_print("the state files stay on tmpfs in %s: %s", rd.state, msg);
 		}
+	} else if (rundir_compact_state(rd.state, msg, sizeof msg) != 0) {
+		err_print("the state files stay as large as they were: %s", msg);
 	}
 	decide(a, state_dir, &res, &ctx, &meta);
 	if (ctx.kmsg_fd >= 0)

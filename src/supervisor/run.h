@@ -27,6 +27,12 @@ struct run_outcome {
 
 int run_program(const struct args *a, struct run_outcome *out, char *err, size_t errlen);
 
+/* The profile of the process oomph started (pid): its own state file
+ * <pid>.oomph in state_dir, or that of its last exec'd image.  0, -ENOENT
+ * (none), -EINVAL (unreadable). */
+struct profile;
+int run_load_main_profile(const char *state_dir, int pid, struct profile *p);
+
 /* A refusal: sets out->status, formats the message into err and returns rc
  * (-EINVAL if rc is not negative).  For the commands that share this
  * outcome convention (run, report). */

@@ -4,6 +4,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 
 #include "common/errmsg.h"
 #include "common/safefs.h"
+#include "profile/compact.h"
 #include "profile/runmeta.h"
 #include "state/format.h"
 #include "supervisor/cgroup.h"
@@ -312,6 +315,41 @@ int rundir_make_state(struct rundir *rd, int supervisor_pid, uint64_t supervisor
 	return 0;
 }
 
+int rundir_make_job(const char *state_dir, char *err, size_t errlen)
+{
+	char why[600];
+	int dfd = safefs_open_dir(state_dir, why, sizeof why);
+	if (dfd < 0)
+		return err_set(dfd, err, errlen, "cannot make the job file: %s", why);
+	/* O_CREAT|O_EXCL|O_NOFOLLOW: a name planted first is refused */
+	int fd = safefs_create_at(dfd, OOMPH_JOB_FILE, why, sizeof why);
+	close(dfd);
+	if (fd < 0)
+		return err_set(fd, err, errlen, "cannot make the job file: %s", why);
+	struct oomph_job_header h;
+	memset(&h, 0, sizeof h);
+	memcpy(h.magic, OOMPH_JOB_MAGIC, 8);
+	h.version = OOMPH_JOB_VERSION;
+	h.header_size = sizeof h;
+	h.file_size = (sizeof h + 4095) & ~(uint64_t)4095;
+	struct timespec mono, real;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	h.start_mono_ns = (uint64_t)mono.tv_sec * 1000000000ull + (uint64_t)mono.tv_nsec;
+	h.start_realtime_ns = (uint64_t)real.tv_sec * 1000000000ull + (uint64_t)real.tv_nsec;
+	h.supervisor_pid = (int32_t)getpid();
+	int rc = 0;
+	/* 0600 whatever the directory's mode: the trackers write it */
+	if (fchmod(fd, 0600) != 0 || ftruncate(fd, (off_t)h.file_size) != 0 ||
+	    pwrite(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
+		rc = -errno;
+	if (close(fd) != 0 && !rc)
+		rc = -errno;
+	if (rc)
+		return err_set(rc, err, errlen, "cannot make the job file: %s", strerror(-rc));
+	return 0;
+}
+
 /* Copy in to out keeping holes (SEEK_DATA/SEEK_HOLE). */
 static int copy_sparse(int in, int out)
 {
@@ -345,6 +383,22 @@ static int copy_sparse(int in, int out)
 	return 0;
 }
 
+/* A state file, compact (profile/compact.h); anything else, or a state
+ * the reader would refuse, as it is (the reader then says why). */
+static int copy_state(int in, int out, const char *name)
+{
+	long pid;
+	unsigned gen;
+	if (oomph_state_name_parse(name, &pid, &gen)) {
+		int rc = state_compact(in, out, NULL, 0);
+		if (rc != -EINVAL)
+			return rc;
+		if (ftruncate(out, 0) != 0)
+			return -errno;
+	}
+	return copy_sparse(in, out);
+}
+
 /* Copy every state file of live_fd into the directory tmp_fd. */
 static int copy_states(int live_fd, int tmp_fd, const char *live, char *err, size_t errlen)
 {
@@ -367,7 +421,7 @@ static int copy_states(int live_fd, int tmp_fd, const char *live, char *err, siz
 			rc = err_set(out, err, errlen, "cannot copy %s/%s: %s", live, e->d_name, why);
 			break;
 		}
-		rc = copy_sparse(in, out);
+		rc = copy_state(in, out, e->d_name);
 		close(in);
 		if (close(out) != 0 && rc == 0)
 			rc = -errno;
@@ -427,6 +481,60 @@ int rundir_keep_state(const char *run_dir, const char *live_dir, char *err, size
 		rmdir(live_dir);
 	}
 	close(live_fd);
+	return rc;
+}
+
+/* Whether the process of a state file may still write it: it has not
+ * said it ended, and its pid is alive. */
+static int maybe_running(int fd)
+{
+	struct oomph_state_header h;
+	if (pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
+		return 0;
+	return atomic_load(&h.end_state) == OOMPH_END_RUNNING && h.pid > 0 &&
+	       (kill(h.pid, 0) == 0 || errno == EPERM);
+}
+
+int rundir_compact_state(const char *state_dir, char *err, size_t errlen)
+{
+	char why[600];
+	int dfd = safefs_open_dir(state_dir, why, sizeof why);
+	if (dfd < 0)
+		return err_set(dfd, err, errlen, "%s", why);
+	DIR *d = dir_stream(dfd);
+	if (!d) {
+		close(dfd);
+		return err_set(-errno, err, errlen, "cannot read %s: %s", state_dir, strerror(errno));
+	}
+	int rc = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		long pid;
+		unsigned gen;
+		if (e->d_name[0] == '.' || !oomph_state_name_parse(e->d_name, &pid, &gen))
+			continue;
+		int in = safefs_open_read_at(dfd, e->d_name, NULL, why, sizeof why);
+		if (in < 0)
+			continue;
+		char tmp[NAME_MAX + 1];
+		int out = -1;
+		if (!maybe_running(in) && safefs_temp_name(tmp, sizeof tmp, e->d_name) == 0)
+			out = safefs_create_at(dfd, tmp, why, sizeof why);
+		int one = out < 0 ? 0 : state_compact(in, out, why, sizeof why);
+		if (out >= 0 && close(out) != 0 && !one)
+			one = -errno;
+		if (out >= 0 && !one && renameat(dfd, tmp, dfd, e->d_name) != 0)
+			one = -errno;
+		if (out >= 0 && one)
+			unlinkat(dfd, tmp, 0);
+		close(in);
+		/* a state the reader would refuse stays as it is, for it to say why */
+		if (one && one != -EINVAL && !rc)
+			rc = err_set(one, err, errlen, "cannot compact %s/%s: %s", state_dir, e->d_name,
+				     strerror(-one));
+	}
+	closedir(d);
+	close(dfd);
 	return rc;
 }
 

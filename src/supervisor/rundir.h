@@ -9,7 +9,7 @@
  * a private directory /dev/shm/oomph-state-XXXXXX (mode 0700, random name),
  * which run.meta names from the start ("live_state") — never through a
  * symbolic link in the run directory.  When the run is over the files are
- * copied (holes kept) into RUN_DIR/state and the tmpfs directory removed.
+ * copied, compact, into RUN_DIR/state and the tmpfs directory removed.
  *
  * Safety (oomph often runs as root on shared machines; common/safefs.h):
  * the run directory is made by oomph (0700, or 0750 with --team-readable),
@@ -23,8 +23,10 @@
  *     makes the state directory (tmpfs unless $OOMPH_TMPFS=off, no tmpfs, or
  *     too little room on it: then RUN_DIR/state) and writes in it who owns
  *     it; rundir_keep_state() copies a live state directory back into
- *     RUN_DIR/state and removes it; rundir_abandon() undoes a run that never
- *     started.
+ *     RUN_DIR/state, each state file compact (profile/compact.h: a few
+ *     hundred KiB where the live file is 200+ MiB sparse), and removes it;
+ *     rundir_compact_state() compacts in place the state that stayed on
+ *     disk; rundir_abandon() undoes a run that never started.
  *   - rundir_sweep() looks for live state directories of the effective user
  *     whose oomph is dead (killed with its whole process group, say): it
  *     copies each back into its run directory when that still exists and is
@@ -68,7 +70,14 @@ int rundir_make(const char *requested, int team_readable, struct rundir *rd, cha
  * whether it is alive). */
 int rundir_make_state(struct rundir *rd, int supervisor_pid, uint64_t supervisor_start,
 		      char *err, size_t errlen);
+/* The run's job file (state/format.h, "the job") in its state directory,
+ * made before the program starts: 0 or -errno (then the processes are
+ * profiled one by one, as without it). */
+int rundir_make_job(const char *state_dir, char *err, size_t errlen);
 int rundir_keep_state(const char *run_dir, const char *live_dir, char *err, size_t errlen);
+/* The state files of a run that kept them on disk, each rewritten compact
+ * in place (temporary + rename) once its process is gone. */
+int rundir_compact_state(const char *state_dir, char *err, size_t errlen);
 void rundir_abandon(struct rundir *rd);
 
 /* A run whose oomph is dead (run.meta says "running"): its live state

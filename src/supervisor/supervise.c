@@ -503,6 +503,7 @@ static pid_t sup_wait(pid_t pid, int *status, struct rusage *ru, const struct su
 		return w;
 	}
 	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	double next_tick = -1; /* without a pidfd: when the next tick is due */
 	for (;;) {
 		int st = 0;
 		pid_t w = wait4(pid, &st, WNOHANG | WUNTRACED, ru);
@@ -518,12 +519,17 @@ static pid_t sup_wait(pid_t pid, int *status, struct rusage *ru, const struct su
 		}
 		int stopped = w == pid && WIFSTOPPED(st);
 		double t = sup_clock(CLOCK_MONOTONIC) - t0;
-		if (hooks->tick(hooks->ctx, pid, t, stopped) == SUP_KILL)
-			kill(pid, SIGKILL);
+		if (pfd >= 0 || stopped || t >= next_tick) {
+			if (hooks->tick(hooks->ctx, pid, t, stopped) == SUP_KILL)
+				kill(pid, SIGKILL);
+			next_tick = t + SUP_TICK_MS / 1000.0;
+		}
 		if (pfd >= 0) {
 			struct pollfd p = {.fd = pfd, .events = POLLIN};
 			poll(&p, 1, SUP_TICK_MS);
 		} else {
+			/* no pidfd (kernels before 5.3, valgrind): look for the
+			 * exit every 20 ms, but tick at the same pace as with one */
 			struct timespec ts = {0, 20 * 1000000L};
 			nanosleep(&ts, NULL);
 		}

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "report/buf.h"
+#include "report/origin.h"
 #include "report/text.h"
 #include "supervisor/pressure.h"
 
@@ -27,30 +29,72 @@ static const struct profile_failure *last_failure(const struct profile *p)
 	return p && p->nfailures ? &p->failures[p->nfailures - 1] : NULL;
 }
 
-/* "a failed malloc of 9.1 TiB at memerr.py:4 (grow), ENOMEM, 0.2 s in" */
-static void describe_failure(const struct profile *p, const struct profile_failure *f,
-			     char *out, size_t cap)
+/* "memerr.py:4 (grow)": the innermost frame of the program's own code on
+ * node's stack (report/origin.h), and in `via` the innermost frame when it
+ * is not that one ("numpy/core/numeric.py:205 (ones)"); "" when none. */
+static void program_line(const struct profile *p, const struct runmeta *m, uint32_t node,
+			 char *out, size_t cap, char *via, size_t vcap)
 {
-	char size[32], where[1200];
+	out[0] = via[0] = 0;
+	if (!p || node == 0 || node >= p->nnodes)
+		return;
+	struct origin o;
+	origin_init(&o, m);
+	struct buf b;
+	buf_init(&b);
+	uint32_t inner = 0;
+	for (uint32_t n = node; n && n < p->nnodes; n = p->nodes[n].parent) {
+		const struct profile_frame *f = &p->frames[p->nodes[n].frame];
+		if (f->flags != PROFILE_FRAME_PYTHON)
+			continue;
+		if (!inner)
+			inner = n;
+		if (origin_of(&o, f->file, NULL) != ORIGIN_PROGRAM)
+			continue;
+		origin_short(&b, &o, f->file);
+		snprintf(out, cap, "%s:%u (%s)", buf_str(&b), f->line, f->func);
+		if (inner != n) {
+			const struct profile_frame *g = &p->frames[p->nodes[inner].frame];
+			buf_reset(&b);
+			origin_short(&b, &o, g->file);
+			snprintf(via, vcap, "%s:%u (%s)", buf_str(&b), g->line, g->func);
+		}
+		break;
+	}
+	buf_free(&b);
+	if (!out[0]) /* no line of the program: the innermost frame */
+		verdict_node_label(p, node, out, cap);
+}
+
+/* "a malloc of 9.1 TiB (N bytes) asked by memerr.py:4 (grow) via
+ * numpy/core/numeric.py:205 (ones) failed with ENOMEM at 0.20 s" */
+static void describe_failure(const struct profile *p, const struct runmeta *m,
+			     const struct profile_failure *f, char *out, size_t cap)
+{
+	char size[32], where[1200], via[1200];
 	text_bytes(size, sizeof size, (int64_t)(f->size > INT64_MAX ? INT64_MAX : f->size));
-	verdict_node_label(p, f->node, where, sizeof where);
-	snprintf(out, cap, "%s of %s (%" PRIu64 " bytes)%s%s failed with %s at %.2f s", f->call,
-		 size, f->size, where[0] ? " asked by " : "", where,
+	program_line(p, m, f->node, where, sizeof where, via, sizeof via);
+	snprintf(out, cap, "%s of %s (%" PRIu64 " bytes)%s%s%s%s failed with %s at %.2f s", f->call,
+		 size, f->size, where[0] ? " asked by " : "", where, via[0] ? " via " : "", via,
 		 f->err == ENOMEM ? "ENOMEM" : strerror(f->err), f->time_s);
 }
 
+/* The first failed allocation is the one that matters (what follows is
+ * often the error handling's own); the state keeps the latest 16, so the
+ * first of those when more failed. */
 static int add_failures(const struct verdict_input *in, struct runmeta *m)
 {
 	const struct profile *p = in->main;
-	const struct profile_failure *f = last_failure(p);
-	if (!f)
+	if (!p || !p->nfailures)
 		return 0;
-	char d[1600];
-	describe_failure(p, f, d, sizeof d);
+	const struct profile_failure *f = &p->failures[0];
+	char d[2800];
+	describe_failure(p, m, f, d, sizeof d);
 	if (p->failures_total == 1)
 		return runmeta_add_evidence(m, "1 allocation failed: %s", d);
-	return runmeta_add_evidence(m, "%" PRIu64 " allocations failed; the last: %s",
-				    p->failures_total, d);
+	return runmeta_add_evidence(m, "%" PRIu64 " allocations failed; the %s: %s",
+				    p->failures_total,
+				    p->failures_total > p->nfailures ? "first recorded" : "first", d);
 }
 
 static int add_limit(const struct verdict_input *in, struct runmeta *m)
@@ -60,6 +104,9 @@ static int add_limit(const struct verdict_input *in, struct runmeta *m)
 	char lim[32];
 	text_bytes(lim, sizeof lim, m->limit_bytes);
 	(void)in;
+	/* oomph's own cgroup is named once, by the --limit line */
+	if (m->limit_mode[0] && m->cgroup_dir[0] && strstr(m->limit_source, m->cgroup_dir))
+		return runmeta_add_evidence(m, "memory limit in force: %s (--limit)", lim);
 	return runmeta_add_evidence(m, "memory limit in force: %s (%s)", lim, m->limit_source);
 }
 
@@ -154,9 +201,10 @@ int verdict_decide(const struct verdict_input *in, struct runmeta *m)
 		}
 		if (in->cgroup_oom_kills > 0 && in->cgroup_private) {
 			hard = 1;
+			/* the cgroup's path is in the --limit line */
 			rc |= runmeta_add_evidence(m,
-				"the oom_kill counter of oomph's own memory cgroup %s rose by %lld",
-				in->cgroup_dir ? in->cgroup_dir : "", in->cgroup_oom_kills);
+				"the oom_kill counter of oomph's own memory cgroup (--limit) rose by %lld",
+				in->cgroup_oom_kills);
 		} else if (in->cgroup_oom_kills > 0) {
 			rc |= runmeta_add_evidence(m,
 				"the oom_kill counter of the memory cgroup %s rose by %lld during the run (shared with other processes, so not proof on its own)",

@@ -7,15 +7,25 @@
 
 #include "tracker/rawmem.h"
 
-/* Heap addresses are 16-byte aligned: drop the zero bits, then mix.  A
- * dense table (shift > 0) keeps neighbours together instead. */
-static inline uint64_t addr_hash(const struct addrtable *t, uintptr_t key)
+static inline uint64_t mix(uint64_t h)
 {
-	if (t->shift)
-		return (uint64_t)key >> t->shift;
-	uint64_t h = (uint64_t)key >> 4;
 	h *= 0x9e3779b97f4a7c15ull;
 	return h ^ (h >> 29);
+}
+
+/* Heap addresses are 16-byte aligned: drop the zero bits, then mix.  A
+ * dense table (shift > 0: pools) keeps four neighbouring keys side by side
+ * (4 KiB pools filled one after another share cache lines) and mixes the
+ * rest: key >> shift alone wrapped round the table, so the arenas of a
+ * large heap fell on each other's slots and probe runs grew to a thousand
+ * slots and more (tests/unit/test_addrtable.c). */
+static inline uint64_t addr_hash(const struct addrtable *t, uintptr_t key)
+{
+	if (t->shift) {
+		uint64_t k = (uint64_t)key >> t->shift;
+		return mix(k >> 2) + (k & 3);
+	}
+	return mix((uint64_t)key >> 4);
 }
 
 int addrtable_init(struct addrtable *t, uint64_t capacity)
@@ -133,6 +143,24 @@ int addrtable_insert(struct addrtable *t, uintptr_t key, uint32_t node, uint64_t
 	write_end(t);
 	t->count++;
 	return 0;
+}
+
+int addrtable_replace(struct addrtable *t, uintptr_t key, uint32_t node, uint32_t *old,
+		      uint64_t *weight)
+{
+	struct addr_slot *slots = atomic_load_explicit(&t->slots, memory_order_relaxed);
+	for (uint64_t i = addr_hash(t, key) & t->mask;; i = (i + 1) & t->mask) {
+		uintptr_t k = atomic_load_explicit(&slots[i].key, memory_order_relaxed);
+		if (k == 0)
+			return 0;
+		if (k == key) {
+			/* keys do not move: lock-free readers read only keys */
+			*old = slots[i].node;
+			*weight = slots[i].weight;
+			slots[i].node = node;
+			return 1;
+		}
+	}
 }
 
 int addrtable_remove(struct addrtable *t, uintptr_t key, uint32_t *node, uint64_t *weight)

@@ -7,7 +7,9 @@
  * without allocating (so no hook ever needs dlsym to serve, and dlsym itself
  * may allocate).  The mmap family goes through raw syscalls; an mmap made
  * by that other allocator for its own arenas is not counted (its blocks
- * are).  Fork handling is in tracker.c (pthread_atfork: our prepare handler
+ * are).  Shared memory (shm.h): the calls that size a file are watched for
+ * memfds and tmpfs files, and close/munmap/unlink for the segments' end
+ * (only while one is live: one load otherwise).  Fork handling is in tracker.c (pthread_atfork: our prepare handler
  * runs last, after other libraries' handlers that may allocate; our child
  * handler runs first).
  */
@@ -29,6 +31,7 @@
 #include "tracker/allocator.h"
 #include "tracker/control.h"
 #include "tracker/pystack.h"
+#include "tracker/shm.h"
 #include "tracker/tracker.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -160,10 +163,18 @@ static void *hooked_mmap(void *addr, size_t len, int prot, int flags, int fd, of
 	if (r != MAP_FAILED) {
 		/* Reservations with PROT_NONE hold no memory; a file mapping
 		 * placed over an anonymous one (MAP_FIXED) replaces it. */
-		if ((flags & MAP_ANONYMOUS) && prot != PROT_NONE)
+		if ((flags & MAP_ANONYMOUS) && prot != PROT_NONE && (flags & MAP_SHARED))
+			tracker_on_shared_mmap(r, len);
+		else if ((flags & MAP_ANONYMOUS) && prot != PROT_NONE)
 			tracker_on_mmap(r, len);
 		else if (flags & MAP_FIXED)
 			tracker_on_munmap(r, len);
+		if (__builtin_expect(shm_any(), 0)) {
+			if (flags & MAP_FIXED)
+				shm_unmapped(r, len);
+			if ((flags & MAP_SHARED) && !(flags & MAP_ANONYMOUS))
+				shm_mapped(fd, r, len);
+		}
 	} else if ((flags & MAP_ANONYMOUS) && prot != PROT_NONE) {
 		tracker_on_failure("mmap", len, errno);
 	}
@@ -186,7 +197,13 @@ EXPORT int munmap(void *addr, size_t len)
 	 * addresses from mmap and record them. */
 	if (tracker_active() && !alloc_is_own_call(__builtin_return_address(0)))
 		tracker_on_munmap(addr, len);
-	return (int)syscall(SYS_munmap, addr, len);
+	int rc = (int)syscall(SYS_munmap, addr, len);
+	if (__builtin_expect(shm_any(), 0) && rc == 0) {
+		int saved = errno;
+		shm_unmapped(addr, len);
+		errno = saved;
+	}
+	return rc;
 }
 
 EXPORT void *mremap(void *old, size_t oldlen, size_t newlen, int flags, ...)
@@ -205,7 +222,164 @@ EXPORT void *mremap(void *old, size_t oldlen, size_t newlen, int flags, ...)
 		tracker_on_mremap(old, oldlen, r, newlen);
 	else if (newlen > oldlen)
 		tracker_on_failure("mremap", newlen, errno);
+	if (r != MAP_FAILED && __builtin_expect(shm_any(), 0))
+		shm_remapped(old, oldlen, r, newlen);
 	return r;
+}
+
+/* -------------------------------------------------------- shared memory --- */
+
+/* Sizing a file: a memfd's or a tmpfs file's growth is a segment's.
+ * (syscall() returns -1 with errno set; shm_* keep errno.) */
+EXPORT int ftruncate(int fd, off_t len)
+{
+	struct shm_ticket t;
+	int seg = shm_probe(fd, AT_FDCWD, NULL, &t);
+	if (syscall(SYS_ftruncate, fd, len) != 0)
+		return -1;
+	if (seg)
+		shm_sized(fd, NULL, &t, (int64_t)len);
+	return 0;
+}
+
+EXPORT int ftruncate64(int fd, off_t len)
+{
+	return ftruncate(fd, len);
+}
+
+EXPORT int truncate(const char *path, off_t len)
+{
+	struct shm_ticket t;
+	int seg = shm_probe(-1, AT_FDCWD, path, &t);
+	if (syscall(SYS_truncate, path, len) != 0)
+		return -1;
+	if (seg)
+		shm_sized(-1, path, &t, (int64_t)len);
+	return 0;
+}
+
+EXPORT int truncate64(const char *path, off_t len)
+{
+	return truncate(path, len);
+}
+
+/* fallocate without FALLOC_FL_KEEP_SIZE (or any other mode bit) sizes the
+ * file to at least off + len; other modes are not followed. */
+EXPORT int fallocate(int fd, int mode, off_t off, off_t len)
+{
+	struct shm_ticket t;
+	int seg = mode == 0 && shm_probe(fd, AT_FDCWD, NULL, &t);
+	if (syscall(SYS_fallocate, fd, mode, off, len) != 0)
+		return -1;
+	if (seg && off + len > t.size)
+		shm_sized(fd, NULL, &t, (int64_t)(off + len));
+	return 0;
+}
+
+EXPORT int fallocate64(int fd, int mode, off_t off, off_t len)
+{
+	return fallocate(fd, mode, off, len);
+}
+
+typedef int (*posix_fallocate_fn)(int, off_t, off_t);
+
+static int hooked_posix_fallocate(const char *name, posix_fallocate_fn *real, int fd, off_t off,
+				  off_t len)
+{
+	if (!*real) {
+		*real = (posix_fallocate_fn)dlsym(RTLD_NEXT, name);
+		if (!*real)
+			return ENOSYS;
+	}
+	struct shm_ticket t;
+	int seg = shm_probe(fd, AT_FDCWD, NULL, &t);
+	int rc = (*real)(fd, off, len); /* an errno value, not -1 */
+	if (seg && rc == 0 && off + len > t.size)
+		shm_sized(fd, NULL, &t, (int64_t)(off + len));
+	return rc;
+}
+
+EXPORT int posix_fallocate(int fd, off_t off, off_t len)
+{
+	static posix_fallocate_fn real;
+	return hooked_posix_fallocate("posix_fallocate", &real, fd, off, len);
+}
+
+EXPORT int posix_fallocate64(int fd, off_t off, off_t len)
+{
+	static posix_fallocate_fn real;
+	return hooked_posix_fallocate("posix_fallocate64", &real, fd, off, len);
+}
+
+/* The end of a segment: its last descriptor, mapping or name gone here. */
+extern int __close(int fd);
+
+EXPORT int close(int fd)
+{
+	struct shm_ticket t;
+	if (__builtin_expect(!shm_any(), 1) || !shm_match(fd, AT_FDCWD, NULL, &t))
+		return __close(fd);
+	int rc = __close(fd);
+	int saved = errno;
+	shm_recheck(&t);
+	errno = saved;
+	return rc;
+}
+
+static int unlinked(int dirfd, const char *path, int flags)
+{
+	struct shm_ticket t;
+	int seg = shm_any() && !(flags & AT_REMOVEDIR) && shm_match(-1, dirfd, path, &t);
+	if (syscall(SYS_unlinkat, dirfd, path, flags) != 0)
+		return -1;
+	if (seg)
+		shm_recheck(&t);
+	return 0;
+}
+
+EXPORT int unlink(const char *path)
+{
+	return unlinked(AT_FDCWD, path, 0);
+}
+
+EXPORT int unlinkat(int dirfd, const char *path, int flags)
+{
+	return unlinked(dirfd, path, flags);
+}
+
+typedef int (*shm_unlink_fn)(const char *);
+
+/* glibc's shm_unlink unlinks /dev/shm/NAME itself (not through unlink). */
+EXPORT int shm_unlink(const char *name)
+{
+	static shm_unlink_fn real;
+	if (!real) {
+		real = (shm_unlink_fn)dlsym(RTLD_NEXT, "shm_unlink");
+		if (!real) {
+			errno = ENOSYS;
+			return -1;
+		}
+	}
+	struct shm_ticket t;
+	int seg = 0;
+	if (shm_any() && name) {
+		char path[512] = "/dev/shm/";
+		const char *n = name;
+		while (*n == '/')
+			n++;
+		size_t k = strlen(n);
+		if (k + 10 <= sizeof path) {
+			memcpy(path + 9, n, k + 1);
+			seg = shm_match(-1, AT_FDCWD, path, &t);
+		}
+	}
+	int rc = real(name);
+	if (seg && rc == 0) {
+		int saved = errno;
+		shm_recheck(&t);
+		errno = saved;
+	}
+	return rc;
 }
 
 /* -------------------------------------------------------------- threads --- */
@@ -321,8 +495,10 @@ EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old
 		}
 	}
 	int rc = real(sig, act, old);
-	if (rc == 0 && old)
+	if (rc == 0 && old) {
 		control_hide_handler(sig, old);
+		tracker_hide_handler(sig, old);
+	}
 	return rc;
 }
 
@@ -390,6 +566,8 @@ __attribute__((constructor)) static void oomph_start(void)
 	/* The snapshot signal: SIGUSR2 unless the supervisor says (0: none). */
 	const char *ss = getenv(OOMPH_ENV_SNAPSHOT_SIGNAL);
 	cfg.snapshot_signal = ss ? (int)strtol(ss, NULL, 10) : SIGUSR2;
+	const char *hist = getenv(OOMPH_ENV_HISTORY);
+	cfg.history_off = hist && !strcmp(hist, "off");
 	const char *pm = getenv("PYTHONMALLOC");
 	if (pm && pm[0] == 'm')
 		cfg.state_flags |= OOMPH_STATE_F_PYMALLOC_OFF;

@@ -49,6 +49,7 @@ int pyapi_init(void)
 	if (!RESOLVE(IsFinalizing, "Py_IsFinalizing")) /* 3.13 */
 		RESOLVE(IsFinalizing, "_Py_IsFinalizing"); /* 3.9-3.12 */
 	RESOLVE(Code_Addr2Line, "PyCode_Addr2Line");
+	RESOLVE(Frame_GetLasti, "PyFrame_GetLasti"); /* 3.11+ */
 	RESOLVE(AllocatorName, "_PyMem_GetCurrentAllocatorName");
 	RESOLVE(GC_Disable, "PyGC_Disable");
 	RESOLVE(GC_Enable, "PyGC_Enable");
@@ -66,6 +67,36 @@ int pyapi_init(void)
 	return 1;
 }
 
+/* The cache's pin: a reference never given back (as describe() does). */
+static void pin_code(const void *code)
+{
+	pyapi.IncRef((PyObj *)(uintptr_t)code);
+}
+
+int pyapi_line(const void *code, int byte_offset, int gil)
+{
+	int line;
+	if (linecache_get(code, byte_offset, &line))
+		return line;
+	line = pyapi.Code_Addr2Line((PyObj *)(uintptr_t)code, byte_offset);
+	linecache_put(code, byte_offset, line, gil ? pin_code : NULL);
+	return line;
+}
+
+/* A frame's line: from the cache by (code, offset) when the offset is known
+ * (3.11+), else computed by CPython (the line table read from its start). */
+static int frame_line(PyObj *f, PyObj *code)
+{
+	int lasti = pyapi.Frame_GetLasti ? pyapi.Frame_GetLasti(f) : -1;
+	int line;
+	if (lasti >= 0 && linecache_get(code, lasti, &line))
+		return line;
+	line = pyapi.Frame_GetLineNumber(f);
+	if (lasti >= 0)
+		linecache_put(code, lasti, line, pin_code);
+	return line;
+}
+
 int pyapi_walk(struct stack_key *out, int max, int *flags)
 {
 	int gc_was_on = pyapi.GC_Disable ? pyapi.GC_Disable() : 0;
@@ -80,7 +111,7 @@ int pyapi_walk(struct stack_key *out, int max, int *flags)
 			break;
 		}
 		PyObj *code = pyapi.Frame_GetCode(f); /* new reference */
-		int line = pyapi.Frame_GetLineNumber(f);
+		int line = frame_line(f, code);
 		out[n].code = code;
 		out[n].line = line > 0 ? (uint32_t)line : 0;
 		out[n].pad = 0;
@@ -125,6 +156,6 @@ int pyapi_describe(const void *code, char *file, size_t filecap, char *func, siz
 		pyapi.DecRef(nm);
 	pyapi.Err_Clear();
 	pyapi.Err_Restore(et, ev, tb);
-	pyapi.IncRef(c); /* interned by address: never let the address be reused */
+	linecache_pin(c, pin_code); /* interned by address: never let the address be reused */
 	return file[0] ? 0 : -1;
 }

@@ -15,11 +15,13 @@
  *     so they must not be called with a tracker lock held.  They may run
  *     inside an allocation hook under those conditions.
  *   - pyapi_line() maps (code object, byte offset of an instruction) to a
- *     line, -1 if unknown; it reads the code object's line table and
- *     allocates nothing, so it may run without the GIL while the code object
- *     is surely alive (its frame is on the calling thread's stack).  It is
- *     the one place where lines are computed from instructions: a cache
- *     belongs here.
+ *     line, -1 if unknown; it reads the line cache (linecache.h), else the
+ *     code object's line table, and allocates nothing, so it may run
+ *     without the GIL while the code object is surely alive (its frame is
+ *     on the calling thread's stack).  A line computed is kept in the cache
+ *     when the code object is pinned already, or `gil` says the caller
+ *     holds the GIL (then it is pinned).  pyapi_walk() keeps lines the
+ *     same way (3.11+, where a frame's offset is public).
  *   - PyObject is opaque: pointers only go back to the API, nothing is read
  *     from inside an object here (that is pyframes.c's business).
  */
@@ -29,6 +31,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "tracker/linecache.h"
 #include "tracker/tracker.h"
 
 typedef void PyObj;
@@ -53,6 +56,7 @@ struct pyapi {
 	PyObj *(*Frame_GetBack)(PyObj *);
 	PyObj *(*Frame_GetCode)(PyObj *);
 	int (*Frame_GetLineNumber)(PyObj *);
+	int (*Frame_GetLasti)(PyObj *);  /* 3.11+: byte offset; may be NULL */
 	void (*IncRef)(PyObj *);
 	void (*DecRef)(PyObj *);
 	PyObj *(*Object_GetAttrString)(PyObj *, const char *);
@@ -95,9 +99,6 @@ int pyapi_walk(struct stack_key *out, int max, int *flags);
  * 0, or -1 without a file name. */
 int pyapi_describe(const void *code, char *file, size_t filecap, char *func, size_t funccap);
 
-static inline int pyapi_line(const void *code, int byte_offset)
-{
-	return pyapi.Code_Addr2Line((PyObj *)(uintptr_t)code, byte_offset);
-}
+int pyapi_line(const void *code, int byte_offset, int gil);
 
 #endif

@@ -334,7 +334,7 @@ static const void *frame_visible(const struct pyframes_layout *l, const void *f)
 	return NULL;
 }
 
-int pyframes_walk(const void *ts, struct stack_key *out, int max, int *flags)
+int pyframes_walk(const void *ts, struct stack_key *out, int max, int *flags, int gil)
 {
 	const struct pyframes_layout *l = layout;
 	int n = 0;
@@ -365,7 +365,7 @@ int pyframes_walk(const void *ts, struct stack_key *out, int max, int *flags)
 		}
 		const char *code = frame_code(l, f);
 		const char *instr = ptr_at(f, l->frame_instr);
-		int line = pyapi_line(code, (int)(instr - (code + l->code_units)));
+		int line = pyapi_line(code, (int)(instr - (code + l->code_units)), gil);
 		out[n].code = code;
 		out[n].line = line > 0 ? (uint32_t)line : 0;
 		out[n].pad = 0;
@@ -399,7 +399,7 @@ void pyframes_check_walk(const void *ts, const struct stack_key *pub, int npub)
 	int flags = 0;
 	if (npub <= 0 || !pyframes_usable() || load(&walks_agreed) >= checks)
 		return; /* nothing to compare with, or done */
-	int n = pyframes_walk(ts, mine, 66, &flags);
+	int n = pyframes_walk(ts, mine, 66, &flags, 1);
 	int want = npub < 64 ? npub : 64;
 	int same = 0;
 	for (int k = 0; k <= 2 && !same; k++) {

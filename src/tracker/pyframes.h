@@ -77,7 +77,9 @@ int pyframes_usable(void);
  * a stack may stand for a walk (pystack.c's memo). */
 int pyframes_trusted(void);
 
-int pyframes_walk(const void *ts, struct stack_key *out, int max, int *flags);
+/* gil: the caller holds the GIL (lines it computes may pin code objects
+ * in the line cache: pyapi_line). */
+int pyframes_walk(const void *ts, struct stack_key *out, int max, int *flags, int gil);
 /* (code, instruction) of each frame, innermost first; -1 if deeper than max. */
 int pyframes_signature(const void *ts, const void **code, const void **instr, int max);
 int pyframes_describe(const void *code, char *file, size_t filecap, char *func, size_t funccap);

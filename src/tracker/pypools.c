@@ -51,7 +51,10 @@ static unsigned pool_checked;
  * half full is picked; its owner is a random one of its allocations, so a
  * loop allocating in a fixed order cannot alias with the pool's size). */
 static uint32_t pool_blocks[SMALL_MAX / SIZE_CLASS];
-static uint32_t pick_at[SMALL_MAX / SIZE_CLASS];
+/* Indexed by the low byte of the header's size class (one load, no mask):
+ * the classes beyond SMALL_MAX / SIZE_CLASS are never real, and are there
+ * so that a header of another layout reads inside the array. */
+static uint32_t pick_at[256];
 static uint64_t pick_rng = 0x9e3779b97f4a7c15ull;
 
 static void pick_draw(uint32_t idx)
@@ -70,20 +73,25 @@ static void pick_draw(uint32_t idx)
  * iteration; one event is enough. */
 static __thread uintptr_t last_pool __attribute__((tls_model("initial-exec")));
 
-/* A pool's count just reached the picked value. */
-static __attribute__((noinline)) void pool_event(struct pool_head *pool, size_t n)
+/* A pool's count just reached the picked value of its size class, read
+ * from its header: p is the block just handed out, returned (so that the
+ * wrapper's fast path keeps nothing on its stack). */
+static __attribute__((noinline, cold)) void *pool_event(struct pool_head *pool, void *p)
 {
-	uint32_t idx = (uint32_t)((n - 1) / SIZE_CLASS);
-	if ((uintptr_t)pool == last_pool)
-		return;
+	if ((uintptr_t)pool == last_pool || !small_max)
+		return p;
 	last_pool = (uintptr_t)pool;
 	if (!tracker_active())
-		return;
-	size_t ps = ~pool_base + 1;
+		return p;
+	uint32_t idx = pool->szidx & (SMALL_MAX / SIZE_CLASS - 1);
+	size_t ps = ~pool_base + 1, size = (idx + 1) * SIZE_CLASS;
+	size_t off = (size_t)((uintptr_t)p - (uintptr_t)pool);
 	if (pool_checked < POOL_CHECKS) {
-		if (pool->szidx != idx || pool->maxnextoffset != ps - (idx + 1) * SIZE_CLASS) {
+		/* the size class said twice, and the block one of its blocks */
+		if (pool->szidx != idx || pool->maxnextoffset != ps - size || off < POOL_OVERHEAD ||
+		    (off - POOL_OVERHEAD) % size) {
 			small_max = 0; /* not the layout we know: arenas charged whole */
-			return;
+			return p;
 		}
 		pool_checked++;
 	}
@@ -91,17 +99,21 @@ static __attribute__((noinline)) void pool_event(struct pool_head *pool, size_t 
 	 * comes back to the value under the same owner changes nothing. */
 	if (tracker_on_pool(pool, ps))
 		pick_draw(idx);
+	return p;
 }
 
-/* After every small allocation that did not go to malloc: two compares,
- * one load of a word pymalloc just wrote, one of the size class's pick. */
-static inline void pool_note(void *p, size_t n)
+/* After every allocation that came from pymalloc's pools (the wrapper's
+ * word came back to 0 with no flag: no call to malloc, which serves every
+ * size pymalloc does not, and its fallback): one load of the pool's count,
+ * a word pymalloc just wrote, one of its size class and one of the size
+ * class's pick.  The size class comes from the header, not from the size
+ * asked for, so the wrapper keeps nothing across its call. */
+static inline void *pool_note(void *p)
 {
-	if (n - 1 >= small_max || !p)
-		return;
 	struct pool_head *pool = (struct pool_head *)((uintptr_t)p & pool_base);
-	if (__builtin_expect(pool->count == pick_at[(n - 1) / SIZE_CLASS], 0))
-		pool_event(pool, n);
+	if (__builtin_expect(pool->count == pick_at[(uint8_t)pool->szidx], 0))
+		return pool_event(pool, p);
+	return p;
 }
 
 size_t pypools_arena_here(void)
@@ -109,13 +121,14 @@ size_t pypools_arena_here(void)
 	return small_max && pypools_inside() ? arena_bytes : 0;
 }
 
-/* The way out of a wrapper: resolve deferred samples (where the C API is as
- * safe to call as for the allocator's own caller) and look at the block's
- * pool.  The common way out is one decrement and one test: nested calls,
+/* The way out of a wrapper when the word is not 0 after the decrement:
+ * resolve deferred samples (where the C API is as safe to call as for the
+ * allocator's own caller) and look at the block's pool.  Nested calls,
  * calls into malloc and deferred samples all leave the word non-zero
- * (tracker.h). */
-static __attribute__((noinline)) void *leave_slow(void *p, size_t n, uint32_t s)
+ * (tracker.h).  pools: the block may be a new one of pymalloc's. */
+static __attribute__((noinline, cold)) void *leave_slow(void *p, int pools)
 {
+	uint32_t s = tracker_py;
 	if (s & TRACKER_PY_DEPTH)
 		return p; /* nested: the outermost call looks at its own block */
 	tracker_py = 0;
@@ -124,47 +137,48 @@ static __attribute__((noinline)) void *leave_slow(void *p, size_t n, uint32_t s)
 		if (tracker_deferred) /* could not resolve now: next time */
 			tracker_py |= TRACKER_PY_DEFERRED;
 	}
-	if (!(s & TRACKER_PY_CCALL))
-		pool_note(p, n);
+	if (pools && !(s & TRACKER_PY_CCALL) && p)
+		return pool_note(p);
 	return p;
 }
 
-/* n: the size to look at the block's pool for, 0 for none. */
-static inline void *leave_pyalloc(void *p, size_t n)
+/* The common way out: one decrement and its test, then the pool's count
+ * (pools: the block may be a new one of pymalloc's; 0 for a realloc that
+ * kept its block, or when pools are not watched). */
+static inline __attribute__((always_inline)) void *leave_pyalloc(void *p, int pools)
 {
-	uint32_t s = --tracker_py;
-	if (__builtin_expect(s != 0, 0))
-		return leave_slow(p, n, s);
-	pool_note(p, n);
-	return p;
+	if (__builtin_expect(--tracker_py != 0, 0))
+		return leave_slow(p, pools);
+	return pools ? pool_note(p) : p;
 }
 
 /* One set per domain, each calling its domain's original functions with
  * the original context: free needs no wrapper and stays as Python made it
- * (a direct call the interpreter's build may have inlined). */
-#define WRAP_DOMAIN(D, orig)                                                   \
-	static void *D##_malloc(void *ctx, size_t n)                           \
+ * (a direct call the interpreter's build may have inlined).  Two sets of
+ * each: P looks at the pools, N (pools not watched: not plain pymalloc)
+ * does not. */
+#define WRAP_DOMAIN(D, orig, P, pools)                                         \
+	static void *D##P##_malloc(void *ctx, size_t n)                        \
 	{                                                                      \
 		tracker_py++;                                                  \
-		return leave_pyalloc(orig.malloc(ctx, n), n);                 \
+		return leave_pyalloc(orig.malloc(ctx, n), pools);             \
 	}                                                                      \
-	static void *D##_calloc(void *ctx, size_t n, size_t m)                 \
+	static void *D##P##_calloc(void *ctx, size_t n, size_t m)              \
 	{                                                                      \
-		size_t bytes;                                                  \
-		if (__builtin_mul_overflow(n, m, &bytes))                      \
-			bytes = 0;                                             \
 		tracker_py++;                                                  \
-		return leave_pyalloc(orig.calloc(ctx, n, m), bytes);          \
+		return leave_pyalloc(orig.calloc(ctx, n, m), pools);          \
 	}                                                                      \
 	/* the same block, grown in place, opened nothing */                   \
-	static void *D##_realloc(void *ctx, void *p, size_t n)                 \
+	static void *D##P##_realloc(void *ctx, void *p, size_t n)              \
 	{                                                                      \
 		tracker_py++;                                                  \
 		void *q = orig.realloc(ctx, p, n);                             \
-		return leave_pyalloc(q, q != p ? n : 0);                       \
+		return leave_pyalloc(q, pools && q != p);                      \
 	}
-WRAP_DOMAIN(w_mem, orig_mem)
-WRAP_DOMAIN(w_obj, orig_obj)
+WRAP_DOMAIN(w_mem, orig_mem, _p, 1)
+WRAP_DOMAIN(w_obj, orig_obj, _p, 1)
+WRAP_DOMAIN(w_mem, orig_mem, _n, 0)
+WRAP_DOMAIN(w_obj, orig_obj, _n, 0)
 
 int pypools_wrapped(void)
 {
@@ -173,7 +187,6 @@ int pypools_wrapped(void)
 
 void pypools_wrap(void)
 {
-	PyMemAllocatorEx w;
 	const char *name = pyapi.AllocatorName ? pyapi.AllocatorName() : NULL;
 	const char *env = getenv(OOMPH_ENV_POOLS);
 	if (name && !strcmp(name, "pymalloc") && sizeof(void *) == 8 &&
@@ -189,11 +202,14 @@ void pypools_wrap(void)
 	}
 	pyapi.Mem_GetAllocator(PYMEM_DOMAIN_MEM, &orig_mem);
 	pyapi.Mem_GetAllocator(PYMEM_DOMAIN_OBJ, &orig_obj);
-	w = (PyMemAllocatorEx){orig_mem.ctx, w_mem_malloc, w_mem_calloc, w_mem_realloc,
-			       orig_mem.free};
+	int p = small_max != 0;
+	PyMemAllocatorEx w = {orig_mem.ctx, p ? w_mem_p_malloc : w_mem_n_malloc,
+			      p ? w_mem_p_calloc : w_mem_n_calloc,
+			      p ? w_mem_p_realloc : w_mem_n_realloc, orig_mem.free};
 	pyapi.Mem_SetAllocator(PYMEM_DOMAIN_MEM, &w);
-	w = (PyMemAllocatorEx){orig_obj.ctx, w_obj_malloc, w_obj_calloc, w_obj_realloc,
-			       orig_obj.free};
+	w = (PyMemAllocatorEx){orig_obj.ctx, p ? w_obj_p_malloc : w_obj_n_malloc,
+			       p ? w_obj_p_calloc : w_obj_n_calloc,
+			       p ? w_obj_p_realloc : w_obj_n_realloc, orig_obj.free};
 	pyapi.Mem_SetAllocator(PYMEM_DOMAIN_OBJ, &w);
 	wrapped = 1;
 }

@@ -15,10 +15,12 @@
  *     (which has the GIL), so the per-size-class picks (`pick_at`, the
  *     generator) are protected by the GIL; a thread that races them anyway
  *     only repeats a draw.  `small_max` is set once to 0, for good, when a
- *     pool header does not look like CPython's; every small allocation
- *     reads it with a plain load (one instruction less than an atomic one
- *     on the hot path): a thread that misses the change looks at one more
- *     pool header, as it did a moment before.
+ *     pool header does not look like CPython's; only a pool event reads it
+ *     (plain load): the wrapper's fast path reads the pool's count and size
+ *     class from the header of every block pymalloc handed out, and a thread
+ *     that misses the change looks at one more pool header, as it did a
+ *     moment before.  Where pools are not watched (not plain pymalloc) the
+ *     wrappers installed do not look at pools at all.
  *   - pypools_inside() and pypools_arena_here() read only the calling
  *     thread's word: callable from any hook.
  */

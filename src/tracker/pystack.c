@@ -1,6 +1,7 @@
 /* tracker/pystack.c — see pystack.h. */
 #include "tracker/pystack.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include "tracker/pyapi.h"
@@ -12,6 +13,7 @@ int pystack_init(void)
 	if (!pyapi_init())
 		return 0;
 	pyframes_init();
+	pthread_atfork(NULL, NULL, linecache_atfork_child);
 	return 1;
 }
 
@@ -70,13 +72,16 @@ static void memo_keep(const void *ts, const void **sc, const void **si,
 	m->n = n;
 }
 
-/* Frames from memory, or `otherwise` when they cannot be read. */
-static int from_memory(const void *ts, struct stack_key *out, int max, int *flags, int otherwise)
+/* Frames from memory, or `otherwise` when they cannot be read.  gil: this
+ * thread holds the GIL all the same (inside pymalloc, or before the
+ * allocator is wrapped), though it may not call the C API now. */
+static int from_memory(const void *ts, struct stack_key *out, int max, int *flags, int otherwise,
+		       int gil)
 {
 	if (!ts || !pyframes_usable())
 		return otherwise;
 	*flags |= STACK_NOGIL;
-	return pyframes_walk(ts, out, max, flags);
+	return pyframes_walk(ts, out, max, flags, gil);
 }
 
 static int py_capture(struct stack_key *out, int max, int *flags)
@@ -85,7 +90,8 @@ static int py_capture(struct stack_key *out, int max, int *flags)
 		/* Inside pymalloc: the C API could re-enter it, reading memory
 		 * cannot.  Without the memory walk, defer to the allocator's
 		 * exit. */
-		return from_memory(pyapi.ThisThreadState(), out, max, flags, STACK_DEFER);
+		PyObj *mine = pyapi.ThisThreadState();
+		return from_memory(mine, out, max, flags, STACK_DEFER, mine == pyapi.CurrentState());
 	}
 	if (!pyapi_running())
 		return -1;
@@ -98,13 +104,13 @@ static int py_capture(struct stack_key *out, int max, int *flags)
 	PyObj *ts = pyapi.CurrentState();
 	PyObj *mine = pyapi.ThisThreadState();
 	if (!ts || ts != mine)
-		return from_memory(mine, out, max, flags, -1);
+		return from_memory(mine, out, max, flags, -1, 0);
 	if (!pypools_wrapped()) {
 		/* We may be inside pymalloc right now, unmarked: no C API this
 		 * time.  Read the stack from memory, or defer the sample to the
 		 * thread's next allocation through Python's allocator. */
 		pypools_wrap();
-		return from_memory(ts, out, max, flags, STACK_DEFER);
+		return from_memory(ts, out, max, flags, STACK_DEFER, 1);
 	}
 	const void *sc[MEMO_MAX], *si[MEMO_MAX];
 	int sn = -1;

@@ -67,7 +67,7 @@ int ranges_remove(struct ranges *r, uintptr_t a, size_t len, ranges_piece_cb cb,
 		uint64_t piece = hi - lo;
 		uint64_t w = g->node == RANGE_UNSAMPLED ? 0 : share(g->weight, piece, whole);
 		if (cb)
-			cb(ctx, lo, piece, g->node, w, g->arena);
+			cb(ctx, lo, piece, g->node, w, g->flags);
 		if (lo == g->start && hi == g->end) {
 			memmove(g, g + 1, (r->n - i - 1) * sizeof(*g));
 			r->n--;
@@ -100,7 +100,7 @@ int ranges_remove(struct ranges *r, uintptr_t a, size_t len, ranges_piece_cb cb,
 }
 
 int ranges_add(struct ranges *r, uintptr_t start, size_t len, uint32_t node,
-	       uint64_t weight, uint32_t arena, ranges_piece_cb cb, void *ctx)
+	       uint64_t weight, uint32_t flags, ranges_piece_cb cb, void *ctx)
 {
 	if (!len)
 		return 0;
@@ -114,7 +114,7 @@ int ranges_add(struct ranges *r, uintptr_t start, size_t len, uint32_t node,
 	r->v[i].start = start;
 	r->v[i].end = start + len;
 	r->v[i].node = node;
-	r->v[i].arena = arena;
+	r->v[i].flags = flags;
 	r->v[i].weight = weight;
 	r->n++;
 	return 0;
@@ -130,4 +130,10 @@ struct range *ranges_containing(struct ranges *r, uintptr_t addr)
 {
 	size_t i = first_after(r, addr);
 	return i < r->n && r->v[i].start <= addr ? &r->v[i] : NULL;
+}
+
+int ranges_overlap(const struct ranges *r, uintptr_t start, size_t len)
+{
+	size_t i = first_after(r, start);
+	return len && i < r->n && r->v[i].start < start + len;
 }

@@ -46,6 +46,12 @@ struct stack_key {
  * keys are right but describe() must not be called until the thread holds
  * the GIL again (the tracker defers naming new code objects).  describe() names a code object (called under no lock, at most
  * once per code) and must keep it alive.  Both may allocate. */
+/* A fork child whose exact total never rose this far above what it
+ * inherited leaves no profile when it execs: it held nothing of its own
+ * (CPython's bookkeeping between fork and exec, and a 1 MiB pymalloc
+ * arena on 3.13+, stay below it). */
+#define TRACKER_EXEC_QUIET (2ll << 20)
+
 #define STACK_DEFER (-2)
 #define STACK_TRUNCATED 1
 #define STACK_NOGIL 2
@@ -77,6 +83,7 @@ struct tracker_config {
 	int64_t oom_threshold;    /* headroom bytes; 0 = the default */
 	const char *limits_root;  /* "" (the machine), or a test fixture */
 	int snapshot_signal;      /* signal whose handler asks for a snapshot; 0 none */
+	int history_off;          /* no history: no points nor moments (OOMPH_HISTORY=off) */
 };
 
 /* 0, or a negative errno (state file could not be made: tracking stays off). */
@@ -110,6 +117,9 @@ void tracker_realloc_end(void *oldp, size_t oldsize, void *newp, size_t newsize,
 void tracker_on_failure(const char *call, size_t size, int err);
 
 void tracker_on_mmap(void *addr, size_t len);
+/* A MAP_SHARED|MAP_ANONYMOUS mapping: counted here like any other, but a
+ * fork child, which shares its pages, does not count it again. */
+void tracker_on_shared_mmap(void *addr, size_t len);
 
 /* Python's small-object allocator (pymalloc) keeps objects of one size class
  * in pools of `pool_size` bytes carved from its arenas.  A pool is charged,
@@ -166,6 +176,12 @@ void tracker_on_exit(int code);
 void tracker_on_exec(void);
 void tracker_on_exec_failed(void);
 
+/* sigaction(): a SIGTERM disposition read back that is the tracker's own
+ * (which notes who sent the signal, then dies of it as before) is told
+ * "the default" (hooks.c). */
+struct sigaction;
+void tracker_hide_handler(int sig, struct sigaction *old);
+
 /* Samples taken where no stack could be captured yet (STACK_DEFER) were
  * charged to the thread's last stack; this moves them to the current one. */
 extern __thread uint32_t tracker_deferred;
@@ -189,5 +205,26 @@ void tracker_phases_changed(void);
 /* Back [off, off + len) of the state file before writing there (a full
  * filesystem would make the write a SIGBUS): 0 or -errno. */
 int tracker_populate(size_t off, size_t len);
+
+/* For shm.c (shared-memory segments, called from hooks): the calling
+ * thread's stack node (*deferred as for STACK_DEFER: 1 or 2 when it is a
+ * placeholder, resolved later through tracker_defer_segment_locked); a
+ * synthetic OOMPH_FRAME_SHARED frame named `label`, and the node of
+ * `frame` under `parent` (both intern, under intern_lock: call with no
+ * lock held); charging or crediting `bytes` to `node` exactly and in the
+ * total, under sample_lock (charge returns the new total, to pass to
+ * tracker_oom_due once the lock is released). */
+uint32_t tracker_capture(int *deferred);
+uint32_t tracker_shared_frame(const char *label, size_t len);
+uint32_t tracker_node_in(uint32_t parent, uint32_t frame);
+int64_t tracker_charge_exact_locked(uint32_t node, int64_t bytes);
+void tracker_release_exact_locked(uint32_t node, int64_t bytes);
+void tracker_defer_segment_locked(uint32_t idx, uint32_t placeholder, int how);
+void tracker_oom_due(int64_t cur);
+
+/* Unit tests only: when not 0, the tracker's clock (ns since start) reads
+ * this instead of CLOCK_MONOTONIC_COARSE (the history's steps and merges
+ * are tested without waiting).  Read only on slow paths. */
+extern uint64_t tracker_test_now_ns __attribute__((visibility("hidden")));
 
 #endif

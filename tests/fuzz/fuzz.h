@@ -12,6 +12,7 @@
 
 #include <fcntl.h>
 #include <stddef.h>
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,18 +22,35 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static char fuzz_dir_path[64];
+
+static inline int fuzz_remove_one(const char *path, const struct stat *st, int flag,
+				  struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* The scratch directory goes at exit: on /dev/shm it is memory, and every
+ * replay of `make test` made five that stayed. */
+static inline void fuzz_dir_remove(void)
+{
+	nftw(fuzz_dir_path, fuzz_remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 /* A scratch directory of this process, made on first use (tmpfs when
- * there is one: every run rewrites its files). */
+ * there is one: every run rewrites its files), removed at exit. */
 static inline const char *fuzz_dir(void)
 {
-	static char dir[64];
-	if (!dir[0]) {
-		snprintf(dir, sizeof dir, "%s/oomph-fuzz-XXXXXX",
+	if (!fuzz_dir_path[0]) {
+		snprintf(fuzz_dir_path, sizeof fuzz_dir_path, "%s/oomph-fuzz-XXXXXX",
 			 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-		if (!mkdtemp(dir))
+		if (!mkdtemp(fuzz_dir_path))
 			abort();
+		atexit(fuzz_dir_remove);
 	}
-	return dir;
+	return fuzz_dir_path;
 }
 
 /* Write data to DIR/name (made with its parents), whole; aborts on error. */

@@ -49,6 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)memstat_parse(body, &ms);
 		int64_t b1, b2;
 		(void)proc_vmswap_parse(body, &b1);
+		(void)proc_vmrss_parse(body, &b1);
 		(void)meminfo_swap_parse(body, &b1, &b2);
 		free(body);
 		part = next ? next + strlen(SEP) : end;

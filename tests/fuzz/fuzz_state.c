@@ -85,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		render(&v);
 		struct profile d;
-		if (derive_profile(&p, v.self, 1, 1, &d) == 0) {
+		if (derive_profile(&p, v.self, DERIVE_FOLD_IMPORTS, 1, NULL, &d) == 0) {
 			struct view dv;
 			if (view_build(&dv, &d, "/", NULL) == 0) {
 				render(&dv);
@@ -95,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		struct view *views[2] = {&v, &v};
 		const char *labels[2] = {"pid 1", "pid 2"};
-		if (derive_combined(views, labels, 2, &d) == 0) {
+		if (derive_combined(views, labels, 2, NULL, &d) == 0) {
 			if (d.peak_bytes != 2 * p.peak_bytes)
 				abort();
 			profile_free(&d);

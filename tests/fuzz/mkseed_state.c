@@ -3,9 +3,12 @@
  * capacity cut to what is used, the regions packed at 4 KiB alignment.  At
  * most MAX_NODES stacks are kept: those holding bytes in any picture and
  * their callers first, then the oldest others, renumbered in their order
- * (so every parent stays older than its child).  The reader accepts it as it accepts the
- * original (sizes come from the header), at some kilobytes instead of
- * 100+ MiB of sparse file.
+ * (so every parent stays older than its child).  The history keeps its
+ * points, and its moments with the changes of kept stacks.  The phases'
+ * ring is not carried (the reader reads it only when a phase was begun).
+ * The reader accepts it as it accepts the original (sizes come from the
+ * header and the counts), at some kilobytes instead of 100+ MiB of sparse
+ * file.
  *
  *   mkseed_state IN.oomph OUT      (scripts/fuzz-seeds.sh runs it)
  */
@@ -91,6 +94,20 @@ int main(int argc, char **argv)
 	o.peak_off = at, at = align(at + bytes);
 	o.journal_off = at, at = align(at + kn * sizeof(struct oomph_state_journal));
 	o.moment_off = at, at = align(at + bytes);
+	/* the phase records handed out (they name strings, not stacks); their
+	 * pictures (which name stacks) are left out */
+	uint32_t last = atomic_load(&h.phases_last);
+	uint32_t nph = last < h.phases_cap ? last : h.phases_cap;
+	o.phases_off = at, o.phases_cap = nph;
+	at = align(at + nph * sizeof(struct oomph_state_phase));
+	o.pics_off = at, o.pics_cap = 0;
+	uint32_t hp = atomic_load(&h.hist_npoints), hm = atomic_load(&h.hist_nmoments);
+	uint32_t hc = atomic_load(&h.hist_nchanges);
+	if (hp > OOMPH_HIST_POINTS_CAP || hm > OOMPH_HIST_MOMENTS_CAP || hc > OOMPH_HIST_CHANGES_CAP)
+		hp = hm = hc = 0;
+	o.hist_points_off = at, at = align(at + hp * sizeof(struct oomph_state_hist_point));
+	o.hist_moments_off = at, at = align(at + hm * sizeof(struct oomph_state_hist_moment));
+	o.hist_changes_off = at, at = align(at + hc * sizeof(struct oomph_state_hist_change));
 	o.file_size = at;
 	atomic_store(&o.nodes_used, kn);
 	if (o.moment_nodes)
@@ -100,6 +117,7 @@ int main(int argc, char **argv)
 		return 70;
 	memcpy(out + o.strings_off, m + h.strings_off, su);
 	memcpy(out + o.frames_off, m + h.frames_off, nf * sizeof(struct oomph_state_frame));
+	memcpy(out + o.phases_off, m + h.phases_off, nph * sizeof(struct oomph_state_phase));
 	struct oomph_state_node *on = (void *)(out + o.nodes_off);
 	struct oomph_state_bytes *olv = (void *)(out + o.live_off), *opk = (void *)(out + o.peak_off),
 				 *omo = (void *)(out + o.moment_off);
@@ -122,7 +140,32 @@ int main(int argc, char **argv)
 			oj[kj++].node = map[j[i].node] - 1;
 		}
 	o.journal_count = kj;
+	/* the history: points as they are, changes of kept stacks only */
+	memcpy(out + o.hist_points_off, m + h.hist_points_off,
+	       hp * sizeof(struct oomph_state_hist_point));
+	const struct oomph_state_hist_moment *hms = (const void *)(m + h.hist_moments_off);
+	const struct oomph_state_hist_change *hcs = (const void *)(m + h.hist_changes_off);
+	struct oomph_state_hist_moment *oms = (void *)(out + o.hist_moments_off);
+	struct oomph_state_hist_change *ocs = (void *)(out + o.hist_changes_off);
+	uint32_t kc = 0;
+	for (uint32_t i = 0; i < hm; i++) {
+		oms[i] = hms[i];
+		oms[i].first = kc;
+		for (uint32_t c = 0; c < hms[i].nchanges && hms[i].first + c < hc; c++) {
+			struct oomph_state_hist_change ch = hcs[hms[i].first + c];
+			if (ch.node >= nn || !map[ch.node])
+				continue;
+			ch.node = map[ch.node] - 1;
+			ocs[kc++] = ch;
+		}
+		oms[i].nchanges = kc - oms[i].first;
+	}
+	atomic_store(&o.hist_nchanges, kc);
 	o.fault_node = o.fault_node < nn && map[o.fault_node] ? map[o.fault_node] - 1 : 0;
+	for (uint32_t i = 0; i < OOMPH_SEGMENTS_CAP; i++) {
+		uint32_t snode = o.segments[i].node;
+		o.segments[i].node = snode < nn && map[snode] ? map[snode] - 1 : 0;
+	}
 	for (uint32_t i = 0; i < OOMPH_FAILURES_CAP; i++) {
 		uint32_t fnode = o.failures[i].node;
 		o.failures[i].node = fnode < nn && map[fnode] ? map[fnode] - 1 : 0;

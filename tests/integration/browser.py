@@ -160,6 +160,13 @@ class Page:
         self.b.send("Page.handleJavaScriptDialog", {"accept": True, "promptText": answer}, self.session)
         return ev["params"]
 
+    def set_width(self, width, height=1600):
+        """Lay the page out at `width` CSS pixels, as a window that wide."""
+        self.b.send("Emulation.setDeviceMetricsOverride", {"width": width, "height": height,
+                                                           "deviceScaleFactor": 1, "mobile": False},
+                    self.session)
+        return self.eval("window.innerWidth")
+
     def screenshot(self, path):
         data = self.b.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True},
                            self.session)["data"]

@@ -19,6 +19,7 @@ import os
 import re
 import resource
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -34,8 +35,17 @@ LIBOOMPH = Path(os.environ.get("OOMPH_LIBRARY", OOMPH.parent / "liboomph.so"))
 PROGRAMS = HERE / "programs"
 DEBIAN_PYTHON = "/usr/bin/python3"
 
+# A suite started in the background of a shell without job control (nohup,
+# `cmd &` in a script) inherits SIGINT ignored, and every program it starts
+# would too: Ctrl-C tests and CPython's own test_signal would then test the
+# launcher, not oomph.  The programs under test start as from a terminal.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
 MiB = 1 << 20
 KiB = 1 << 10
+# oomph's two modes: sampled attribution (the default) and --exact
+MODES = {"default": (), "exact": ("--exact",)}
 RUN_TIMEOUT = 300  # seconds for one profiled program: a hang is a failure
 
 # ---------------------------------------------------------------- interpreters

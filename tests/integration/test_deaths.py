@@ -149,6 +149,11 @@ def test_unbounded_list_under_limit_is_oom_killed(interp):
     grow = "deaths_grow.py:%d" % line_of("deaths_grow.py", "grow")
     assert share(lines, grow) > 0.8, lines
     assert lines[grow] > 150 * MiB, lines
+    # killed there: what it held when it ended is the death's picture,
+    # said once (exit.folded is still written, the same stacks)
+    assert "Memory live when the OOM killer struck" in r.text_err, r.text_err
+    assert "Memory live when it ended" not in r.text_err, r.text_err
+    assert read_folded(r.dir / "exit.folded") == read_folded(r.dir / "death.folded")
 
 
 @pytest.mark.parametrize("interp", DEBIAN_AND_SID)

@@ -4,6 +4,7 @@ ended, the report written whatever the death; -c, -m and `-- COMMAND`; stdin,
 stdout, argv untouched; Ctrl-C reaching the program.
 """
 import json
+import re
 import os
 import shutil
 import signal
@@ -155,6 +156,14 @@ def test_ctrl_c_reaches_the_program(python, target):
     with open(cwd / "report" / "summary.json") as f:
         s = json.load(f)
     assert s["signal"] == 2 and s["exit_code"] is None, s
+    # in plain words, and not as a death (issue 15)
+    assert s["verdict_text"] == "was interrupted (Ctrl-C)", s["verdict_text"]
+    first = err.decode(errors="replace").splitlines()
+    first = [l for l in first if l.startswith("oomph: ") and "sigint_wait.py" in l][0]
+    assert re.fullmatch(r"oomph: \S+ sigint_wait\.py was interrupted \(Ctrl-C\) after "
+                        r"\d+\.\d s", first), first
+    html = (cwd / "report" / "index.html").read_text()
+    assert '<p class="verdict ended">The program was interrupted (Ctrl-C) after' in html
 
 
 def test_oomph_report_re_renders_the_same_report(python):

@@ -196,3 +196,77 @@ def test_hostile_names_are_data_in_every_export():
         assert "<svg onload" not in text and "<b>" not in text
     key = "%s:%d" % (HOSTILE, line_of(HOSTILE, "hostile"))
     assert r.by_line().get(key, 0) >= 8 * MiB
+
+
+def svg_frames(text):
+    """[(depth, full label, drawn text)] of a flame graph's frames (not "other")."""
+    import html as h
+    import re
+    out = []
+    for g in text.split('<g class="f"')[1:]:
+        if 'data-k="other"' in g.split(">", 1)[0]:
+            continue
+        n = h.unescape(re.search(r' data-n="([^"]*)"', g).group(1))
+        d = int(re.search(r' data-d="(\d+)"', g).group(1))
+        t = h.unescape(re.search(r"<text[^>]*>([^<]*)</text>", g).group(1))
+        out.append((d, n, t))
+    return out
+
+
+def test_exports_keep_full_names_and_the_graphs_show_short_ones(debian_numpy):
+    """Issue 15 item 2: the flame graphs name a package's frame by its path
+    below dist-packages, a standard-library frame below the library, and fold
+    a thread's bootstrap; peak.folded, speedscope and pprof keep every frame
+    as recorded, with its full path."""
+    r = run_oomph("labels_threads.py", python=debian_numpy)
+    assert r.status == 0, r.describe()
+    ones = [s for s in r.folded if s.endswith("(ones)") and "labels_threads.py:%d (work)" %
+            line_of("labels_threads.py", "ones") in s]
+    assert ones, list(r.folded)[:5]
+    frames = ones[0].split(";")
+    # the folded stack: the thread's bootstrap and numpy's full path
+    assert frames[0].startswith("/usr/lib/python3") and frames[0].endswith(
+        "threading.py:%s (Thread._bootstrap)" % frames[0].split(":")[1].split(" ")[0]), frames
+    numeric = frames[-1].rsplit(":", 1)[0]
+    assert numeric.startswith("/usr/lib/python3/dist-packages/numpy/"), frames
+    with open(r.dir / "peak.speedscope.json", encoding="utf-8") as f:
+        doc = json.load(f)
+    files = {fr.get("file") for fr in doc["shared"]["frames"]}
+    assert numeric in files and any(f and f.endswith("/threading.py") and f.startswith("/")
+                                    for f in files), sorted(f for f in files if f)[:20]
+    with open(r.dir / "peak.pb.gz", "rb") as f:
+        prof = read_pprof(f.read())
+    assert numeric in prof["strings"]
+    assert "Thread._bootstrap" in prof["strings"]
+    # the graph: data-n is the full name, the drawn label the short one
+    svg = svg_frames((r.dir / "peak.svg").read_text(encoding="utf-8"))
+    names = {n: (d, t) for d, n, t in svg}
+    assert frames[-1] in names, sorted(names)[:20]
+    short = numeric[len("/usr/lib/python3/dist-packages/"):] + ":" + frames[-1].rsplit(":", 1)[1]
+    assert short.startswith("numpy/") and names[frames[-1]][1] == short, (short, names[frames[-1]])
+    # the thread's bootstrap is folded: the program's function is under the root
+    work = "labels_threads.py:%d (work)" % line_of("labels_threads.py", "ones")
+    assert names[work][0] == 1, names[work]
+    # (threading's bootstrap, that is: a stack still live from the import of
+    # threading itself keeps its "threading.py (<module>)" frame, which is
+    # the program's import, not a thread's plumbing; whether a sample of it
+    # is live at the peak is the sampler's draw)
+    assert not [n for n in names if "threading.py" in n and "(<module>)" not in n], \
+        [n for n in names if "threading" in n]
+    # the standard library below its directory (json/encoder.py), or its
+    # function when that does not fit; never a cut path
+    jsn = [(n, t) for d, n, t in svg if "/json/" in n and t]
+    assert jsn, svg
+    for n, t in jsn:
+        func = n.rsplit(" (", 1)[1][:-1]
+        assert t.startswith("json/") or t.startswith(("__init__.py", "encoder.py")) or \
+            t == func or t == ".." + func.rsplit(".", 1)[-1] or \
+            (t.endswith("..") and func.startswith(t[:-2])), (n, t)
+    assert not [t for d, n, t in svg if t.startswith("/")], [t for d, n, t in svg if t.startswith("/")]
+    # the page shows the bootstrap on request, with the same short names
+    page = (r.dir / "index.html").read_text(encoding="utf-8")
+    shown = page.split('id="oomph-plumbing"', 1)[1].split("</svg>", 1)[0]
+    pl = {n: (d, t) for d, n, t in svg_frames(shown)}
+    assert frames[0] in pl and pl[frames[0]][0] == 1, sorted(pl)[:10]
+    assert pl[work][0] == 4, pl[work]
+    assert 'id="oomph-show-plumbing"' in page

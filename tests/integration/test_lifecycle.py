@@ -86,6 +86,9 @@ def test_kill_9_of_oomph_kills_the_program_and_report_renders_it():
     assert m["status"] == "supervisor-died", m
     assert held_bytes(out, base) >= 16 * MiB
     assert b"was killed before the program ended" in r.stderr
+    # brought home compact too (issue 17)
+    states = list((out / "state").glob("*.oomph"))
+    assert states and all(s.stat().st_size < MiB for s in states), states
 
 
 def test_kill_9_of_the_whole_group_leaves_nothing_behind_after_report():
@@ -113,3 +116,51 @@ def test_a_shell_scripts_python_dies_with_oomph_too():
     assert gone(child), "the script's python outlived oomph"
     r = report_after(out, base)
     assert r.returncode == 0, r.stderr
+
+
+def _numbers(x, path=""):
+    """Every number of a JSON document, by its path."""
+    if isinstance(x, dict):
+        out = {}
+        for k, v in x.items():
+            out.update(_numbers(v, path + "/" + k))
+        return out
+    if isinstance(x, list):
+        out = {}
+        for i, v in enumerate(x):
+            out.update(_numbers(v, "%s[%d]" % (path, i)))
+        return out
+    return {path: x} if isinstance(x, (int, float)) and not isinstance(x, bool) else {}
+
+
+@pytest.mark.parametrize("where", ["tmpfs", "disk"])
+def test_the_state_kept_is_compact_and_renders_the_same_report(where):
+    """Issue 17: when the run is over its state is kept compact, so the report
+    directory copies without sparse-file support (tar without -S, cp
+    --sparse=never, an upload) in well under 5 MiB where the live state is
+    200+ MiB of sparse space; `oomph report` renders it again to the same
+    numbers.  Both ways: state on tmpfs copied home, and state written on disk
+    (OOMPH_TMPFS=off) compacted in place.  (That the compact state renders
+    what the live one did, byte for byte, is tests/unit/test_compact.c.)"""
+    import json
+    from conftest import run_oomph
+    env = {"OOMPH_TMPFS": "off"} if where == "disk" else None
+    r = run_oomph("control_phases.py", env=env, extra=("--exact",))
+    assert r.status == 0, r.describe()
+    states = list((r.dir / "state").glob("*.oomph"))
+    assert states, r.describe()
+    for s in states:
+        st = s.stat()
+        assert st.st_size < MiB, "%s: %d bytes" % (s, st.st_size)
+        assert st.st_mode & 0o777 == 0o600
+    assert not [p for p in (r.dir / "state").iterdir() if p.name.startswith(".")]
+    tar = subprocess.run(["tar", "-cf", "-", "-C", str(r.dir), "."], capture_output=True, check=True)
+    assert len(tar.stdout) <= 5 * MiB, len(tar.stdout)
+    before = _numbers(json.loads((r.dir / "summary.json").read_text()))
+    assert any("phases" in k for k in before), sorted(before)[:20]
+    again = report_after(r.dir, r.cwd)
+    assert again.returncode == 0, again.stderr
+    after = _numbers(json.loads((r.dir / "summary.json").read_text()))
+    differ = {k: (before.get(k), after.get(k)) for k in set(before) | set(after)
+              if before.get(k) != after.get(k)}
+    assert not differ, differ

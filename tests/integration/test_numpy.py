@@ -8,12 +8,11 @@ and at most that plus the interpreter's baseline, by default and with --exact.
 """
 import pytest
 
-from conftest import (DEBIAN_AND_SID, MiB, assert_report_complete, assert_within, baseline_bytes,
-                      require_oomph, run_oomph, run_plain, source_line)
+from conftest import (DEBIAN_AND_SID, MODES, MiB, assert_report_complete, assert_within,
+                      baseline_bytes, require_oomph, run_oomph, run_plain, source_line)
 
 ARRAYS = 3 * 200 * MiB  # 629,145,600
 PEAK_LINES = (21, 24, 27)
-MODES = {"default": (), "exact": ("--exact",)}
 
 
 @pytest.fixture(scope="module", params=sorted(MODES))

@@ -237,7 +237,7 @@ static void test_missing_or_unknown_commands(void)
 	CHECK_EQ_INT(parse_words((const char *[]){"oomph", NULL}), -EINVAL);
 	CHECK_STR_CONTAINS(err, "missing command");
 	CHECK_EQ_INT(PARSE("runn", "s.py"), -EINVAL);
-	CHECK_STR_EQ(err, "unknown command 'runn' (commands: run, report, snapshot; see oomph --help)");
+	CHECK_STR_EQ(err, "unknown command 'runn' (commands: run, report, snapshot, model, top; see oomph --help)");
 	CHECK_EQ_INT(PARSE("script.py"), -EINVAL);
 	CHECK_STR_CONTAINS(err, "oomph run script.py");
 }
@@ -284,6 +284,29 @@ static void test_snapshot_takes_one_run_directory_and_the_signal_is_chosen(void)
 	CHECK_EQ_INT(PARSE("run", "--snapshot-signal", "SEGV", "s.py"), -EINVAL);
 	CHECK_EQ_INT(PARSE("run", "--snapshot-signal", "bogus", "s.py"), -EINVAL);
 	CHECK_EQ_INT(PARSE("run", "--snapshot-signal", "999", "s.py"), -EINVAL);
+}
+
+static void test_top_takes_one_run_directory_and_live_is_a_run_option(void)
+{
+	CHECK_EQ_INT(PARSE("top", "runs/x"), 0);
+	CHECK_EQ_INT(a.command, ARGS_TOP);
+	CHECK_STR_EQ(a.report_dir, "runs/x");
+	CHECK_EQ_INT(a.once, 0);
+	CHECK_EQ_INT(PARSE("top", "--once", "runs/x"), 0);
+	CHECK_EQ_INT(a.once, 1);
+	CHECK_EQ_INT(PARSE("top", "runs/x", "--once"), 0);
+	CHECK_EQ_INT(a.once, 1);
+	CHECK_EQ_INT(PARSE("top"), -EINVAL);
+	CHECK_STR_EQ(err, "missing directory (usage: oomph top [--once] RUN_DIR)");
+	CHECK_EQ_INT(PARSE("top", "a", "b"), -EINVAL);
+	CHECK_EQ_INT(PARSE("report", "--once", "a"), -EINVAL); /* top's alone */
+	CHECK_EQ_INT(PARSE("top", "--help"), 0);
+	CHECK_EQ_INT(a.command, ARGS_TOP_HELP);
+	CHECK_EQ_INT(PARSE("run", "--live", "s.py", "--live"), 0);
+	CHECK_EQ_INT(a.live, 1);
+	CHECK_EQ_INT(a.nrest, 1); /* the program's own --live stays its own */
+	CHECK_EQ_INT(PARSE("run", "s.py"), 0);
+	CHECK_EQ_INT(a.live, 0);
 }
 
 static void test_every_message_is_one_line(void)
@@ -380,6 +403,7 @@ int main(void)
 	test_missing_or_unknown_commands();
 	test_report_takes_one_directory();
 	test_snapshot_takes_one_run_directory_and_the_signal_is_chosen();
+	test_top_takes_one_run_directory_and_live_is_a_run_option();
 	test_every_message_is_one_line();
 	return check_summary();
 }

@@ -173,6 +173,82 @@ static void test_labels_fit_their_rects(void)
 	profile_free(&p);
 }
 
+/* The text drawn in the frame whose data-n is `full`, or "" (static). */
+static const char *drawn(const char *svg, const char *full)
+{
+	static char out[256];
+	char key[512];
+	out[0] = 0;
+	snprintf(key, sizeof key, "data-n=\"%s\"", full);
+	const char *g = strstr(svg, key);
+	const char *t = g ? strstr(g, "<text") : NULL;
+	const char *gt = t ? strchr(t, '>') : NULL;
+	const char *end = gt ? strstr(gt, "</text>") : NULL;
+	if (end && (size_t)(end - gt - 1) < sizeof out)
+		snprintf(out, sizeof out, "%.*s", (int)(end - gt - 1), gt + 1);
+	return out;
+}
+
+static void test_labels_are_short_and_keep_the_function(void)
+{
+	/* 1000 bytes on 1180 px: a frame of b bytes is 1.18 b px wide and
+	 * holds (1.18 b - 6) / 7.3 characters */
+	struct profile p;
+	profile_init(&p);
+	uint32_t fm, fa, fb, fc, fd, fe;
+	profile_add_frame(&p, "/w/etl.py", "main", 10, 0, &fm);
+	profile_add_frame(&p, "/usr/lib/python3/dist-packages/pandas/core/frame.py", "DataFrame.merge",
+			  10090, 0, &fa);
+	profile_add_frame(&p, "/usr/lib/python3.11/logging/__init__.py", "Logger.info", 1, 0, &fb);
+	profile_add_frame(&p, "/usr/lib/python3/dist-packages/numpy/core/numeric.py", "ones", 205, 0,
+			  &fc);
+	profile_add_frame(&p, "/usr/lib/python3/dist-packages/pandas/core/groupby/groupby.py",
+			  "GroupBy.aggregate_everything", 1, 0, &fd);
+	profile_add_frame(&p, "/usr/lib/python3.11/json/encoder.py", "JSONEncoder.iterencode", 258, 0,
+			  &fe);
+	profile_add_node(&p, 0, fm, 250, 0, NULL);    /* 1 */
+	profile_add_node(&p, 1, fa, 300, 0, NULL);    /* 354 px: 47 characters */
+	profile_add_node(&p, 1, fb, 200, 0, NULL);    /* 236 px: 31 */
+	profile_add_node(&p, 1, fc, 100, 0, NULL);    /* 118 px: 15 */
+	profile_add_node(&p, 1, fd, 50, 0, NULL);     /* 59 px: 7 */
+	profile_add_node(&p, 1, fe, 100, 0, NULL);    /* 118 px: 15 */
+	struct view v;
+	CHECK_EQ_INT(view_build(&v, &p, "/w", NULL), 0);
+	struct buf b;
+	buf_init(&b);
+	flame_svg(&b, &v, "t");
+	const char *s = buf_str(&b);
+	CHECK_STR_EQ(drawn(s, "etl.py:10 (main)"), "etl.py:10 (main)");
+	/* the package's path below dist-packages, whole */
+	CHECK_STR_EQ(drawn(s, "/usr/lib/python3/dist-packages/pandas/core/frame.py:10090 (DataFrame.merge)"),
+		     "pandas/core/frame.py:10090 (DataFrame.merge)");
+	CHECK_STR_CONTAINS(s, "data-n=\"/usr/lib/python3/dist-packages/pandas/core/frame.py:10090 "
+			      "(DataFrame.merge)\" data-s=\"pandas/core/frame.py:10090 (DataFrame.merge)\" "
+			      "data-f=\"DataFrame.merge\"><title>/usr/lib/python3/dist-packages/pandas/");
+	/* too long below the standard library: the file without its directory */
+	CHECK_STR_EQ(drawn(s, "/usr/lib/python3.11/logging/__init__.py:1 (Logger.info)"),
+		     "__init__.py:1 (Logger.info)");
+	/* then the function alone, then the function cut */
+	CHECK_STR_EQ(drawn(s, "/usr/lib/python3/dist-packages/numpy/core/numeric.py:205 (ones)"), "ones");
+	CHECK_STR_EQ(drawn(s, "/usr/lib/python3/dist-packages/pandas/core/groupby/groupby.py:1 "
+			      "(GroupBy.aggregate_everything)"),
+		     "Group..");
+	/* a method's own name when its class does not fit */
+	CHECK_STR_EQ(drawn(s, "/usr/lib/python3.11/json/encoder.py:258 (JSONEncoder.iterencode)"),
+		     "..iterencode");
+	/* never a path cut short: no drawn text starts with a directory */
+	int texts = 0;
+	for (const char *t = strstr(s, "<text x="); t; t = strstr(t + 1, "<text x=")) {
+		const char *gt = strchr(t, '>');
+		CHECK(gt && gt[1] != '/');
+		texts++;
+	}
+	CHECK(texts >= 6);
+	buf_free(&b);
+	view_free(&v);
+	profile_free(&p);
+}
+
 static void test_empty_graph(void)
 {
 	struct profile p;
@@ -197,6 +273,7 @@ int main(void)
 	test_hostile_names_stay_text();
 	test_geometry_and_other();
 	test_labels_fit_their_rects();
+	test_labels_are_short_and_keep_the_function();
 	test_empty_graph();
 	fx_rmrf(dir);
 	return check_summary();

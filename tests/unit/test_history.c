@@ -107,6 +107,13 @@ static void rescale_keeps_exact_parts_and_saturates(void)
 	CHECK_EQ_INT(profile_rescale(out, v, 3, 1300), 0);
 	CHECK_EQ_INT(out[0], 500);
 	CHECK_EQ_INT(out[1] + out[2], 800);
+	/* the floors' remainder goes to an estimate, never to the largest
+	 * stack when that one was recorded exactly (a shared segment) */
+	struct profile_bytes u[3] = {{500, 500}, {100, 0}, {200, 0}};
+	CHECK_EQ_INT(profile_rescale(out, u, 3, 1000), 0);
+	CHECK_EQ_INT(out[0], 500);
+	CHECK_EQ_INT(out[1] + out[2], 500);
+	CHECK_EQ_INT(out[2], 334);
 	/* crafted values: no overflow, still the target */
 	struct profile_bytes w[2] = {{INT64_MAX, INT64_MAX}, {INT64_MAX, INT64_MAX}};
 	CHECK_EQ_INT(profile_rescale(out, w, 2, 1000), 0);

@@ -23,7 +23,7 @@ static void test_hostile_page(void)
 	struct src_cache *src = src_new(dir);
 	struct view v;
 	CHECK_EQ_INT(view_build(&v, &p, dir, src), 0);
-	struct doc_proc dp = {&p, &v, -1, ".", NULL, NULL, NULL, 0};
+	struct doc_proc dp = {.p = &p, .view = &v, .parent = -1, .dir = "."};
 	struct doc_error errs[] = {{"state/9.oomph", "bad <i>header</i> & \"stuff\""}};
 	const char *warn[] = {"warning with <u>markup</u>"};
 	struct doc d = {
@@ -33,6 +33,7 @@ static void test_hostile_page(void)
 		.nwarnings = 1, .up = ""};
 	struct buf b;
 	buf_init(&b);
+	doc_decide(&d);
 	html_page(&b, &d);
 	CHECK(!b.oom);
 	const char *s = buf_str(&b);
@@ -110,13 +111,14 @@ static void test_processes_and_links(void)
 	struct view v1, v2;
 	CHECK_EQ_INT(view_build(&v1, &p1, FX_CWD, NULL), 0);
 	CHECK_EQ_INT(view_build(&v2, &p2, FX_CWD, NULL), 0);
-	struct doc_proc dps[2] = {{&p1, &v1, -1, ".", NULL, NULL, NULL, 0}, {&p2, &v2, 4242, "processes/4243", NULL, NULL, NULL, 0}};
+	struct doc_proc dps[2] = {{.p = &p1, .view = &v1, .parent = -1, .dir = "."}, {.p = &p2, .view = &v2, .parent = 4242, .dir = "processes/4243"}};
 	struct doc d = {.argc = p1.argc, .argv = p1.argv, .python = "3.11.7", .has_exit_code = 1,
 			.verdict = "exited", .duration_s = 2.5, .peak_rss_bytes = 20 << 20,
 			.sample_rate = 1, .exact = 1, .main = &dps[0], .procs = dps, .nprocs = 2,
 			.up = ""};
 	struct buf b;
 	buf_init(&b);
+	doc_decide(&d);
 	html_page(&b, &d);
 	const char *s = buf_str(&b);
 	CHECK_STR_CONTAINS(s, "<a href=\"processes/4243/index.html\">processes/4243/</a>");
@@ -130,6 +132,24 @@ static void test_processes_and_links(void)
 	CHECK_STR_NOT_CONTAINS(s, "report of the whole run"); /* main page: no up link */
 	char why[200] = "";
 	CHECK_EQ_INT(fx_balanced(s, 1, why, sizeof(why)), 0);
+	/* nothing folded: no control to show it */
+	CHECK_STR_NOT_CONTAINS(s, "id=\"oomph-show-plumbing\"");
+	CHECK_EQ_INT(fx_count(s, "<svg xmlns"), 1);
+
+	/* plumbing folded: the graph with it shown, hidden, and its button */
+	dps[0].plumbing = &v2;
+	buf_reset(&b);
+	doc_decide(&d);
+	html_page(&b, &d);
+	s = buf_str(&b);
+	CHECK_STR_CONTAINS(s, "<button type=\"button\" id=\"oomph-show-plumbing\"");
+	CHECK_STR_CONTAINS(s, ">Show the run machinery</button>");
+	CHECK_STR_CONTAINS(s, "<div class=\"flame\" id=\"oomph-plumbing\" hidden=\"\">\n<svg xmlns");
+	CHECK_EQ_INT(fx_count(s, "<svg xmlns"), 2);
+	CHECK_EQ_INT(fx_balanced(s, 1, why, sizeof(why)), 0);
+	if (why[0])
+		printf("unbalanced: %s\n", why);
+	dps[0].plumbing = NULL;
 
 	/* a process's own page links back up */
 	struct doc_proc self = dps[1];
@@ -139,6 +159,7 @@ static void test_processes_and_links(void)
 	d.nprocs = 1;
 	d.up = "../../";
 	buf_reset(&b);
+	doc_decide(&d);
 	html_page(&b, &d);
 	CHECK_STR_CONTAINS(buf_str(&b), "<a href=\"../../index.html\">");
 	CHECK_STR_NOT_CONTAINS(buf_str(&b), "processes/4243/index.html");

@@ -151,6 +151,9 @@ static void test_swap_counters(void)
 	CHECK_EQ_INT(proc_vmswap_parse("Name:\tpython3\nVmRSS:\t  1000 kB\nVmSwap:\t   157608 kB\n", &v), 0);
 	CHECK_EQ_INT(v, 157608ll * 1024);
 	CHECK(proc_vmswap_parse("Name:\tkthreadd\n", &v) < 0); /* kernel threads have none */
+	CHECK_EQ_INT(proc_vmrss_parse("Name:\tpython3\nVmHWM:\t 2000 kB\nVmRSS:\t  1000 kB\n", &v), 0);
+	CHECK_EQ_INT(v, 1000ll * 1024);
+	CHECK(proc_vmrss_parse("Name:\tkthreadd\n", &v) < 0);
 	/* a figure no machine holds is refused, not multiplied past int64 */
 	CHECK_EQ_INT(proc_vmswap_parse("VmSwap:\t9223372036854775807 kB\n", &v), -ERANGE);
 	CHECK_EQ_INT(proc_vmswap_parse("VmSwap:\t99999999999999999999 kB\n", &v), -ERANGE);
@@ -318,8 +321,47 @@ static void test_kmsg_lines(void)
 	}
 }
 
+/* What RSS is made of: one parser for smaps_rollup and status. */
+static void test_rss_split(void)
+{
+	static const char rollup[] =
+		"55a2f8d6d000-7fff3c139000 ---p 00000000 00:00 0                          [rollup]\n"
+		"Rss:              614400 kB\nPss:              600000 kB\nPss_Dirty:        590000 kB\n"
+		"Pss_Anon:         590000 kB\nPss_File:          10000 kB\nPss_Shmem:          2048 kB\n"
+		"Shared_Clean:      20000 kB\nShared_Dirty:         48 kB\nPrivate_Clean:      4000 kB\n"
+		"Private_Dirty:    590352 kB\nReferenced:       614400 kB\nAnonymous:        590000 kB\n"
+		"KSM:                   0 kB\nLazyFree:              0 kB\nSwap:               100 kB\n"
+		"SwapPss:             100 kB\nLocked:                0 kB\n";
+	struct proc_rss_split r;
+	CHECK_EQ_INT(proc_rss_split_parse(rollup, &r), 0);
+	CHECK_EQ_INT(r.rss, 614400ll << 10);
+	CHECK_EQ_INT(r.pss, 600000ll << 10);
+	CHECK_EQ_INT(r.anon, 590000ll << 10);
+	CHECK_EQ_INT(r.shmem, 2048ll << 10);
+	CHECK_EQ_INT(r.file, (614400ll - 590000 - 2048) << 10); /* neither anon nor shmem */
+	CHECK_EQ_INT(r.shared, 20048ll << 10);
+	CHECK_EQ_INT(r.swap, 100ll << 10); /* not SwapPss */
+	int64_t v;
+	CHECK_EQ_INT(proc_pss_parse(rollup, &v), 0);
+	CHECK_EQ_INT(v, 600000ll << 10);
+	static const char status[] = "Name:\tpython3\nVmHWM:\t 3000 kB\nVmRSS:\t    1984 kB\n"
+				     "RssAnon:\t     168 kB\nRssFile:\t    1800 kB\nRssShmem:\t      16 kB\n"
+				     "VmSwap:\t       0 kB\n";
+	CHECK_EQ_INT(proc_rss_split_parse(status, &r), 0);
+	CHECK_EQ_INT(r.rss, 1984ll << 10);
+	CHECK_EQ_INT(r.anon, 168ll << 10);
+	CHECK_EQ_INT(r.file, 1800ll << 10);
+	CHECK_EQ_INT(r.shmem, 16ll << 10);
+	CHECK_EQ_INT(r.pss, -1);
+	CHECK_EQ_INT(r.shared, -1);
+	CHECK_EQ_INT(proc_pss_parse(status, &v), -ENODATA);
+	CHECK_EQ_INT(proc_rss_split_parse("Name:\tkthreadd\n", &r), -ENODATA);
+	CHECK_EQ_INT(proc_rss_split_parse("Rss: 99999999999999999999 kB\n", &r), -ERANGE);
+}
+
 int main(void)
 {
+	test_rss_split();
 	test_psi();
 	test_majflt();
 	test_refaults();

@@ -60,6 +60,23 @@ static void test_parse_reads_the_probe_line(void)
 	CHECK_EQ_INT(i.free_threaded, 0);
 }
 
+static void test_parse_reads_the_interpreters_directories(void)
+{
+	struct pyprobe_info i;
+	CHECK_EQ_INT(pyprobe_parse("cpython 3 11 2 abi=\ndir prefix /usr\ndir stdlib /usr/lib/python3.11\n"
+				   "dir stdlib /usr/lib/python3.11\ndir site /usr/lib/python3/dist-packages\n"
+				   "dir site /a b/site-packages\n", &i), 0);
+	CHECK_STR_EQ(i.version, "3.11.2");
+	CHECK_EQ_INT(i.ndirs, 4); /* platstdlib, the same as stdlib, once */
+	CHECK_STR_EQ(i.dirs[0], "prefix /usr");
+	CHECK_STR_EQ(i.dirs[1], "stdlib /usr/lib/python3.11");
+	CHECK_STR_EQ(i.dirs[3], "site /a b/site-packages");
+	/* only `dir KIND /absolute` lines follow the version */
+	CHECK_EQ_INT(pyprobe_parse("cpython 3 11 2 abi=\ndir stdlib relative\n", &i), -EINVAL);
+	CHECK_EQ_INT(pyprobe_parse("cpython 3 11 2 abi=\ndir  /x\n", &i), -EINVAL);
+	CHECK_EQ_INT(pyprobe_parse("cpython 3 11 2 abi=\nsite /x\n", &i), -EINVAL);
+}
+
 static void test_parse_rejects_anything_else(void)
 {
 	struct pyprobe_info i;
@@ -142,6 +159,15 @@ static void test_probe_of_the_real_python3(void)
 	CHECK_STR_EQ(i.implementation, "cpython");
 	CHECK_EQ_INT(i.major, 3);
 	CHECK_EQ_INT(i.free_threaded, 0); /* Debian's and pyenv's have the GIL */
+	/* and where its standard library and packages are, site or not (-S) */
+	int stdlib = 0, site = 0;
+	for (int k = 0; k < i.ndirs; k++) {
+		stdlib += !strncmp(i.dirs[k], "stdlib /", 8) && strstr(i.dirs[k], "/python3");
+		site += !strncmp(i.dirs[k], "site /", 6) &&
+			(strstr(i.dirs[k], "-packages") != NULL);
+	}
+	CHECK(stdlib >= 1);
+	CHECK(site >= 1);
 }
 
 static void test_probe_of_fake_interpreters(void)
@@ -222,6 +248,7 @@ int main(void)
 	}
 	test_parse_reads_the_probe_line();
 	test_parse_rejects_anything_else();
+	test_parse_reads_the_interpreters_directories();
 	test_check_wants_cpython_3_9_or_newer();
 	test_warning_for_what_is_supported_in_part();
 	test_probe_of_the_real_python3();

@@ -25,6 +25,8 @@ static void test_round_trip(void)
 	snprintf(m.python, sizeof(m.python), "/usr/bin/python3");
 	snprintf(m.cwd, sizeof(m.cwd), "/home/me/my project/%%x\n");
 	snprintf(m.python_version, sizeof(m.python_version), "3.11.7");
+	CHECK_EQ_INT(runmeta_add_pydir(&m, "stdlib /usr/lib/python3.11"), 0);
+	CHECK_EQ_INT(runmeta_add_pydir(&m, "site /home/me/my project/.venv/lib/python3.11/site-packages"), 0);
 	m.child_pid = 12345;
 	m.start_unix_s = 1700000000.123456789;
 	m.duration_s = 1.9;
@@ -59,6 +61,11 @@ static void test_round_trip(void)
 	CHECK_STR_EQ(r.python, m.python);
 	CHECK_STR_EQ(r.cwd, m.cwd);
 	CHECK_STR_EQ(r.python_version, "3.11.7");
+	CHECK_EQ_INT(r.npydirs, 2);
+	if (r.npydirs == 2) {
+		CHECK_STR_EQ(r.pydirs[0], "stdlib /usr/lib/python3.11");
+		CHECK_STR_EQ(r.pydirs[1], "site /home/me/my project/.venv/lib/python3.11/site-packages");
+	}
 	CHECK_EQ_INT(r.child_pid, 12345);
 	CHECK(r.start_unix_s == m.start_unix_s); /* exact: %.17g */
 	CHECK(r.duration_s == m.duration_s);
@@ -80,6 +87,8 @@ static void test_round_trip(void)
 	CHECK_EQ_INT(r.argc, 0);
 	CHECK_EQ_INT(r.exact, 1);
 	runmeta_free(&r);
+	m.argv = NULL;
+	runmeta_free(&m); /* its pydirs */
 	char cmd[600];
 	snprintf(cmd, sizeof(cmd), "test $(ls -A '%s' | wc -l) -eq 1", dir);
 	CHECK_EQ_INT(system(cmd), 0);
@@ -114,6 +123,8 @@ static void test_forward_compatible_and_malformed(void)
 	CHECK_STR_CONTAINS(err, "bad %-escape");
 	CHECK_EQ_INT(load_text("# oomph run.meta 1\nargv a%00b\n", err, sizeof(err)), -EINVAL);
 	CHECK_EQ_INT(load_text("# oomph run.meta 1\nexact 2\n", err, sizeof(err)), -EINVAL);
+	CHECK_EQ_INT(load_text("# oomph run.meta 1\npydir stdlib\n", err, sizeof(err)), -EINVAL);
+	CHECK_EQ_INT(load_text("# oomph run.meta 1\npydir site%20relative\n", err, sizeof(err)), -EINVAL);
 	CHECK_EQ_INT(load_text("# oomph run.meta 1\nsample_rate -1\n", err, sizeof(err)), -EINVAL);
 	CHECK_EQ_INT(load_text("# oomph run.meta 1\nduration_s 1.5x\n", err, sizeof(err)), -EINVAL);
 	CHECK_EQ_INT(load_text("# oomph run.meta 1\npython_version 0123456789012345678901234567890123\n",
@@ -125,6 +136,13 @@ static void test_forward_compatible_and_malformed(void)
 		"peak_rss_bytes -1", "peak_rss_bytes 9223372036854775807",
 		"limit_bytes 9223372036854775807", "sample_rate 18446744073709551615",
 		"majflt_max_per_s -inf", "child_pid 2147483647",
+		"rss_split 1.5 100 0 0 0 0 -1 -1 status",              /* no RSS */
+		"rss_split 1.5 100 4096 4096 0 0 -2 -1 status",        /* shared below -1 */
+		"rss_split nan 100 4096 4096 0 0 -1 -1 status",
+		"rss_split 1.5 100 4096 -1 0 0 -1 -1 status",           /* anon unknown */
+		"rss_split 1.5 100 4096 4096 0 0 -1 -1 guessed",        /* no such source */
+		"rss_split 1.5 100 4096 4096 0 0 -1 -1 status extra",
+		"rss_split 1.5 100 288230376151711744 0 0 0 -1 -1 status", /* 2^58 */
 	};
 	for (size_t i = 0; i < sizeof(impossible) / sizeof(impossible[0]); i++) {
 		char text[256];
@@ -136,6 +154,24 @@ static void test_forward_compatible_and_malformed(void)
 			       "refault_max_per_s -1\nstall_max_pct 100\n",
 			       err, sizeof(err)),
 		     0);
+	/* what the supervisor read near the peak comes back as written */
+	struct runmeta z;
+	memset(&z, 0, sizeof(z));
+	z.split = (struct runmeta_rss_split){1.25, -4096, 300LL << 20, 250LL << 20, 40LL << 20,
+					     10LL << 20, -1, 0, "status"};
+	CHECK_EQ_INT(runmeta_save(dir, &z, err, sizeof(err)), 0);
+	struct runmeta zr;
+	CHECK_EQ_INT(runmeta_load(dir, &zr, err, sizeof(err)), 0);
+	CHECK(zr.split.t_s == 1.25);
+	CHECK_EQ_INT(zr.split.tracked_bytes, -4096);
+	CHECK_EQ_INT(zr.split.rss_bytes, 300LL << 20);
+	CHECK_EQ_INT(zr.split.anon_bytes, 250LL << 20);
+	CHECK_EQ_INT(zr.split.file_bytes, 40LL << 20);
+	CHECK_EQ_INT(zr.split.shmem_bytes, 10LL << 20);
+	CHECK_EQ_INT(zr.split.shared_bytes, -1);
+	CHECK_EQ_INT(zr.split.swap_bytes, 0);
+	CHECK_STR_EQ(zr.split.how, "status");
+	runmeta_free(&zr);
 	CHECK_EQ_INT(load_text("PK\x03\x04 zip", err, sizeof(err)), -EINVAL);
 	CHECK_STR_CONTAINS(err, "not an oomph run.meta file");
 	CHECK_EQ_INT(load_text("", err, sizeof(err)), -EINVAL);

@@ -26,7 +26,7 @@ static void test_json(void)
 	struct view v, cv;
 	CHECK_EQ_INT(view_build(&v, &p, FX_CWD, NULL), 0);
 	CHECK_EQ_INT(view_build(&cv, &c, FX_CWD, NULL), 0);
-	struct doc_proc dps[2] = {{&p, &v, -1, ".", NULL, NULL, NULL, 0}, {&c, &cv, 4242, "processes/5000", NULL, NULL, NULL, 0}};
+	struct doc_proc dps[2] = {{.p = &p, .view = &v, .parent = -1, .dir = "."}, {.p = &c, .view = &cv, .parent = 4242, .dir = "processes/5000"}};
 	char *argv[] = {"python3", "app.py", "--size", "a b"};
 	struct doc_error errs[] = {{"state/77.oomph", "truncated"}};
 	struct doc d = {.argc = 4, .argv = argv, .python = "3.11.7", .has_exit_code = 0,
@@ -36,6 +36,7 @@ static void test_json(void)
 			.up = ""};
 	struct buf b;
 	buf_init(&b);
+	doc_decide(&d);
 	summary_json(&b, &d, 1, 0);
 	CHECK(!b.oom);
 	struct mj *m = mj_parse(buf_str(&b));
@@ -130,7 +131,9 @@ static char *terminal(const struct doc *d, const char *path)
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
-	summary_terminal(f, d, path);
+	struct doc c = *d; /* the report's stage: decided, then formatted */
+	doc_decide(&c);
+	summary_terminal(f, &c, path);
 	fclose(f);
 	return text;
 }
@@ -141,7 +144,7 @@ static void test_terminal(void)
 	fx_profile(&p);
 	struct view v;
 	CHECK_EQ_INT(view_build(&v, &p, FX_CWD, NULL), 0);
-	struct doc_proc dps[3] = {{&p, &v, -1, ".", NULL, NULL, NULL, 0}, {&p, &v, -1, ".", NULL, NULL, NULL, 0}, {&p, &v, -1, ".", NULL, NULL, NULL, 0}};
+	struct doc_proc dps[3] = {{.p = &p, .view = &v, .parent = -1, .dir = "."}, {.p = &p, .view = &v, .parent = -1, .dir = "."}, {.p = &p, .view = &v, .parent = -1, .dir = "."}};
 	char *argv[] = {"python3", "app.py", "it's"};
 	struct doc d = {.argc = 3, .argv = argv, .has_exit_code = 1, .exit_code = 0,
 			.verdict = "exited", .duration_s = 1.94, .peak_rss_bytes = 612LL << 20,
@@ -152,7 +155,7 @@ static void test_terminal(void)
 	CHECK_STR_CONTAINS(t, "oomph: python3 app.py 'it'\\''s' exited with code 0 after 1.9 s\n");
 	CHECK_STR_CONTAINS(t, "oomph: peak tracked memory 10.4 KiB at 1.3 s; peak RSS 612.0 MiB; "
 			      "sampling every 256.0 KiB\n");
-	CHECK_STR_CONTAINS(t, "oomph: top lines at the peak:\n"
+	CHECK_STR_CONTAINS(t, "oomph: your lines at the peak (the innermost line of the program's own code):\n"
 			      "oomph:    56.7%     5.9 KiB  app.py:30 (build)\n"
 			      "oomph:    28.1%     2.9 KiB  /nonexistent/py/json/decoder.py:337 (decode)\n"
 			      "oomph:     9.5%      1011 B  app.py:20 (load)\n"
@@ -174,6 +177,7 @@ static void test_terminal(void)
 	d.exact = 1;
 	d.sample_rate = 1;
 	d.peak_rss_bytes = 0;
+	p.max_rss_bytes = 0; /* nobody measured it: unknown */
 	d.nprocs = 1;
 	d.errors = errs;
 	d.nerrors = 1;
@@ -209,7 +213,9 @@ static void test_terminal(void)
 static struct mj *rendered(struct buf *b, const struct doc *d)
 {
 	buf_reset(b);
-	summary_json(b, d, 1, 0);
+	struct doc c = *d;
+	doc_decide(&c);
+	summary_json(b, &c, 1, 0);
 	struct mj *m = mj_parse(buf_str(b));
 	CHECK(m != NULL);
 	return m;
@@ -293,8 +299,359 @@ static void test_swap_json(void)
 	buf_free(&b);
 }
 
+/* The sizing advice: what it needed, 20% more rounded up, in the words of
+ * three schedulers; at its limit, no number. */
+static void test_sizing(void)
+{
+	const int64_t MiB = 1 << 20, GiB = 1 << 30;
+	CHECK_EQ_INT(doc_sizing_request(488 * MiB), 600 * MiB); /* 585.6 MiB up */
+	CHECK_EQ_INT(doc_sizing_request(500 * MiB), 600 * MiB); /* exactly 600 */
+	CHECK_EQ_INT(doc_sizing_request(501 * MiB), 700 * MiB);
+	CHECK_EQ_INT(doc_sizing_request(1), 100 * MiB);
+	CHECK_EQ_INT(doc_sizing_request(9 * GiB), 11 * GiB); /* 10.8 GiB: whole GiB from 10 on */
+	CHECK_EQ_INT(doc_sizing_request(0), 0);
+
+	struct profile p;
+	fx_profile(&p);
+	struct view v;
+	CHECK_EQ_INT(view_build(&v, &p, FX_CWD, NULL), 0);
+	struct doc_proc dps[1] = {{.p = &p, .view = &v, .parent = -1, .dir = "."}};
+	char *argv[] = {"python3", "app.py"};
+	struct runmeta meta;
+	memset(&meta, 0, sizeof meta);
+	runmeta_init_unknown(&meta);
+	struct doc d = {.argc = 2, .argv = argv, .has_exit_code = 1, .exit_code = 0,
+			.verdict = "exited", .duration_s = 1.94, .peak_rss_bytes = 488LL << 20,
+			.sample_rate = 262144, .main = &dps[0], .procs = dps, .nprocs = 1, .up = "",
+			.meta = &meta};
+	char *t = terminal(&d, "/tmp/run/index.html");
+	CHECK_STR_CONTAINS(t, "oomph: this job needed 488.0 MiB (peak RSS); to run it with headroom "
+			      "request 600 MiB \u2014 Kubernetes `resources.limits.memory: 600Mi`, "
+			      "Slurm `--mem=600M`, Docker `--memory=600m`\n");
+	free(t);
+	struct buf b;
+	buf_init(&b);
+	doc_decide(&d);
+	summary_json(&b, &d, 1, 0);
+	struct mj *m = mj_parse(buf_str(&b));
+	CHECK(m != NULL);
+	const struct mj *z = m ? mj_get(m, "sizing") : NULL;
+	CHECK_EQ_INT(mj_num(mj_get(z, "needed_bytes")), 488LL << 20);
+	CHECK_EQ_INT(mj_num(mj_get(z, "request_bytes")), 600LL << 20);
+	CHECK_STR_EQ(mj_str(mj_get(z, "kubernetes")), "600Mi");
+	CHECK_STR_EQ(mj_str(mj_get(z, "slurm")), "600M");
+	CHECK_STR_EQ(mj_str(mj_get(z, "docker")), "600m");
+	mj_free(m);
+	buf_free(&b);
+
+	/* killed at its limit: how much more it needed is not known */
+	meta.limit_bytes = 500LL << 20;
+	d.verdict = "oom-killed";
+	d.signal = 9;
+	d.has_exit_code = 0;
+	t = terminal(&d, "/tmp/run/index.html");
+	CHECK_STR_CONTAINS(t, "oomph: this job needed more than its limit of 500.0 MiB (it ran out of "
+			      "memory there): run it with a larger limit, or none, to measure what it needs\n");
+	free(t);
+	view_free(&v);
+	profile_free(&p);
+}
+
+/* One shared-memory segment of the fixture, its record in p->segments. */
+static void fx_segment(struct profile *p, const char *kind, const char *name, int64_t bytes,
+		       uint32_t node)
+{
+	struct profile_segment *g = realloc(p->segments, (p->nsegments + 1) * sizeof(*g));
+	CHECK(g != NULL);
+	if (!g)
+		return;
+	p->segments = g;
+	g += p->nsegments++;
+	memset(g, 0, sizeof(*g));
+	snprintf(g->kind, sizeof g->kind, "%s", kind);
+	snprintf(g->name, sizeof g->name, "%s", name);
+	g->bytes = bytes;
+	g->node = node;
+	p->shm_bytes += bytes;
+}
+
+/* Shared memory across the page's processes: every live segment listed
+ * largest first with the program's line that sized it (below a library
+ * frame too), 3 named in the sentence, the rest counted; the sentence is
+ * evidence (last) only when the run died. */
+static void test_shared_memory(void)
+{
+	const int64_t MiB = 1 << 20;
+	struct profile p, c;
+	fx_profile(&p);
+	fx_profile(&c);
+	c.pid = 5000;
+	uint32_t fr, nbig, nx, nlib, npsm;
+	profile_add_frame(&p, "[shared memory: memfd 'big']", "", 0, PROFILE_FRAME_SHARED, &fr);
+	profile_add_node(&p, FX_N4, fr, 300 * MiB, 300 * MiB, &nbig);
+	profile_add_frame(&p, "[shared memory: memfd 'x']", "", 0, PROFILE_FRAME_SHARED, &fr);
+	profile_add_node(&p, 0, fr, 4096, 4096, &nx);
+	fx_segment(&p, "memfd", "x", 4096, nx);
+	fx_segment(&p, "memfd", "big", 300 * MiB, nbig);
+	p.shm_sized = 3;
+	profile_add_frame(&c, "/usr/lib/python3.11/multiprocessing/shared_memory.py",
+			  "SharedMemory.__init__", 112, PROFILE_FRAME_PYTHON, &fr);
+	profile_add_node(&c, FX_N1, fr, 0, 0, &nlib);
+	profile_add_frame(&c, "[shared memory: /dev/shm/psm_1]", "", 0, PROFILE_FRAME_SHARED, &fr);
+	profile_add_node(&c, nlib, fr, 40 * MiB, 40 * MiB, &npsm);
+	fx_segment(&c, "tmpfs", "/dev/shm/psm_1", 40 * MiB, npsm);
+	fx_segment(&c, "memfd", "tiny", 8192, 0); /* sized with no Python stack */
+	c.shm_sized = 2;
+	struct view v, cv;
+	CHECK_EQ_INT(view_build(&v, &p, FX_CWD, NULL), 0);
+	CHECK_EQ_INT(view_build(&cv, &c, FX_CWD, NULL), 0);
+	struct doc_proc dps[2] = {{.p = &p, .view = &v, .parent = -1, .dir = "."},
+				  {.p = &c, .view = &cv, .parent = 4242, .dir = "processes/5000"}};
+	char *argv[] = {"python3", "app.py"};
+	struct runmeta meta;
+	memset(&meta, 0, sizeof meta);
+	runmeta_init_unknown(&meta);
+	CHECK_EQ_INT(runmeta_add_evidence(&meta, "the oom_kill counter rose by 1"), 0);
+	struct doc d = {.argc = 2, .argv = argv, .signal = 9, .verdict = "oom-killed",
+			.duration_s = 1.5, .sample_rate = 1, .main = &dps[0], .procs = dps,
+			.nprocs = 2, .up = "", .meta = &meta};
+	const char *story = "shared memory: 340.0 MiB in 4 segments (memfd 'big', 300.0 MiB, created "
+			    "at app.py:30; /dev/shm/psm_1, 40.0 MiB, created at app.py:10 in process "
+			    "5000; memfd 'tiny', 8.0 KiB, created with no Python line in process 5000; "
+			    "and 1 more)";
+	struct buf b;
+	buf_init(&b);
+	struct mj *m = rendered(&b, &d);
+	const struct mj *z = m ? mj_get(m, "shared_memory") : NULL;
+	CHECK(z != NULL);
+	CHECK_EQ_INT(mj_num(mj_get(z, "bytes")), 340 * MiB + 12288);
+	CHECK_EQ_INT(mj_num(mj_get(z, "count")), 4);
+	CHECK_EQ_INT(mj_num(mj_get(z, "sized")), 5);
+	CHECK_EQ_INT(mj_num(mj_get(z, "peak_bytes")), 300 * MiB + 4096); /* the main's picture */
+	CHECK_STR_EQ(mj_str(mj_get(z, "text")), story);
+	const struct mj *segs = mj_get(z, "segments");
+	CHECK_EQ_INT(segs ? segs->n : 0, 4);
+	const struct mj *g0 = mj_at(segs, 0), *g1 = mj_at(segs, 1), *g2 = mj_at(segs, 2);
+	CHECK_EQ_INT(mj_num(mj_get(g0, "pid")), 4242);
+	CHECK_STR_EQ(mj_str(mj_get(g0, "kind")), "memfd");
+	CHECK_STR_EQ(mj_str(mj_get(g0, "name")), "big");
+	CHECK_EQ_INT(mj_num(mj_get(g0, "bytes")), 300 * MiB);
+	CHECK_STR_EQ(mj_str(mj_get(g0, "file")), "app.py");
+	CHECK_EQ_INT(mj_num(mj_get(g0, "line")), 30);
+	CHECK_STR_EQ(mj_str(mj_get(g0, "function")), "build");
+	/* below multiprocessing's frame: the program's line that called it */
+	CHECK_EQ_INT(mj_num(mj_get(g1, "pid")), 5000);
+	CHECK_STR_EQ(mj_str(mj_get(g1, "kind")), "tmpfs");
+	CHECK_STR_EQ(mj_str(mj_get(g1, "file")), "app.py");
+	CHECK_EQ_INT(mj_num(mj_get(g1, "line")), 10);
+	CHECK_STR_EQ(mj_str(mj_get(g1, "function")), "main");
+	CHECK(mj_is_null(mj_get(g2, "file")));
+	CHECK(mj_is_null(mj_get(g2, "line")));
+	CHECK(mj_is_null(mj_get(g2, "function")));
+	const struct mj *ev = m ? mj_get(m, "evidence") : NULL;
+	CHECK_EQ_INT(ev ? ev->n : 0, 2);
+	CHECK_STR_EQ(mj_str(mj_at(ev, 0)), "the oom_kill counter rose by 1");
+	CHECK_STR_EQ(mj_str(mj_at(ev, 1)), story);
+	mj_free(m);
+	char *t = terminal(&d, "r/index.html");
+	char line[1024];
+	snprintf(line, sizeof line, "oomph:   - the oom_kill counter rose by 1\noomph:   - %s\n", story);
+	CHECK_STR_CONTAINS(t, line);
+	free(t);
+
+	/* the main process alone: its own two, no process named */
+	d.nprocs = 1;
+	m = rendered(&b, &d);
+	z = m ? mj_get(m, "shared_memory") : NULL;
+	CHECK_STR_EQ(mj_str(mj_get(z, "text")),
+		     "shared memory: 300.0 MiB in 2 segments (memfd 'big', 300.0 MiB, created at "
+		     "app.py:30; memfd 'x', 4.0 KiB, created with no Python line)");
+	mj_free(m);
+
+	/* a run that exited: listed, but no evidence of anything */
+	d.signal = 0;
+	d.has_exit_code = 1;
+	d.exit_code = 0;
+	d.verdict = "exited";
+	m = rendered(&b, &d);
+	ev = m ? mj_get(m, "evidence") : NULL;
+	CHECK_EQ_INT(ev ? ev->n : 0, 1);
+	CHECK_EQ_INT(mj_num(mj_get(mj_get(m, "shared_memory"), "count")), 2);
+	mj_free(m);
+	t = terminal(&d, "r/index.html");
+	CHECK_STR_NOT_CONTAINS(t, "  - shared memory:");
+	free(t);
+	buf_free(&b);
+	runmeta_free(&meta);
+	view_free(&v);
+	view_free(&cv);
+	profile_free(&p);
+	profile_free(&c);
+}
+
+/* Why RSS and tracked memory differ: each case's sentence, and the figures. */
+static void test_rss_gap(void)
+{
+	const int64_t MiB = 1 << 20;
+	struct profile p;
+	fx_profile(&p);
+	p.peak_bytes = 600 * MiB;
+	struct view v;
+	CHECK_EQ_INT(view_build(&v, &p, FX_CWD, NULL), 0);
+	struct doc_proc dps[1] = {{.p = &p, .view = &v, .parent = -1, .dir = "."}};
+	char *argv[] = {"python3", "app.py"};
+	struct runmeta meta;
+	memset(&meta, 0, sizeof meta);
+	runmeta_init_unknown(&meta);
+	/* 600 MiB tracked, 210 MiB RSS: 400 MiB never touched */
+	meta.split = (struct runmeta_rss_split){1.25, 600 * MiB, 210 * MiB, 200 * MiB, 9 * MiB,
+						1 * MiB, 5 * MiB, 0, "smaps_rollup"};
+	struct doc d = {.argc = 2, .argv = argv, .has_exit_code = 1, .exit_code = 0,
+			.verdict = "exited", .duration_s = 1.94, .peak_rss_bytes = 210 * MiB,
+			.sample_rate = 262144, .main = &dps[0], .procs = dps, .nprocs = 1, .up = "",
+			.meta = &meta};
+	char *t = terminal(&d, "/tmp/run/index.html");
+	CHECK_STR_CONTAINS(t, "oomph: RSS and tracked memory: near its peak (1.2 s) RSS was 210.0 MiB "
+			      "and tracked memory 600.0 MiB: 400.0 MiB of what it had allocated was not "
+			      "touched yet, so the kernel had given it no pages (calloc, np.zeros and "
+			      "np.empty get theirs only when written; its anonymous RSS was 200.0 MiB); "
+			      "9.0 MiB of RSS "
+			      "was file-backed (the interpreter, shared libraries, mapped files), which is "
+			      "not tracked, and 1.0 MiB shared memory (tmpfs, memfd); 5.0 MiB of its pages "
+			      "were shared with other processes\n");
+	free(t);
+	struct buf b;
+	buf_init(&b);
+	doc_decide(&d);
+	summary_json(&b, &d, 1, 0);
+	struct mj *m = mj_parse(buf_str(&b));
+	const struct mj *g = m ? mj_get(m, "rss_vs_tracked") : NULL;
+	CHECK(g != NULL);
+	CHECK_EQ_INT(mj_num(mj_get(g, "untouched_bytes")), 400 * MiB);
+	CHECK_EQ_INT(mj_num(mj_get(g, "kept_bytes")), 0);
+	CHECK_EQ_INT(mj_num(mj_get(g, "file_bytes")), 9 * MiB);
+	CHECK_EQ_INT(mj_num(mj_get(g, "shared_bytes")), 5 * MiB);
+	CHECK_STR_EQ(mj_str(mj_get(g, "source")), "smaps_rollup");
+	CHECK_STR_EQ(mj_str(mj_get(g, "text")), d.head.gap.text);
+	mj_free(m);
+	buf_free(&b);
+
+	/* anonymous RSS above tracked: kept by the allocator; status has no
+	 * shared figure; a sample far below the peak says so */
+	meta.split = (struct runmeta_rss_split){0.5, 300 * MiB, 520 * MiB, 500 * MiB, 15 * MiB,
+						5 * MiB, -1, -1, "status"};
+	doc_decide(&d);
+	CHECK_STR_EQ(d.head.gap.text,
+		     "at 0.5 s, the highest tracked memory the 100 ms samples saw (50% of its peak), "
+		     "RSS was 520.0 MiB and tracked memory 300.0 MiB: its anonymous RSS (500.0 MiB) was "
+		     "200.0 MiB above what it held: memory freed but kept by the allocator (glibc's and "
+		     "Python's free lists and arenas), thread stacks, and what was allocated before "
+		     "tracking began; 15.0 MiB of RSS was file-backed (the interpreter, shared "
+		     "libraries, mapped files), which is not tracked, and 5.0 MiB shared memory (tmpfs, "
+		     "memfd)");
+	CHECK_EQ_INT(d.head.gap.kept_bytes, 200 * MiB);
+	buf_init(&b);
+	summary_json(&b, &d, 1, 0);
+	m = mj_parse(buf_str(&b));
+	g = m ? mj_get(m, "rss_vs_tracked") : NULL;
+	CHECK(g != NULL && mj_get(g, "shared_bytes") && mj_get(g, "shared_bytes")->type == MJ_NULL);
+	mj_free(m);
+	buf_free(&b);
+
+	/* nothing read (a program shorter than a sample): no sentence */
+	memset(&meta.split, 0, sizeof meta.split);
+	doc_decide(&d);
+	CHECK_EQ_INT(d.head.gap.has, 0);
+	t = terminal(&d, "/tmp/run/index.html");
+	CHECK_STR_NOT_CONTAINS(t, "RSS and tracked memory");
+	free(t);
+	view_free(&v);
+	profile_free(&p);
+}
+
+/* The job's story (report/doc.c): a worker OOM-killed is the job's
+ * verdict and the start of the sentence; a worker ended by its pool is a
+ * normal ending, not in it; the job's RSS in words. */
+static void test_job_victims(void)
+{
+	struct profile p, w1, w2;
+	fx_profile(&p);
+	fx_profile(&w1);
+	fx_profile(&w2);
+	w1.pid = 5000;
+	w2.pid = 5001;
+	w1.ppid = w2.ppid = p.pid;
+	w1.exited_cleanly = w2.exited_cleanly = 0;
+	char *wargv[] = {"python3", "w.py"};
+	struct doc_victim vs[2] = {
+		{.pid = 5000, .argc = 2, .argv = wargv, .verdict = "oom-killed",
+		 .evidence = "the kernel log names it", .time_s = 1.25},
+		{.pid = 5001, .argc = 2, .argv = wargv, .verdict = "ended-by-parent",
+		 .evidence = "SIGTERM from its parent, process 4242", .time_s = 1.3},
+	};
+	struct doc_proc dps[3] = {{.p = &p, .parent = -1, .dir = "."},
+				  {.p = &w1, .parent = p.pid, .dir = "processes/5000", .victim = &vs[0]},
+				  {.p = &w2, .parent = p.pid, .dir = "processes/5001", .victim = &vs[1]}};
+	char *argv[] = {"python3", "job.py"};
+	struct runmeta meta;
+	memset(&meta, 0, sizeof(meta));
+	meta.job_pss_peak_bytes = 300 << 20;
+	snprintf(meta.job_rss_how, sizeof meta.job_rss_how, "pss");
+	meta.cgroup_peak_bytes = 310 << 20;
+	struct doc d = {.argc = 2, .argv = argv, .has_exit_code = 1, .exit_code = 1,
+			.verdict = "exited", .duration_s = 2.0, .main = &dps[0], .procs = dps,
+			.nprocs = 3, .up = "", .meta = &meta, .victims = vs, .nvictims = 2};
+	doc_decide(&d);
+	CHECK_STR_EQ(d.head.verdict_text,
+		     "lost process 5000 (python3 w.py) at 1.2 s to the kernel's OOM killer, then "
+		     "exited with code 1");
+	CHECK_STR_EQ(d.head.job.verdict, "oom-killed");
+	CHECK_EQ_INT(d.head.ok, 0);
+	char words[512], end[256];
+	doc_job_rss_words(&d.head.job, words, sizeof words);
+	CHECK_STR_EQ(words, "300.0 MiB (its processes' PSS summed: pages they share counted once); "
+			    "the kernel's high-water mark of its --limit cgroup: 310.0 MiB (page "
+			    "cache included)");
+	doc_proc_ending(&dps[2], end, sizeof end);
+	CHECK_STR_EQ(end, "was ended by its pool (SIGTERM from its parent, process 4242), a normal "
+			  "ending for a pool's worker");
+	/* only the pool's ending: the verdict is the main process's own */
+	d.victims = &vs[1];
+	d.nvictims = 1;
+	doc_decide(&d);
+	CHECK_STR_EQ(d.head.verdict_text, "exited with code 1");
+	CHECK_STR_EQ(d.head.job.verdict, "exited");
+	/* A job shorter than a PSS reading (a 0.1 s run once read 47 KiB):
+	 * its largest process's own peak RSS is the figure, said as such, and
+	 * the sizing does not call it the RSS of all its processes. */
+	meta.job_pss_peak_bytes = 47 << 10;
+	meta.cgroup_peak_bytes = 0;
+	dps[1].hwm_bytes = 38 << 20;
+	dps[0].hwm_bytes = 20 << 20;
+	doc_decide(&d);
+	CHECK_EQ_INT(d.head.job.peak_rss_bytes, 38 << 20);
+	CHECK_STR_EQ(d.head.job.peak_rss_how, "largest-process");
+	doc_job_rss_words(&d.head.job, words, sizeof words);
+	CHECK_STR_EQ(words, "38.0 MiB (its largest process's own peak RSS: its processes' PSS, summed "
+			    "every 100 ms, never caught the job at its peak)");
+	CHECK_EQ_INT(d.head.sizing.needed_bytes, 38 << 20);
+	CHECK_STR_EQ(d.head.sizing.needed_what, "peak RSS");
+	/* a sum that caught more stays the sum */
+	meta.job_pss_peak_bytes = 50 << 20;
+	doc_decide(&d);
+	CHECK_EQ_INT(d.head.job.peak_rss_bytes, 50 << 20);
+	CHECK_STR_EQ(d.head.job.peak_rss_how, "pss");
+	profile_free(&p);
+	profile_free(&w1);
+	profile_free(&w2);
+}
+
 int main(void)
 {
+	test_job_victims();
+	test_sizing();
+	test_rss_gap();
+	test_shared_memory();
 	test_json();
 	test_swap_json();
 	test_terminal();

@@ -44,7 +44,12 @@ static void test_verdicts(void)
 	text_verdict(s, sizeof(s), "killed", 0, 0, 9);
 	CHECK_STR_EQ(s, "was killed by signal 9 (SIGKILL)");
 	text_verdict(s, sizeof(s), "signal", 0, 0, 15);
-	CHECK_STR_EQ(s, "was killed by signal 15 (SIGTERM)");
+	CHECK_STR_EQ(s, "was asked to stop (SIGTERM)");
+	/* Ctrl-C is what a person did, not a death */
+	text_verdict(s, sizeof(s), "signal", 0, 0, 2);
+	CHECK_STR_EQ(s, "was interrupted (Ctrl-C)");
+	text_verdict(s, sizeof(s), "signal", 0, 0, 11);
+	CHECK_STR_EQ(s, "was killed by signal 11 (SIGSEGV)");
 	text_verdict(s, sizeof(s), "signal", 0, 0, 64);
 	CHECK_STR_EQ(s, "was killed by signal 64");
 	text_verdict(s, sizeof(s), "oom-killed", 0, 0, 9);
@@ -101,8 +106,23 @@ static void test_shell_words(void)
 	buf_free(&b);
 }
 
+/* Red is for deaths only. */
+static void test_tones(void)
+{
+	CHECK_STR_EQ(text_verdict_tone("exited", 1, 0, 0), "good");
+	CHECK_STR_EQ(text_verdict_tone("exited", 1, 1, 0), "ended");
+	CHECK_STR_EQ(text_verdict_tone("signal", 0, 0, 2), "ended");
+	CHECK_STR_EQ(text_verdict_tone("signal", 0, 0, 15), "ended");
+	CHECK_STR_EQ(text_verdict_tone("signal", 0, 0, 11), "death");
+	CHECK_STR_EQ(text_verdict_tone("killed", 0, 0, 9), "death");
+	CHECK_STR_EQ(text_verdict_tone("oom-killed", 0, 0, 9), "death");
+	CHECK_STR_EQ(text_verdict_tone("memory-error", 1, 1, 0), "death");
+	CHECK_STR_EQ(text_verdict_tone("running", 0, 0, 0), "ended");
+}
+
 int main(void)
 {
+	test_tones();
 	test_bytes();
 	test_verdicts();
 	test_shell_words();

@@ -227,6 +227,8 @@ static void scenario_mmap(void)
 	/* moves the new half away and grows it: -32 +128 = 928 */
 	tracker_on_mremap(base + (4 << 20), 32 << 10, base + (8 << 20), 128 << 10);
 	tracker_on_munmap(base, 256 << 10);                  /* first quarter: 672 */
+	/* a file mapping grown (mmap.resize()): never counted, still not */
+	tracker_on_mremap(base + (64 << 20), 4096, base + (72 << 20), 1 << 20);
 }
 
 static void test_mmap_partial_unmap_and_remap(void)
@@ -252,6 +254,56 @@ static void test_mmap_partial_unmap_and_remap(void)
 			_exit(3);                                               \
 		}                                                               \
 	} while (0)
+
+/* MAP_SHARED|MAP_ANONYMOUS memory is counted in the process that mapped
+ * it, moved by mremap still shared, and not again in a fork child, which
+ * shares its pages: the child holds only its private mapping, and its own
+ * unmap of the shared one credits back nothing. */
+static void scenario_shared_anon(void)
+{
+	start(1);
+	char *base = (char *)(uintptr_t)0x7d0000000000ull;
+	at(1, 1);
+	tracker_on_shared_mmap(base, 1 << 20);
+	tracker_on_mremap(base, 1 << 20, base + (8 << 20), 2 << 20); /* grown: 2 MiB */
+	at(2, 2);
+	tracker_on_mmap(base + (16 << 20), 256 << 10);
+	fflush(NULL);
+	pid_t kid = fork(); /* the tracker's atfork handler makes it its own state */
+	if (kid == 0) {
+		at(3, 3);
+		tracker_on_munmap(base + (8 << 20), 2 << 20);
+		tracker_on_mmap(base + (32 << 20), 64 << 10);
+		_exit(0);
+	}
+	int st;
+	IN_CHILD_CHECK(waitpid(kid, &st, 0) == kid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	char path[512], err[512];
+	snprintf(path, sizeof(path), "%s/%d.oomph", dir, (int)kid);
+	struct profile p;
+	int rc = profile_load(path, &p, err, sizeof(err));
+	unlink(path);
+	IN_CHILD_CHECK(rc == 0);
+	const int64_t K = 1024;
+	IN_CHILD_CHECK(p.end_bytes == 256 * K + 64 * K);
+	IN_CHILD_CHECK(p.peak_bytes == 256 * K + 64 * K);
+	IN_CHILD_CHECK(bytes_at(&p, p.live_self, 1, 1) == 0);
+	IN_CHILD_CHECK(bytes_at(&p, p.live_self, 2, 2) == 256 * K);
+	IN_CHILD_CHECK(bytes_at(&p, p.live_self, 3, 3) == 64 * K);
+	profile_free(&p);
+}
+
+static void test_shared_anonymous_memory_is_not_counted_again_in_a_fork_child(void)
+{
+	struct profile p;
+	CHECK(run_child(scenario_shared_anon, &p) == 0);
+	if (p.nnodes == 0)
+		return;
+	const int64_t K = 1024;
+	CHECK_EQ_INT(p.end_bytes, 2048 * K + 256 * K); /* the parent keeps both */
+	CHECK_EQ_INT(bytes_at(&p, p.live_self, 1, 1), 2048 * K);
+	profile_free(&p);
+}
 
 /* Python's small objects: an arena is counted but charged to no line; a
  * pool is charged to the line whose allocation was picked in it, a later
@@ -787,6 +839,7 @@ int main(void)
 	test_sampling_estimates_are_unbiased();
 	test_free_credits_back_exactly();
 	test_mmap_partial_unmap_and_remap();
+	test_shared_anonymous_memory_is_not_counted_again_in_a_fork_child();
 	test_pools_are_charged_to_the_picked_allocation();
 	test_realloc_growth();
 	test_shrink_after_the_peak_keeps_the_picture();

@@ -71,6 +71,32 @@ int main(void)
 	CHECK_STR_CONTAINS(evidence(&m), "exited with code 1");
 	runmeta_free(&m);
 
+	/* the first failure is cited (later ones are often the error
+	 * handling's), and from numpy the program's line that called it */
+	{
+		struct profile q;
+		uint32_t f, g, n1, n2;
+		make_profile(&q);
+		profile_add_frame(&q, "/usr/lib/python3/dist-packages/numpy/core/numeric.py", "ones",
+				  205, PROFILE_FRAME_PYTHON, &g);
+		profile_add_node(&q, 1, g, 0, 0, &n2);
+		profile_add_frame(&q, "app.py", "report", 30, PROFILE_FRAME_PYTHON, &f);
+		profile_add_node(&q, 0, f, 0, 0, &n1);
+		q.failures = calloc(2, sizeof(*q.failures));
+		q.nfailures = 2;
+		q.failures_total = 2;
+		q.failures[0] = (struct profile_failure){.size = 1ull << 42, .node = n2, .err = ENOMEM,
+							 .time_s = 0.5, .call = "calloc"};
+		q.failures[1] = (struct profile_failure){.size = 4096, .node = n1, .err = ENOMEM,
+							 .time_s = 0.6, .call = "malloc"};
+		decide(&(struct verdict_input){.exit_code = 1, .main = &q, .cgroup_oom_kills = -1}, &m);
+		CHECK_STR_CONTAINS(evidence(&m), "2 allocations failed; the first: calloc of 4.0 TiB "
+						 "(4398046511104 bytes) asked by app.py:12 (load) via "
+						 "numpy/core/numeric.py:205 (ones) failed with ENOMEM at 0.50 s");
+		runmeta_free(&m);
+		profile_free(&q);
+	}
+
 	/* MemoryError caught, program finished: exited, failure reported */
 	decide(&(struct verdict_input){.exit_code = 0, .main = &p, .cgroup_oom_kills = -1}, &m);
 	CHECK_STR_EQ(m.verdict, "exited");
@@ -119,7 +145,7 @@ int main(void)
 				       .cgroup_private = 1, .cgroup_dir = "/sys/fs/cgroup/memory/x"},
 	       &m);
 	CHECK_STR_EQ(m.verdict, "oom-killed");
-	CHECK_STR_CONTAINS(evidence(&m), "oom_kill counter of oomph's own memory cgroup /sys/fs/cgroup/memory/x rose by 1");
+	CHECK_STR_CONTAINS(evidence(&m), "oom_kill counter of oomph's own memory cgroup (--limit) rose by 1");
 	runmeta_free(&m);
 
 	/* SIGKILL, a shared cgroup's counter moved, nothing else: killed */
@@ -250,7 +276,7 @@ int main(void)
 				    &m),
 		     0);
 	CHECK_STR_EQ(m.verdict, "oom-killed");
-	CHECK_STR_CONTAINS(evidence(&m), "the oom_kill counter of oomph's own memory cgroup /cg rose by 1");
+	CHECK_STR_CONTAINS(evidence(&m), "the oom_kill counter of oomph's own memory cgroup (--limit) rose by 1");
 	CHECK_STR_CONTAINS(evidence(&m), "it swapped for 2.7 s: up to 60.0 MiB in swap");
 	CHECK_STR_CONTAINS(evidence(&m), "swap allowed: 64.0 MiB beyond the memory limit");
 	runmeta_free(&m);

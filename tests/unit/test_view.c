@@ -3,6 +3,7 @@
  * top lines grouped by the innermost Python frame. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -78,6 +79,19 @@ static void test_totals_and_order(void)
 		sum += v.top[i].bytes;
 	}
 	CHECK_EQ_INT(sum, FX_PEAK);
+	/* view_lines: every line, in the same order and with the same figures */
+	struct view_top *all;
+	size_t nall;
+	CHECK_EQ_INT(view_lines(&v, &all, &nall), 0);
+	CHECK_EQ_INT(nall, v.nlines);
+	for (size_t i = 0; i < nall && i < v.ntop; i++) {
+		CHECK_STR_EQ(all[i].file, v.top[i].file);
+		CHECK_EQ_INT(all[i].line, v.top[i].line);
+		CHECK_EQ_INT(all[i].bytes, v.top[i].bytes);
+		CHECK_EQ_INT(all[i].frame, v.top[i].frame);
+		CHECK_STR_EQ(all[i].source, "");
+	}
+	free(all);
 	view_free(&v);
 	src_free(src);
 	profile_free(&p);
@@ -181,8 +195,8 @@ static void test_sums_never_overflow(void)
 	struct view *views[2] = {&v, &v};
 	const char *labels[2] = {"pid 1", "pid 2"};
 	struct profile all;
-	CHECK_EQ_INT(derive_combined(views, labels, 2, &all), -EOVERFLOW);
-	CHECK_EQ_INT(derive_combined(views, labels, 1, &all), 0);
+	CHECK_EQ_INT(derive_combined(views, labels, 2, NULL, &all), -EOVERFLOW);
+	CHECK_EQ_INT(derive_combined(views, labels, 1, NULL, &all), 0);
 	CHECK_EQ_INT(all.peak_bytes, INT64_MAX);
 	profile_free(&all);
 	view_free(&v);

@@ -75,13 +75,15 @@ static char dir[256];
 static const char *limits_root; /* NULL: the machine's; else a fixture */
 static uint32_t oom_mode;
 static int snapshot_signal; /* 0: no snapshot signal handler */
+static int history_off;     /* 1: as OOMPH_HISTORY=off */
 
 static UNUSED void start(uint64_t rate)
 {
 	struct tracker_config cfg = {.state_dir = dir, .sample_rate = rate, .source = &fake_source,
 				     .python_version = "3.99.0", .oom_mode = oom_mode,
 				     .limits_root = limits_root,
-				     .snapshot_signal = snapshot_signal};
+				     .snapshot_signal = snapshot_signal,
+				     .history_off = history_off};
 	if (tracker_init(&cfg) != 0) {
 		fprintf(stderr, "tracker_init failed\n");
 		_exit(99);
