@@ -697,7 +697,13 @@ static void job_pss(struct watch *w, struct pss_slot *const *slots, const pid_t 
 
 int watch_tick(struct watch *w, pid_t main_pid, double t, int stopped)
 {
-		if (w->nfiles == 0 || t - w->last_scan >= RESCAN_S || stopped) {
+	/* A process that joined the job since the last scan is scanned for
+	 * at once rather than at the next RESCAN_S: killed before it was
+	 * seen, its part would stay in the job's total (and in any job peak
+	 * the others reach meanwhile) until then. */
+	uint32_t joined = w->job ? atomic_load_explicit(&w->job->joined, memory_order_acquire) : 0;
+	if (w->nfiles == 0 || t - w->last_scan >= RESCAN_S || stopped || joined != w->joined_scanned) {
+		w->joined_scanned = joined;
 		scan(w);
 		w->last_scan = t;
 	}

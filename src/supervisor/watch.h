@@ -146,6 +146,9 @@ struct watch {
 	struct watch_file files[WATCH_MAX_FILES];
 	int nfiles;
 	double last_scan;
+	/* the job file's `joined` count before the last scan: a process that
+	 * joined since has a state file the supervisor has not looked at */
+	uint32_t joined_scanned;
 	/* pressure */
 	char psi_path[4200];
 	int psi_own;            /* the program's own cgroup, not the machine */

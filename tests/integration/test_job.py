@@ -302,3 +302,21 @@ def test_a_killed_worker_leaves_the_job():
     parent = procs[facts["parent"]]
     one = max(own_part(procs, procs[pid]) for pid in facts["workers"])
     assert_job_peak(res, parent["peak_tracked_bytes"] + one, 100 * MiB, "a killed worker, then another")
+
+
+def test_a_worker_killed_between_two_scans_leaves_the_job_at_once():
+    """The supervisor scans the state directory for new processes every
+    0.5 s, but looks for one as soon as the job file counts it (its next
+    100 ms tick): a worker that lived and died between two scans leaves the
+    job's total within a tick or two of its death, not at the next scan.
+    The later worker starts 0.3 s after the first one's death; the first
+    one is started at five phases of the 0.5 s scan (before, at one of
+    them it was still in the total: 205.9 MiB, not 105.8)."""
+    for delay in ("0", "0.1", "0.2", "0.3", "0.4"):
+        res = run_oomph("job_killed.py", args=["0.3", delay], python=DEBIAN)
+        facts, procs = workers_of(res)
+        assert facts["codes"] == [-9, 0], facts
+        parent = procs[facts["parent"]]
+        one = max(own_part(procs, procs[pid]) for pid in facts["workers"])
+        assert_job_peak(res, parent["peak_tracked_bytes"] + one, 100 * MiB,
+                        "a worker killed %s s after the start, another 0.3 s after" % delay)

@@ -1,7 +1,9 @@
 """A worker killed while it holds 100 MiB (@killed_hold; SIGKILL, no exit
 path), then, later, another worker holding 100 MiB (@later_hold): the
 kernel freed the first one's memory, so the job never held both.
-Prints JSON: the parent's pid, the workers' pids."""
+argv[1]: the seconds between the first one's end and the second's start
+(default 0.6); argv[2]: the seconds before the first one starts (default
+0).  Prints JSON: the parent's pid, the workers' pids."""
 import json
 import multiprocessing
 import os
@@ -26,10 +28,11 @@ def hold():
 
 def main():
     ctx = multiprocessing.get_context("fork")
+    time.sleep(float(sys.argv[2]) if len(sys.argv) > 2 else 0)
     first = ctx.Process(target=die)
     first.start()
     first.join()
-    time.sleep(0.6)  # the supervisor looks every 100 ms
+    time.sleep(float(sys.argv[1]) if len(sys.argv) > 1 else 0.6)  # the supervisor looks every 100 ms
     second = ctx.Process(target=hold)
     second.start()
     second.join()
