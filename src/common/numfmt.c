@@ -3,27 +3,44 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 static const double p10[] = {1, 10, 100, 1000, 10000};
 
 /* The digits of r (at least decimals + 1 of them), a point before the
- * last `decimals`. */
+ * last `decimals`: written from the end, two digits a step (a report
+ * writes tens of thousands of numbers). */
+static const char pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
 static int put_digits(char *o, uint64_t r, int decimals)
 {
-	char tmp[24];
-	int n = 0;
-	do {
-		tmp[n++] = (char)('0' + r % 10);
+	char tmp[32];
+	char *e = tmp + sizeof tmp, *q = e;
+	for (int i = 0; i < decimals; i++) {
+		*--q = (char)('0' + r % 10);
 		r /= 10;
-	} while (r || n <= decimals);
-	char *start = o;
-	for (int i = n - 1; i >= 0; i--) {
-		*o++ = tmp[i];
-		if (i == decimals && decimals > 0)
-			*o++ = '.';
 	}
-	*o = 0;
-	return (int)(o - start);
+	if (decimals > 0)
+		*--q = '.';
+	while (r >= 100) {
+		unsigned d = (unsigned)(r % 100);
+		r /= 100;
+		*--q = pairs[2 * d + 1];
+		*--q = pairs[2 * d];
+	}
+	if (r >= 10) {
+		*--q = pairs[2 * r + 1];
+		*--q = pairs[2 * r];
+	} else {
+		*--q = (char)('0' + r);
+	}
+	size_t len = (size_t)(e - q);
+	memcpy(o, q, len);
+	o[len] = 0;
+	return (int)len;
 }
 
 int numfmt_fixed(char *out, double v, int decimals)
@@ -36,9 +53,17 @@ int numfmt_fixed(char *out, double v, int decimals)
 	 * to an integer is the exact value's unless it is near a tie, where
 	 * printf's exact decimal rounding (to even) decides */
 	double fl = floor(y), frac = y - fl;
-	if (fabs(frac - 0.5) < 1e-3)
+	uint64_t r = (uint64_t)fl;
+	if (decimals == 0 && frac == 0.5) {
+		/* no product was taken (y is v), so this is an exact tie:
+		 * to even, as printf in the default rounding mode (the
+		 * flame graph's text baselines, y + 11.5, are all ties) */
+		r += r & 1;
+	} else if (decimals > 0 && fabs(frac - 0.5) < 1e-3) {
 		return snprintf(out, NUMFMT_MAX, "%.*f", decimals, v);
-	uint64_t r = (uint64_t)fl + (frac > 0.5);
+	} else {
+		r += frac > 0.5;
+	}
 	char *o = out;
 	if (neg)
 		*o++ = '-';

@@ -6,7 +6,8 @@
  * Contract
  *   - numfmt_fixed() writes v with `decimals` (0..4) digits after the point,
  *     byte for byte what snprintf("%.*f", decimals, v) writes (it calls
- *     snprintf itself where it could differ: near a rounding tie, beyond
+ *     snprintf itself where it could differ: near a rounding tie of a
+ *     product (decimals > 0; with 0 a tie is exact and rounds to even), beyond
  *     2^40 / 10^decimals, NaN, infinities); out must hold NUMFMT_MAX bytes.
  *     Returns the length written (without the NUL).
  *   - numfmt_i64() writes the decimal of v (as "%" PRId64); same buffer rule.

@@ -55,6 +55,14 @@ static void test_fixed_is_printf(void)
 	for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++)
 		for (int d = 0; d <= 4; d++)
 			bad += !same_fixed(edge[i], d);
+	/* exact ties with no decimals are rounded here, to even (the flame
+	 * graph's baselines are all of this kind): every size up to 2^40 */
+	for (int i = 0; i < 100000; i++) {
+		double t = (double)(next() >> (24 + next() % 40)) + 0.5;
+		bad += !same_fixed(t, 0) + !same_fixed(-t, 0);
+		bad += !same_fixed(56 + (double)(i % 4000) * 16 + 11.5, 0);
+	}
+	bad += !same_fixed(1099511627775.5, 0) + !same_fixed(-1099511627775.5, 0);
 	bad += !same_fixed(NAN, 2) + !same_fixed(INFINITY, 1) + !same_fixed(-INFINITY, 0);
 	bad += !same_fixed(3.14159, 7); /* decimals beyond 4: snprintf's */
 	CHECK_EQ_INT(bad, 0);

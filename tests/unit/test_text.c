@@ -34,6 +34,51 @@ static void test_bytes(void)
 	CHECK_STR_EQ(bytes(INT64_MAX), "8.0 EiB");
 }
 
+/* What text_bytes wrote with snprintf before it joined the parts itself,
+ * for every size class, and cut to every buffer size. */
+static void printf_bytes(char *out, size_t n, int64_t b)
+{
+	static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+	const char *sign = b < 0 ? "-" : "";
+	double v = b < 0 ? -(double)b : (double)b;
+	if (v < 1024) {
+		snprintf(out, n, "%s%.0f B", sign, v);
+		return;
+	}
+	int u = -1;
+	do {
+		v /= 1024;
+		u++;
+	} while (v >= 1024 && u < 5);
+	if (v >= 1023.95 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(out, n, "%s%.1f %s", sign, v, units[u]);
+}
+
+static void test_bytes_is_printf(void)
+{
+	uint64_t rng = 88172645463325252ull;
+	int bad = 0;
+	for (int i = 0; i < 100000; i++) {
+		rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+		int64_t b = (int64_t)(rng >> (rng % 64));
+		if (i & 1)
+			b = -b;
+		if (i < 2100)
+			b = i - 1050;
+		size_t n = i % 7 == 0 ? (size_t)(i / 7 % 14) : 32;
+		char a[32], e[32];
+		memset(a, 'x', sizeof a);
+		memset(e, 'x', sizeof e);
+		text_bytes(a, n, b);
+		printf_bytes(e, n, b);
+		bad += memcmp(a, e, sizeof a) != 0;
+	}
+	CHECK_EQ_INT(bad, 0);
+}
+
 static void test_verdicts(void)
 {
 	char s[160];
@@ -124,6 +169,7 @@ int main(void)
 {
 	test_tones();
 	test_bytes();
+	test_bytes_is_printf();
 	test_verdicts();
 	test_shell_words();
 	return check_summary();
