@@ -1,6 +1,7 @@
 /* report/escape.c — context escaping of program-controlled text (escape.h). */
 #include "report/escape.h"
 
+#include <stdint.h>
 #include <string.h>
 
 size_t esc_utf8_next(const char *str, size_t n, uint32_t *cp)
@@ -69,21 +70,30 @@ void esc_put_utf8(struct buf *b, uint32_t cp)
  * go through the decoder). */
 enum { CTX_MARKUP, CTX_JSON, CTX_SCRIPT, CTX_FOLDED, CTX_TERM };
 
+#define SP_MARKUP(c)                                                                    \
+	(((c) < 0x20 && (c) != '\t' && (c) != '\n' && (c) != '\r') || (c) == 0x7f || (c) == '&' || \
+	 (c) == '<' || (c) == '>' || (c) == '"' || (c) == '\'')
+#define SP_JSON(c) ((c) < 0x20 || (c) == '"' || (c) == '\\')
+#define SP_SCRIPT(c) (SP_JSON(c) || (c) == '<' || (c) == '>' || (c) == '&')
+#define SP_FOLDED(c) ((c) < 0x20 || (c) == 0x7f || (c) == ';')
+#define SP_TERM(c) ((c) < 0x20 || (c) == 0x7f)
+/* One bit per context (1 << CTX_*) for each byte it must look at; every
+ * byte >= 0x80 has them all (the decoder's).  A table, not a chain of
+ * compares: the report escapes every label and line it writes, a few
+ * instructions a byte. */
+#define SP(c)                                                                          \
+	(uint8_t)((c) >= 0x80 ? 0x1f                                                   \
+			      : (SP_MARKUP(c) << CTX_MARKUP) | (SP_JSON(c) << CTX_JSON) |  \
+					(SP_SCRIPT(c) << CTX_SCRIPT) |                     \
+					(SP_FOLDED(c) << CTX_FOLDED) | (SP_TERM(c) << CTX_TERM))
+#define SP4(c) SP(c), SP((c) + 1), SP((c) + 2), SP((c) + 3)
+#define SP16(c) SP4(c), SP4((c) + 4), SP4((c) + 8), SP4((c) + 12)
+#define SP64(c) SP16(c), SP16((c) + 16), SP16((c) + 32), SP16((c) + 48)
+static const uint8_t special_tab[256] = {SP64(0u), SP64(64u), SP64(128u), SP64(192u)};
+
 static inline int special(int ctx, unsigned c)
 {
-	switch (ctx) {
-	case CTX_MARKUP:
-		return (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f || c == '&' ||
-		       c == '<' || c == '>' || c == '"' || c == '\'';
-	case CTX_JSON:
-		return c < 0x20 || c == '"' || c == '\\';
-	case CTX_SCRIPT:
-		return c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&';
-	case CTX_FOLDED:
-		return c < 0x20 || c == 0x7f || c == ';';
-	default:
-		return c < 0x20 || c == 0x7f;
-	}
+	return special_tab[c & 0xff] >> ctx & 1;
 }
 
 /* One walker for every context: `each` decides what a code point becomes.
@@ -97,7 +107,7 @@ static inline __attribute__((always_inline)) void walk(struct buf *b, const char
 	size_t n = strlen(s), i = 0;
 	while (i < n) {
 		size_t run = i;
-		while (run < n && (unsigned char)s[run] < 0x80 && !special(ctx, (unsigned char)s[run]))
+		while (run < n && !special(ctx, (unsigned char)s[run]))
 			run++;
 		if (run > i) {
 			buf_put(b, s + i, run - i);

@@ -146,8 +146,54 @@ static void test_buf(void)
 	buf_free(&b);
 }
 
+/* Every ASCII byte, in every context, against the rules written out: the
+ * escapers look bytes up in a table, this says what the table must be. */
+static void test_every_ascii_byte(void)
+{
+	int bad = 0;
+	for (unsigned c = 1; c < 0x80; c++) {
+		char in[4] = {'a', (char)c, 'b', 0};
+		char want[32];
+		int ctl = c < 0x20 || c == 0x7f;
+		/* markup */
+		const char *m = c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;"
+			      : c == '"' ? "&quot;" : c == '\'' ? "&#39;"
+			      : (ctl && c != '\t' && c != '\n' && c != '\r') ? FFFD : NULL;
+		snprintf(want, sizeof want, "a%s%sb", m ? m : "", m ? "" : (char[2]){(char)c, 0});
+		struct buf b;
+		buf_init(&b);
+		esc_html(&b, in);
+		bad += strcmp(buf_str(&b), want) != 0;
+		/* folded */
+		buf_reset(&b);
+		esc_folded(&b, in);
+		snprintf(want, sizeof want, "a%cb", c == ';' ? ':' : ctl ? '?' : (char)c);
+		bad += strcmp(buf_str(&b), want) != 0;
+		/* terminal */
+		buf_reset(&b);
+		esc_term(&b, in);
+		snprintf(want, sizeof want, "a%cb", ctl ? '?' : (char)c);
+		bad += strcmp(buf_str(&b), want) != 0;
+		/* JSON, plain and in a script */
+		for (int sc = 0; sc < 2; sc++) {
+			buf_reset(&b);
+			esc_json(&b, in, sc ? ESC_JSON_SCRIPT : 0);
+			if (c == '"' || c == '\\')
+				snprintf(want, sizeof want, "\"a\\%cb\"", (char)c);
+			else if (c < 0x20 || (sc && (c == '<' || c == '>' || c == '&')))
+				snprintf(want, sizeof want, "\"a\\u%04xb\"", c);
+			else
+				snprintf(want, sizeof want, "\"a%cb\"", (char)c);
+			bad += strcmp(buf_str(&b), want) != 0;
+		}
+		buf_free(&b);
+	}
+	CHECK_EQ_INT(bad, 0);
+}
+
 int main(void)
 {
+	test_every_ascii_byte();
 	test_markup();
 	test_utf8();
 	test_json();
