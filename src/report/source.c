@@ -30,6 +30,8 @@ struct src_cache {
 	double since;     /* files modified after this (unix s) changed; 0: no check */
 	char *script;     /* the run's script: allowed whatever its name */
 	int stored_only;  /* lines come from src_load only, never the disk */
+	void *memo;       /* src_set_memo's, released with the cache */
+	void (*release)(void *);
 };
 
 struct src_cache *src_new(const char *cwd)
@@ -60,7 +62,22 @@ void src_free(struct src_cache *c)
 	free(c->slot);
 	free(c->cwd);
 	free(c->script);
+	if (c->memo && c->release)
+		c->release(c->memo);
 	free(c);
+}
+
+void *src_memo(const struct src_cache *c)
+{
+	return c ? c->memo : NULL;
+}
+
+void src_set_memo(struct src_cache *c, void *memo, void (*release)(void *))
+{
+	if (c->memo && c->release)
+		c->release(c->memo);
+	c->memo = memo;
+	c->release = release;
 }
 
 int src_set_run(struct src_cache *c, double start_unix_s, const char *script)

@@ -22,6 +22,11 @@
  *     from that text, after which the disk is never read again — so a
  *     report rendered later shows the lines of the run, even if the
  *     script was edited or deleted since.  Both return 0 or -errno.
+ *   - src_memo() is room for the views of one report to share what they
+ *     compute per frame (report/view.c keeps its frames' labels there, so
+ *     the peak's, the display's, the callers' and the job's views of one
+ *     process label each frame once): an owned pointer, released by
+ *     src_free() (or a later src_set_memo) through the function given.
  */
 #ifndef OOMPH_REPORT_SOURCE_H
 #define OOMPH_REPORT_SOURCE_H
@@ -46,5 +51,7 @@ size_t src_changed(const struct src_cache *c, const char **names, size_t max);
 int src_save(const struct src_cache *c, char **out, size_t *outlen);
 /* Fills c from a stored-lines text (modified in place). */
 int src_load(struct src_cache *c, char *text, size_t len);
+void *src_memo(const struct src_cache *c);
+void src_set_memo(struct src_cache *c, void *memo, void (*release)(void *));
 
 #endif

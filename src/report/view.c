@@ -98,64 +98,306 @@ static void put_label(struct buf *b, const char *file, uint32_t line, const char
 	buf_putc(b, ')');
 }
 
+/* One frame's texts: its label, the label safe in a folded stack and its
+ * short label (each of the last two only when it differs: *fsame,
+ * *ssame), the offset of its display name in the recorded file, and
+ * whose code it is. */
+static void frame_text(const struct origin *o, const struct profile_frame *f, struct buf *lab,
+		       struct buf *fl, struct buf *sl, size_t *dfile, uint8_t *kind, int *fsame,
+		       int *ssame)
+{
+	const char *file = f->file ? f->file : "";
+	const char *func = f->func ? f->func : "";
+	buf_reset(lab);
+	buf_reset(fl);
+	buf_reset(sl);
+	*dfile = 0;
+	*kind = 0;
+	*ssame = 1;
+	if (is_python(f)) {
+		const char *df = display_file(file, o->cwd);
+		size_t rest = 0;
+		*dfile = (size_t)(df - file);
+		*kind = (uint8_t)origin_of(o, file, &rest);
+		put_label(lab, df, f->line, func);
+		/* the short label: the same unless a directory was cut */
+		if (strlen(file + rest) < strlen(df)) {
+			put_label(sl, file + rest, f->line, func);
+			*ssame = 0;
+		}
+	} else {
+		buf_puts(lab, file[0] ? file : func[0] ? func : "[unknown]");
+	}
+	esc_folded(fl, buf_str(lab));
+	/* The common case needs no change: share the label. */
+	*fsame = fl->len == lab->len && !memcmp(buf_str(fl), buf_str(lab), lab->len);
+}
+
+/* The frames' texts are the same in every view of a report that uses the
+ * same origin (a process's peak, its display and callers views, the job's,
+ * the exit's are all made of the same frames): they are computed once per
+ * distinct frame, kept in the report's source cache (source.h src_memo),
+ * and the views point into it.  Keyed by the frame's content (file,
+ * function, line, flags), never by address: the views' profiles are copies
+ * of each other's frames. */
+struct memo_chunk {
+	struct memo_chunk *next;
+	size_t used, cap;
+	char text[];
+};
+
+struct memo_ent {
+	uint64_t h;
+	const char *file, *func; /* the key (copies) */
+	uint32_t line, flags;
+	uint8_t kind;
+	const char *dfile, *label, *flabel, *slabel;
+};
+
+struct label_memo {
+	char *okey;              /* the origin it was computed with */
+	struct memo_ent *e;
+	uint32_t n, cap;
+	uint32_t *slot;          /* entry + 1, open addressing; scap a power of 2 */
+	uint32_t scap;
+	struct memo_chunk *chunks;
+};
+
+static void memo_release(void *m_)
+{
+	struct label_memo *m = m_;
+	while (m->chunks) {
+		struct memo_chunk *next = m->chunks->next;
+		free(m->chunks);
+		m->chunks = next;
+	}
+	free(m->okey);
+	free(m->e);
+	free(m->slot);
+	free(m);
+}
+
+/* n bytes of s and a NUL in storage that never moves; NULL: no memory. */
+static const char *memo_dup(struct label_memo *m, const char *s, size_t n)
+{
+	struct memo_chunk *c = m->chunks;
+	if (!c || c->cap - c->used < n + 1) {
+		size_t cap = n + 1 > 65536 ? n + 1 : 65536;
+		c = malloc(sizeof(*c) + cap);
+		if (!c)
+			return NULL;
+		c->next = m->chunks;
+		c->used = 0;
+		c->cap = cap;
+		m->chunks = c;
+	}
+	char *d = c->text + c->used;
+	memcpy(d, s, n);
+	d[n] = 0;
+	c->used += n + 1;
+	return d;
+}
+
+static uint64_t mix(uint64_t h, uint64_t k)
+{
+	h ^= k * 0x9e3779b97f4a7c15ull;
+	h ^= h >> 29;
+	return h * 0xbf58476d1ce4e5b9ull;
+}
+
+/* A word at a time: the report hashes every frame of every view. */
+static uint64_t hash_str(uint64_t h, const char *s, size_t n)
+{
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t k;
+		memcpy(&k, s + i, 8);
+		h = mix(h, k);
+	}
+	uint64_t k = n;
+	for (; i < n; i++)
+		k = k << 8 | (unsigned char)s[i];
+	return mix(h, k);
+}
+
+/* What the frames' texts depend on in the origin: its working directory,
+ * script directory and known directories.  malloc'd; NULL: no memory. */
+static char *origin_key(const struct origin *o)
+{
+	struct buf k;
+	buf_init(&k);
+	buf_puts(&k, o->cwd ? o->cwd : "");
+	buf_putc(&k, '\n');
+	buf_puts(&k, o->script_dir);
+	for (size_t i = 0; i < o->ndirs; i++) {
+		buf_putc(&k, '\n');
+		buf_putc(&k, (char)('0' + o->dirs[i].kind));
+		buf_put(&k, o->dirs[i].path, o->dirs[i].len);
+	}
+	buf_putc(&k, 0);
+	if (k.oom) {
+		buf_free(&k);
+		return NULL;
+	}
+	return k.p;
+}
+
+/* The source cache's memo for this origin, made on first use; NULL when
+ * there is no cache, another origin's memo is there, or no memory: the
+ * view then keeps its own texts. */
+static struct label_memo *memo_for(struct src_cache *src, const struct origin *o)
+{
+	if (!src)
+		return NULL;
+	char *key = origin_key(o);
+	if (!key)
+		return NULL;
+	struct label_memo *m = src_memo(src);
+	if (m) {
+		int same = !strcmp(m->okey, key);
+		free(key);
+		return same ? m : NULL;
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		free(key);
+		return NULL;
+	}
+	m->okey = key;
+	src_set_memo(src, m, memo_release);
+	return m;
+}
+
+static int memo_grow(struct label_memo *m)
+{
+	if (m->n == m->cap) {
+		uint32_t cap = m->cap ? m->cap * 2 : 1024;
+		struct memo_ent *e = realloc(m->e, (size_t)cap * sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		m->e = e;
+		m->cap = cap;
+	}
+	if ((size_t)(m->n + 1) * 2 > m->scap) {
+		uint32_t scap = m->scap ? m->scap * 2 : 2048;
+		uint32_t *slot = calloc(scap, sizeof(*slot));
+		if (!slot)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < m->n; i++) {
+			uint32_t h = (uint32_t)m->e[i].h & (scap - 1);
+			while (slot[h])
+				h = (h + 1) & (scap - 1);
+			slot[h] = i + 1;
+		}
+		free(m->slot);
+		m->slot = slot;
+		m->scap = scap;
+	}
+	return 0;
+}
+
+/* The entry of frame f, computed and added when new; NULL: no memory. */
+static const struct memo_ent *memo_get(struct label_memo *m, const struct origin *o,
+				       const struct profile_frame *f, struct buf *lab,
+				       struct buf *fl, struct buf *sl)
+{
+	const char *file = f->file ? f->file : "";
+	const char *func = f->func ? f->func : "";
+	size_t nfile = strlen(file), nfunc = strlen(func);
+	uint64_t h = hash_str(hash_str(mix(f->line, f->flags), file, nfile), func, nfunc);
+	if (m->scap) {
+		for (uint32_t i = (uint32_t)h & (m->scap - 1); m->slot[i]; i = (i + 1) & (m->scap - 1)) {
+			const struct memo_ent *e = &m->e[m->slot[i] - 1];
+			if (e->h == h && e->line == f->line && e->flags == f->flags &&
+			    !strcmp(e->file, file) && !strcmp(e->func, func))
+				return e;
+		}
+	}
+	if (memo_grow(m))
+		return NULL;
+	size_t dfile;
+	uint8_t kind;
+	int fsame, ssame;
+	frame_text(o, f, lab, fl, sl, &dfile, &kind, &fsame, &ssame);
+	if (lab->oom || fl->oom || sl->oom)
+		return NULL;
+	struct memo_ent e = {h, memo_dup(m, file, nfile), memo_dup(m, func, nfunc), f->line,
+			     f->flags, kind, NULL, memo_dup(m, buf_str(lab), lab->len), NULL, NULL};
+	if (!e.file || !e.func || !e.label)
+		return NULL;
+	e.dfile = e.file + dfile;
+	e.flabel = fsame ? e.label : memo_dup(m, buf_str(fl), fl->len);
+	e.slabel = ssame ? e.label : memo_dup(m, buf_str(sl), sl->len);
+	if (!e.flabel || !e.slabel)
+		return NULL;
+	uint32_t i = (uint32_t)h & (m->scap - 1);
+	while (m->slot[i])
+		i = (i + 1) & (m->scap - 1);
+	m->e[m->n] = e;
+	m->slot[i] = ++m->n;
+	return &m->e[m->n - 1];
+}
+
 static int build_labels(struct view *v, const struct origin *o)
 {
 	const struct profile *p = v->p;
-	struct buf b, lab;
+	struct buf b, lab, fl, sl;
 	buf_init(&b);
 	buf_init(&lab);
-	size_t *off = malloc(((size_t)p->nframes * 3 + 1) * sizeof(*off));
-	if (!off)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < p->nframes; i++) {
+	buf_init(&fl);
+	buf_init(&sl);
+	struct label_memo *m = memo_for(v->src, o);
+	size_t *off = m ? NULL : malloc(((size_t)p->nframes * 3 + 1) * sizeof(*off));
+	int oom = !m && !off;
+	for (uint32_t i = 0; !oom && i < p->nframes; i++) {
 		const struct profile_frame *f = &p->frames[i];
-		const char *file = f->file ? f->file : "";
-		const char *func = f->func ? f->func : "";
-		buf_reset(&lab);
-		if (is_python(f)) {
-			v->file[i] = display_file(file, o->cwd);
-			v->kind[i] = (uint8_t)origin_of(o, file, NULL);
-			put_label(&lab, v->file[i], f->line, func);
-		} else {
-			v->file[i] = file;
-			buf_puts(&lab, file[0] ? file : func[0] ? func : "[unknown]");
+		if (m) {
+			const struct memo_ent *e = memo_get(m, o, f, &lab, &fl, &sl);
+			if (!e) {
+				oom = 1;
+				break;
+			}
+			/* (the memo's entries move as it grows: copy, not point) */
+			v->file[i] = e->dfile;
+			v->kind[i] = e->kind;
+			v->label[i] = e->label;
+			v->flabel[i] = e->flabel;
+			v->slabel[i] = e->slabel;
+			continue;
 		}
+		size_t dfile;
+		int fsame, ssame;
+		frame_text(o, f, &lab, &fl, &sl, &dfile, &v->kind[i], &fsame, &ssame);
+		v->file[i] = (f->file ? f->file : "") + dfile;
 		off[3 * i] = b.len;
 		buf_put(&b, buf_str(&lab), lab.len);
 		buf_putc(&b, 0);
-		size_t fstart = b.len;
-		esc_folded(&b, buf_str(&lab));
-		/* The common case needs no change: share the label. */
-		if (!b.oom && b.len - fstart == lab.len && !memcmp(b.p + fstart, buf_str(&lab), lab.len)) {
-			b.len = fstart;
-			off[3 * i + 1] = off[3 * i];
-		} else {
+		off[3 * i + 1] = off[3 * i];
+		if (!fsame) {
+			off[3 * i + 1] = b.len;
+			buf_put(&b, buf_str(&fl), fl.len);
 			buf_putc(&b, 0);
-			off[3 * i + 1] = fstart;
 		}
-		/* the short label: the same unless a directory was cut */
-		size_t rest = 0;
-		if (is_python(f))
-			(void)origin_of(o, file, &rest);
-		if (is_python(f) && strlen(file + rest) < strlen(v->file[i])) {
+		off[3 * i + 2] = off[3 * i];
+		if (!ssame) {
 			off[3 * i + 2] = b.len;
-			put_label(&b, file + rest, f->line, func);
+			buf_put(&b, buf_str(&sl), sl.len);
 			buf_putc(&b, 0);
-		} else {
-			off[3 * i + 2] = off[3 * i];
 		}
 	}
-	int oom = b.oom || lab.oom;
+	oom |= b.oom || lab.oom || fl.oom || sl.oom;
 	buf_free(&lab);
+	buf_free(&fl);
+	buf_free(&sl);
 	if (oom) {
 		free(off);
 		buf_free(&b);
 		return -ENOMEM;
 	}
 	if (!b.p)
-		buf_putc(&b, 0); /* no frames: still own a (tiny) block */
+		buf_putc(&b, 0); /* no frames, or all in the memo: still own a (tiny) block */
 	v->strings = b.p; /* owned by the view from here */
-	for (uint32_t i = 0; i < p->nframes; i++) {
+	for (uint32_t i = 0; off && i < p->nframes; i++) {
 		v->label[i] = v->strings + off[3 * i];
 		v->flabel[i] = v->strings + off[3 * i + 1];
 		v->slabel[i] = v->strings + off[3 * i + 2];

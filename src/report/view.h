@@ -24,8 +24,12 @@
  *     partial sum a writer makes of self or incl fits in int64_t.
  *   - view_source() gives a frame's source text (source.h), looked up on
  *     first use and remembered.
- *   - Strings in the view point into the profile or into the view; nothing
- *     is escaped: each writer escapes for its own context.
+ *   - Strings in the view point into the profile, into the view, or (built
+ *     with a source cache) into the cache's memo of frame texts, shared by
+ *     every view of the cache with the same origin and valid until
+ *     src_free() (source.h src_memo): each distinct frame is labelled once
+ *     per report, not once per view.  Nothing is escaped but flabel: each
+ *     writer escapes for its own context.
  */
 #ifndef OOMPH_REPORT_VIEW_H
 #define OOMPH_REPORT_VIEW_H
@@ -91,7 +95,7 @@ struct view {
 				  `pandas/core/frame.py:10090 (DataFrame.merge)`) */
 	uint8_t *kind;         /* per frame: enum origin_kind (Python frames) */
 	const char **source;   /* per frame, NULL until looked up */
-	char *strings;         /* storage behind label and flabel */
+	char *strings;         /* storage behind label and flabel (without a memo) */
 	struct view_top top[VIEW_TOP_MAX];
 	size_t ntop;
 	size_t nlines;         /* distinct top-line keys holding bytes (all, not just top) */

@@ -220,8 +220,61 @@ static void test_sums_never_overflow(void)
 	}
 }
 
+/* Views built with a source cache share their frames' texts through it
+ * (the memo): the same text as a view built alone, for a copy of the
+ * profile's frames too (derive_profile's), each distinct frame computed
+ * once; a view with another working directory gets its own texts. */
+static void test_labels_shared_through_the_cache(void)
+{
+	struct profile p;
+	fx_profile(&p);
+	struct src_cache *src = src_new(FX_CWD);
+	struct view alone, v, dv, other;
+	CHECK_EQ_INT(view_build(&alone, &p, FX_CWD, NULL), 0);
+	CHECK_EQ_INT(view_build(&v, &p, FX_CWD, src), 0);
+	struct profile dp;
+	CHECK_EQ_INT(derive_profile(&p, alone.self, 0, 1, NULL, &dp), 0);
+	CHECK_EQ_INT(view_build(&dv, &dp, FX_CWD, src), 0);
+	CHECK_EQ_INT(dp.nframes, p.nframes);
+	int bad = 0, shared = 0;
+	for (uint32_t f = 0; f < p.nframes; f++) {
+		bad += strcmp(v.label[f], alone.label[f]) != 0;
+		bad += strcmp(v.flabel[f], alone.flabel[f]) != 0;
+		bad += strcmp(v.slabel[f], alone.slabel[f]) != 0;
+		bad += strcmp(v.file[f], alone.file[f]) != 0;
+		bad += v.kind[f] != alone.kind[f];
+		bad += strcmp(dv.label[f], alone.label[f]) != 0;
+		bad += strcmp(dv.flabel[f], alone.flabel[f]) != 0;
+		shared += dv.label[f] == v.label[f] && dv.flabel[f] == v.flabel[f] &&
+			  dv.slabel[f] == v.slabel[f] && dv.file[f] == v.file[f];
+	}
+	CHECK_EQ_INT(bad, 0);
+	CHECK_EQ_INT(shared, (int)p.nframes);
+	CHECK_STR_EQ(v.flabel[p.nodes[FX_N6].frame], "we:ird?name.py:5 (f:n)");
+	/* the folded and the short label share the label when the same */
+	CHECK(v.flabel[p.nodes[FX_N2].frame] == v.label[p.nodes[FX_N2].frame]);
+	/* another origin: not the memo's texts ("app.py" is under FX_CWD only) */
+	CHECK_EQ_INT(view_build(&other, &p, "/elsewhere", src), 0);
+	CHECK_STR_EQ(view_node_label(&v, FX_N2), "app.py:20 (load)");
+	CHECK(strcmp(view_node_label(&other, FX_N2), "app.py:20 (load)") != 0);
+	CHECK(other.label[p.nodes[FX_N2].frame] != v.label[p.nodes[FX_N2].frame]);
+	view_free(&other);
+	view_free(&dv);
+	profile_free(&dp);
+	/* the memo outlives the views: v's texts are still there */
+	struct view again;
+	CHECK_EQ_INT(view_build(&again, &p, FX_CWD, src), 0);
+	CHECK(again.label[p.nodes[FX_N2].frame] == v.label[p.nodes[FX_N2].frame]);
+	view_free(&again);
+	view_free(&v);
+	view_free(&alone);
+	src_free(src);
+	profile_free(&p);
+}
+
 int main(void)
 {
+	test_labels_shared_through_the_cache();
 	test_totals_and_order();
 	test_cwd_spellings();
 	test_bad_trie_is_refused();
