@@ -65,36 +65,38 @@ void origin_init(struct origin *o, const struct runmeta *m)
 }
 
 /* The spellings of every CPython install: the length of the directory
- * part ("/usr/lib/python3.11/", ".../site-packages/") and its kind, or 0. */
+ * part ("/usr/lib/python3.11/", ".../site-packages/") and its kind, or 0.
+ * The last "/site-packages/" or "/dist-packages/" wins, else the first
+ * "/lib/pythonX.Y[t]/".  One pass over the name's slashes (every
+ * spelling starts with one), not a search per spelling: each frame of each
+ * picture is classified. */
 static size_t by_spelling(const char *file, enum origin_kind *kind)
 {
-	size_t best = 0;
-	static const char *const pkg[] = {"/site-packages/", "/dist-packages/"};
-	for (size_t i = 0; i < 2; i++) {
-		const char *p = file, *hit = NULL;
-		while ((p = strstr(p, pkg[i])) != NULL)
-			hit = p++;
-		if (hit && (size_t)(hit - file) + strlen(pkg[i]) > best) {
-			best = (size_t)(hit - file) + strlen(pkg[i]);
-			*kind = ORIGIN_PACKAGE;
+	const char *pkg = NULL, *lib = NULL;
+	for (const char *p = strchr(file, '/'); p; p = strchr(p + 1, '/')) {
+		if ((p[1] == 's' && !strncmp(p + 1, "site-packages/", 14)) ||
+		    (p[1] == 'd' && !strncmp(p + 1, "dist-packages/", 14))) {
+			pkg = p;
+		} else if (!lib && !pkg && p[1] == 'l' && !strncmp(p + 1, "lib/python", 10)) {
+			/* .../lib/python3.11/ or .../lib/python3.14t/ */
+			const char *q = p + 11;
+			if (*q < '0' || *q > '9')
+				continue;
+			while ((*q >= '0' && *q <= '9') || *q == '.')
+				q++;
+			while (*q >= 'a' && *q <= 'z')
+				q++;
+			if (*q == '/')
+				lib = q;
 		}
 	}
-	if (best)
-		return best;
-	/* .../lib/python3.11/ or .../lib/python3.14t/ (not followed by a
-	 * package directory: handled above) */
-	for (const char *p = file; (p = strstr(p, "/lib/python")) != NULL; p++) {
-		const char *q = p + 11;
-		if (*q < '0' || *q > '9')
-			continue;
-		while ((*q >= '0' && *q <= '9') || *q == '.')
-			q++;
-		while (*q >= 'a' && *q <= 'z')
-			q++;
-		if (*q == '/') {
-			*kind = ORIGIN_STDLIB;
-			return (size_t)(q + 1 - file);
-		}
+	if (pkg) {
+		*kind = ORIGIN_PACKAGE;
+		return (size_t)(pkg - file) + 15;
+	}
+	if (lib) {
+		*kind = ORIGIN_STDLIB;
+		return (size_t)(lib + 1 - file);
 	}
 	return 0;
 }

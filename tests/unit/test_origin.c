@@ -285,8 +285,74 @@ static void test_script_elsewhere(void)
 	runmeta_free(&m);
 }
 
+/* The spellings as origin.c once searched them (strstr per spelling): the
+ * one-pass scan must find the same directory in every name. */
+static size_t ref_spelling(const char *file, enum origin_kind *kind)
+{
+	size_t best = 0;
+	static const char *const pkg[] = {"/site-packages/", "/dist-packages/"};
+	for (size_t i = 0; i < 2; i++) {
+		const char *p = file, *hit = NULL;
+		while ((p = strstr(p, pkg[i])) != NULL)
+			hit = p++;
+		if (hit && (size_t)(hit - file) + strlen(pkg[i]) > best) {
+			best = (size_t)(hit - file) + strlen(pkg[i]);
+			*kind = ORIGIN_PACKAGE;
+		}
+	}
+	if (best)
+		return best;
+	for (const char *p = file; (p = strstr(p, "/lib/python")) != NULL; p++) {
+		const char *q = p + 11;
+		if (*q < '0' || *q > '9')
+			continue;
+		while ((*q >= '0' && *q <= '9') || *q == '.')
+			q++;
+		while (*q >= 'a' && *q <= 'z')
+			q++;
+		if (*q == '/') {
+			*kind = ORIGIN_STDLIB;
+			return (size_t)(q + 1 - file);
+		}
+	}
+	return 0;
+}
+
+static void test_spellings_match_the_search(void)
+{
+	static const char *const parts[] = {"/usr", "/lib", "/python3.11", "/python3.14t", "/python",
+					    "/site-packages", "/dist-packages", "/lib/python3.9",
+					    "/lib/python", "3", ".", "t", "x", "/", "/a.py",
+					    "-packages", "/site", "s"};
+	struct origin o;
+	origin_init_cwd(&o, "");
+	uint64_t rng = 0x9e3779b97f4a7c15ull;
+	int bad = 0;
+	for (int i = 0; i < 200000; i++) {
+		char file[256] = "";
+		rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+		int n = 1 + (int)(rng % 9);
+		for (int k = 0; k < n; k++) {
+			rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+			strcat(file, parts[rng % (sizeof parts / sizeof parts[0])]);
+		}
+		if (file[0] == '<')
+			continue;
+		enum origin_kind want = ORIGIN_PROGRAM;
+		size_t want_rest = ref_spelling(file, &want), rest = 9999;
+		enum origin_kind got = origin_of(&o, file, &rest);
+		if (got != want || (want != ORIGIN_PROGRAM && rest != want_rest)) {
+			if (bad++ < 5)
+				fprintf(stderr, "%s: %d/%zu, want %d/%zu\n", file, got, rest, want,
+					want_rest);
+		}
+	}
+	CHECK_EQ_INT(bad, 0);
+}
+
 int main(void)
 {
+	test_spellings_match_the_search();
 	test_the_probes_directories_decide();
 	test_spellings_decide_without_the_probe();
 	test_plumbing();
