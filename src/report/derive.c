@@ -112,14 +112,26 @@ static int graft(struct profile *out, struct kids *t, uint32_t under, const stru
 		 const int64_t *self, unsigned fold, const struct origin *o, int reverse)
 {
 	uint32_t base = out->nframes;
+	/* the deepest stack: one forward pass (a parent comes before its
+	 * children), not a walk to the root from every node */
 	uint32_t depth = 0;
+	uint32_t *dep = malloc(((size_t)p->nnodes + 1) * sizeof(*dep));
+	if (!dep)
+		return -ENOMEM;
+	dep[0] = 0;
 	for (uint32_t i = 1; i < p->nnodes; i++) {
-		uint32_t d = 0;
-		for (uint32_t j = i; j; j = p->nodes[j].parent)
-			d++;
+		uint32_t par = p->nodes[i].parent, d = 0;
+		if (par < i) {
+			d = dep[par] + 1;
+		} else { /* not a trie view.h accepts: walk it as it is */
+			for (uint32_t j = i; j; j = p->nodes[j].parent)
+				d++;
+		}
+		dep[i] = d;
 		if (d > depth)
 			depth = d;
 	}
+	free(dep);
 	uint32_t *path = malloc(((size_t)depth + 1) * sizeof(*path));
 	uint8_t *drop = fold_mask(p, fold, o);
 	int rc = path && drop ? 0 : -ENOMEM;
