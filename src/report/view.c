@@ -427,6 +427,32 @@ static int build_kids(struct view *v)
 	return 0;
 }
 
+/* view_node_line() of every node: the innermost program frame on its
+ * stack, else its innermost Python frame (a parent's answers are known
+ * before its children's). */
+static int build_lines(struct view *v)
+{
+	const struct profile *p = v->p;
+	uint32_t n = v->nnodes;
+	uint32_t *prog = malloc((size_t)n * sizeof(*prog));
+	uint32_t *pyf = malloc((size_t)n * sizeof(*pyf));
+	v->node_line = malloc((size_t)n * sizeof(*v->node_line));
+	int rc = prog && pyf && v->node_line ? 0 : -ENOMEM;
+	if (!rc) {
+		prog[0] = pyf[0] = v->node_line[0] = UINT32_MAX;
+		for (uint32_t i = 1; i < n; i++) {
+			uint32_t par = p->nodes[i].parent, fr = p->nodes[i].frame;
+			int py = is_python(&p->frames[fr]);
+			prog[i] = py && v->kind[fr] == ORIGIN_PROGRAM ? fr : prog[par];
+			pyf[i] = py ? fr : pyf[par];
+			v->node_line[i] = prog[i] != UINT32_MAX ? prog[i] : pyf[i];
+		}
+	}
+	free(prog);
+	free(pyf);
+	return rc;
+}
+
 /* Every line holding bytes, largest first (view_lines). */
 static int all_lines(const struct view *v, struct line_key **out, size_t *nout)
 {
@@ -765,7 +791,8 @@ int view_build_in(struct view *v, const struct profile *p, const struct origin *
 	}
 	v->total = v->incl[0];
 	v->peak_bytes = p->peak_bytes > 0 ? p->peak_bytes : v->total;
-	if (build_labels(v, o) || build_kids(v) || build_top(v) || build_mine(v, o))
+	if (build_labels(v, o) || build_kids(v) || build_lines(v) || build_top(v) ||
+	    build_mine(v, o))
 		goto oom;
 	return 0;
 oom:
@@ -786,6 +813,7 @@ void view_free(struct view *v)
 	free(v->source);
 	free(v->slabel);
 	free(v->kind);
+	free(v->node_line);
 	free(v->strings);
 	free(v->mine_strings);
 	memset(v, 0, sizeof(*v));
@@ -818,17 +846,5 @@ const char *view_node_short(const struct view *v, uint32_t node)
 
 uint32_t view_node_line(const struct view *v, uint32_t node)
 {
-	uint32_t py = UINT32_MAX;
-	if (node >= v->nnodes)
-		return UINT32_MAX;
-	for (uint32_t n = node; n && n < v->nnodes; n = v->p->nodes[n].parent) {
-		uint32_t fr = v->p->nodes[n].frame;
-		if (!is_python(&v->p->frames[fr]))
-			continue;
-		if (v->kind[fr] == ORIGIN_PROGRAM)
-			return fr;
-		if (py == UINT32_MAX)
-			py = fr;
-	}
-	return py;
+	return node < v->nnodes ? v->node_line[node] : UINT32_MAX;
 }

@@ -94,6 +94,9 @@ struct view {
 				  or the standard library's path,
 				  `pandas/core/frame.py:10090 (DataFrame.merge)`) */
 	uint8_t *kind;         /* per frame: enum origin_kind (Python frames) */
+	uint32_t *node_line;   /* per node: view_node_line()'s answer, one
+				  forward pass (moments and leaks ask for
+				  every node) */
 	const char **source;   /* per frame, NULL until looked up */
 	char *strings;         /* storage behind label and flabel (without a memo) */
 	struct view_top top[VIEW_TOP_MAX];
