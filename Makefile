@@ -170,8 +170,11 @@ test: deps
 	$(MAKE) cli
 	$(MAKE) integration
 
+# The previous demo's report goes first: oomph refuses a directory that
+# is not empty (it never writes into one it did not just make).
 demo: deps
 	$(MAKE) all
+	rm -rf $(B)/demo-report
 	$(B)/oomph run --python $(PYTHON_FOR_TESTS) -o $(B)/demo-report examples/demo.py
 
 # Overhead against the unprofiled run, interleaved (see docs/performance.md).
