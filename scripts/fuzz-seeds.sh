@@ -57,6 +57,9 @@ pid = os.fork()
 if pid == 0:
     y = bytearray(6 << 20); os._exit(0)
 os.waitpid(pid, 0)'
+# an uncaught exception: its type and message in the header (exc_*)
+run exception 'rows = [bytearray(1 << 20) for _ in range(3)]
+raise ValueError("bad row 7\n" + "\u00e9" * 150)'
 # a shared-memory segment still live at the end (its record in the header)
 run shm 'import os, mmap
 fd = os.memfd_create("seed")

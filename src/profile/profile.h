@@ -197,6 +197,13 @@ struct profile {
 	int64_t shm_bytes;
 	uint64_t shm_sized;
 
+	/* The uncaught exception the interpreter reported before it exited
+	 * (state exc_*): "concurrent.futures.process.BrokenProcessPool",
+	 * "ValueError" (builtins left out), and the first line of str(exc),
+	 * at most 200 bytes then "..."; both "" when none was recorded. */
+	char exc_type[256];
+	char exc_message[208];
+
 	/* A fatal signal the tracker's SIGSEGV/SIGBUS handler saw. */
 	int term_signal;          /* a SIGTERM the tracker saw arrive; 0 none */
 	int term_pid;             /* who sent it; 0 unknown */

@@ -572,6 +572,11 @@ static void load_limits(const struct oomph_state_header *h, struct profile *p)
 		p->term_pid = h->term_pid;
 		p->term_time_s = (double)h->term_time_ns / 1e9;
 	}
+	/* checked by check_header: terminated, printable UTF-8 */
+	if (atomic_load(&h->exc_set)) {
+		memcpy(p->exc_type, h->exc_type, sizeof p->exc_type);
+		memcpy(p->exc_message, h->exc_message, sizeof p->exc_message);
+	}
 }
 
 /* One header figure outside what a real run can write. */
@@ -602,6 +607,28 @@ static int bad_ufield(const char *path, const char *name, uint64_t v, uint64_t h
 		if (v_ > (uint64_t)(hi))                                                    \
 			return bad_ufield(path, #f, v_, (uint64_t)(hi), err, errlen);        \
 	} while (0)
+
+_Static_assert(sizeof(((struct profile *)0)->exc_type) == OOMPH_EXC_TYPE_MAX &&
+		       sizeof(((struct profile *)0)->exc_message) == OOMPH_EXC_MESSAGE_MAX,
+	       "profile.h's exception fields are the state's");
+
+/* A text field as the tracker writes it: NUL-terminated within its cap,
+ * UTF-8 with no control character (a writer's words go to a terminal). */
+static int text_ok(const char *s, size_t cap)
+{
+	size_t i = 0;
+	while (i < cap && s[i]) {
+		unsigned char c = (unsigned char)s[i];
+		size_t k = c < 0x80 ? 1 : c < 0xc2 ? 0 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : c < 0xf5 ? 4 : 0;
+		if (!k || c < 0x20 || c == 0x7f || i + k >= cap)
+			return 0;
+		for (size_t j = 1; j < k; j++)
+			if (((unsigned char)s[i + j] & 0xc0) != 0x80)
+				return 0;
+		i += k;
+	}
+	return i < cap;
+}
 
 /* Every figure of the header within what a real run can produce
  * (common/bounds.h).  Totals may be negative: the tracker subtracts the
@@ -652,6 +679,12 @@ static int check_header(const struct oomph_state_header *h, const char *path, ch
 	CHECK_U64(h, hist_step_ns, OOMPH_TIME_MAX_NS);
 	CHECK_U64(h, hist_stopped_ns, OOMPH_TIME_MAX_NS);
 	CHECK_U64(h, hist_flags, OOMPH_HIST_F_COARSENED | OOMPH_HIST_F_STOPPED);
+	CHECK_U64(h, exc_set, 1);
+	if (atomic_load(&h->exc_set) && (!h->exc_type[0] || !text_ok(h->exc_type, sizeof h->exc_type) ||
+					 !text_ok(h->exc_message, sizeof h->exc_message)))
+		return err_set(OOMPH_PROFILE_ECORRUPT, err, errlen,
+			       "%s: the exception's name or message is not terminated printable text",
+			       path);
 	return 0;
 }
 

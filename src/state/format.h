@@ -45,7 +45,7 @@
 #include <stdint.h>
 
 #define OOMPH_STATE_MAGIC "OOMPHST\0"
-#define OOMPH_STATE_VERSION 11u
+#define OOMPH_STATE_VERSION 12u
 #define OOMPH_STATE_SUFFIX ".oomph"
 
 /* Capacities chosen for the largest programs we expect (100,000s of distinct
@@ -54,6 +54,9 @@
 #define OOMPH_FRAMES_CAP (1u << 20)    /* entries */
 #define OOMPH_NODES_CAP (1u << 21)     /* entries */
 #define OOMPH_CMDLINE_CAP 4096u
+#define OOMPH_EXC_TYPE_MAX 256u     /* bytes, with the NUL */
+#define OOMPH_EXC_MESSAGE_MAX 208u  /* bytes, with "..." and the NUL */
+#define OOMPH_EXC_MESSAGE_CUT 200u  /* bytes of the message kept */
 
 /* String table entry: uint32 length, the bytes, a NUL, padded to 4 bytes.
  * A string is referred to by the offset of its length word.  Offset 0 holds
@@ -463,6 +466,20 @@ struct oomph_state_header {
 	 * job's last peak_gen, or left before it, held nothing then. */
 	uint32_t job_join_gen;
 	_Atomic uint32_t job_leave_gen;
+
+	/* --- the uncaught exception the interpreter reported before it
+	 * exited (tracker/pyexit.c: sys.last_exc read by an atexit callback;
+	 * none for SystemExit, nor for one caught or only printed, as
+	 * multiprocessing's workers do).  exc_type is "module.qualname"
+	 * ("builtins." left out: "ValueError"), exc_message the first line
+	 * of str(exc), at most OOMPH_EXC_MESSAGE_CUT bytes of it cut at a
+	 * character boundary, then "..." when cut; both UTF-8 without
+	 * control characters, NUL-terminated.  Written once, then exc_set
+	 * release-stored 1 (a reader ignores them while it is 0). --- */
+	_Alignas(64) _Atomic uint32_t exc_set;
+	uint32_t pad10;
+	char exc_type[OOMPH_EXC_TYPE_MAX];
+	char exc_message[OOMPH_EXC_MESSAGE_MAX];
 };
 
 /* job_state: whether this image's part is in the job's total. */

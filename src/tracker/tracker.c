@@ -2398,6 +2398,9 @@ void tracker_atfork_child(void)
 	atomic_store_explicit(&h->term_signal, 0, memory_order_relaxed);
 	h->term_pid = 0;
 	h->term_time_ns = 0;
+	atomic_store_explicit(&h->exc_set, 0, memory_order_relaxed);
+	memset(h->exc_type, 0, sizeof h->exc_type);
+	memset(h->exc_message, 0, sizeof h->exc_message);
 	atomic_store_explicit(&G.oom_busy, 0, memory_order_relaxed);
 	oom_rearm(cur);
 	hist_start(); /* its own history, from what it inherited */
@@ -2477,6 +2480,73 @@ void tracker_on_exec_failed(void)
 		return;
 	atomic_store_explicit(&G.h->end_state, OOMPH_END_RUNNING, memory_order_release);
 	job_rejoin();
+}
+
+/* ------------------------------------------------ the exception --- */
+
+/* A UTF-8 sequence's length from its lead byte, 0 for a byte that cannot
+ * lead one (a continuation byte, an overlong 0xc0/0xc1, 0xf5 and above:
+ * what the reader refuses, profile/reader.c text_ok). */
+static size_t utf8_len(unsigned char c)
+{
+	return c < 0x80 ? 1 : c < 0xc2 ? 0 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : c < 0xf5 ? 4 : 0;
+}
+
+/* Up to `cut` bytes of src (at most cap - 4: room for "..." and the NUL),
+ * whole characters only (a broken sequence ends the text), control
+ * characters made spaces, trailing spaces dropped, "..." after a cut.
+ * line: only the first non-empty line.  Returns the length. */
+static size_t exc_text(char *dst, size_t cap, const char *src, size_t len, size_t cut, int line)
+{
+	size_t i = 0, n = 0;
+	int cutoff = 0;
+	if (cut > cap - 4)
+		cut = cap - 4;
+	if (line)
+		while (i < len && (src[i] == '\n' || src[i] == '\r' || src[i] == ' '))
+			i++;
+	while (i < len) {
+		unsigned char c = (unsigned char)src[i];
+		if (line && (c == '\n' || c == '\r'))
+			break;
+		size_t k = utf8_len(c);
+		for (size_t j = 1; k && j < k; j++)
+			if (i + j >= len || ((unsigned char)src[i + j] & 0xc0) != 0x80)
+				k = 0;
+		if (!k)
+			break;
+		if (n + k > cut) {
+			cutoff = 1;
+			break;
+		}
+		if (c < 0x20 || c == 0x7f)
+			dst[n] = ' ';
+		else
+			memcpy(dst + n, src + i, k);
+		n += k;
+		i += k;
+	}
+	while (n && dst[n - 1] == ' ')
+		n--;
+	if (cutoff) {
+		memcpy(dst + n, "...", 3);
+		n += 3;
+	}
+	dst[n] = 0;
+	return n;
+}
+
+void tracker_on_exception(const char *type, size_t tlen, const char *msg, size_t mlen)
+{
+	struct oomph_state_header *h = G.h;
+	if (!tracker_active() || !h || h->pid != (int32_t)getpid() || !type ||
+	    atomic_load_explicit(&h->exc_set, memory_order_relaxed))
+		return;
+	if (exc_text(h->exc_type, sizeof h->exc_type, type, tlen, sizeof h->exc_type - 4, 0) == 0)
+		return; /* no name: nothing to say */
+	exc_text(h->exc_message, sizeof h->exc_message, msg ? msg : "", msg ? mlen : 0,
+		 OOMPH_EXC_MESSAGE_CUT, 1);
+	atomic_store_explicit(&h->exc_set, 1, memory_order_release);
 }
 
 /* ------------------------------------------------- for control.c --- */

@@ -182,6 +182,17 @@ void tracker_on_exec_failed(void);
 struct sigaction;
 void tracker_hide_handler(int sig, struct sigaction *old);
 
+/* The uncaught exception the interpreter reported before exiting
+ * (tracker/pyexit.c): its type ("module.qualname") and str(), any length,
+ * any bytes.  Kept in the state header once per image (exc_*: the type
+ * cut to fit, the message's first non-empty line cut at
+ * OOMPH_EXC_MESSAGE_CUT bytes on a character boundary, control characters
+ * made spaces).  Not from an allocation hook: it takes no lock, but
+ * assumes no other thread writes the same fields (only the exit path
+ * does).  Does nothing when not tracking, or in a fork child that shares
+ * the state of its parent. */
+void tracker_on_exception(const char *type, size_t tlen, const char *msg, size_t mlen);
+
 /* Samples taken where no stack could be captured yet (STACK_DEFER) were
  * charged to the thread's last stack; this moves them to the current one. */
 extern __thread uint32_t tracker_deferred;

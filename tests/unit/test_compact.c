@@ -43,6 +43,7 @@ static void scenario(void)
 	(void)oomph_phase_begin("left open");
 	for (int i = 1; i <= 20; i++)
 		tracker_on_free(A(i), (size_t)(1000 * i));
+	tracker_on_exception("ValueError", 10, "bad row 7", 9);
 }
 
 static void make_state(void)
@@ -158,6 +159,10 @@ static void test_same_report_from_the_compact_state(void)
 	CHECK_EQ_INT(q.nframes, p.nframes);
 	CHECK_EQ_INT(q.nphases, 3);
 	CHECK_EQ_INT(q.nphases, p.nphases);
+	/* the exception the process died of is in the header: carried */
+	CHECK_STR_EQ(q.exc_type, "ValueError");
+	CHECK_STR_EQ(q.exc_message, "bad row 7");
+	CHECK_STR_EQ(p.exc_message, q.exc_message);
 	int pictures = 0;
 	for (uint32_t i = 0; i < q.nphases && i < p.nphases; i++) {
 		CHECK_EQ_INT(q.phases[i].peak_bytes, p.phases[i].peak_bytes);

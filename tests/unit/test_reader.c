@@ -51,6 +51,15 @@ static void make_good_file(void)
 		for (uintptr_t i = 1; i <= 100; i++)
 			tracker_on_alloc((void *)(i << 8), 1000);
 		tracker_on_free((void *)(1 << 8), 1000);
+		/* as pyexit.c hands it over: the first non-empty line, made
+		 * printable, cut at 200 bytes on a character's boundary */
+		char msg[400] = "\n\n  bad\trow\x1b 7";
+		size_t k = strlen(msg);
+		while (k + 2 < 300)
+			k += (size_t)snprintf(msg + k, sizeof msg - k, "\xc3\xa9"); /* é */
+		strcat(msg, "\nsecond line");
+		tracker_on_exception("__main__.BadRow", 15, msg, strlen(msg));
+		tracker_on_exception("ValueError", 10, "later", 5); /* once per image */
 		_exit(0);
 	}
 	int st;
@@ -116,6 +125,14 @@ static void test_a_good_file_loads(void)
 	CHECK_EQ_INT(p.peak_bytes, 100 * 1000);
 	CHECK_EQ_INT(p.end_bytes, 99 * 1000);
 	CHECK_STR_EQ(p.python_version, "3.12.1");
+	CHECK_STR_EQ(p.exc_type, "__main__.BadRow");
+	/* "bad row 7" with its tab and escape made spaces (10 bytes), then
+	 * 95 "é" of 2 bytes: 200, then the cut */
+	char want[256] = "bad row  7";
+	for (int i = 0; i < 95; i++)
+		strcat(want, "\xc3\xa9");
+	strcat(want, "...");
+	CHECK_STR_EQ(p.exc_message, want);
 	/* the leaf fn0 at line 3 holds everything */
 	int64_t leaf = 0;
 	for (uint32_t i = 1; i < p.nnodes; i++)
@@ -196,6 +213,35 @@ static void test_corrupt_tables_are_rejected(void)
 	uint64_t far = h.file_size + 4096;
 	poke(bad, offsetof(struct oomph_state_header, journal_off), &far, 8);
 	CHECK_EQ_INT(load(bad, err, sizeof(err)), OOMPH_PROFILE_ECORRUPT);
+
+	/* the exception's words: a control character, no terminating NUL,
+	 * broken UTF-8, a flag that is not 0 or 1 */
+	copy_file(good, bad, -1);
+	poke(bad, offsetof(struct oomph_state_header, exc_type) + 3, "\x1b", 1);
+	CHECK_EQ_INT(load(bad, err, sizeof(err)), OOMPH_PROFILE_ECORRUPT);
+	CHECK_STR_CONTAINS(err, "exception");
+	copy_file(good, bad, -1);
+	static char full[OOMPH_EXC_MESSAGE_MAX];
+	memset(full, 'x', sizeof full);
+	poke(bad, offsetof(struct oomph_state_header, exc_message), full, sizeof full);
+	CHECK_EQ_INT(load(bad, err, sizeof(err)), OOMPH_PROFILE_ECORRUPT);
+	copy_file(good, bad, -1);
+	poke(bad, offsetof(struct oomph_state_header, exc_message), "\xc3x", 2);
+	CHECK_EQ_INT(load(bad, err, sizeof(err)), OOMPH_PROFILE_ECORRUPT);
+	copy_file(good, bad, -1);
+	uint32_t two = 2;
+	poke(bad, offsetof(struct oomph_state_header, exc_set), &two, 4);
+	CHECK_EQ_INT(load(bad, err, sizeof(err)), OOMPH_PROFILE_ECORRUPT);
+	CHECK_STR_CONTAINS(err, "exc_set");
+	/* not set: whatever the fields hold is not read */
+	copy_file(good, bad, -1);
+	uint32_t unset = 0;
+	poke(bad, offsetof(struct oomph_state_header, exc_set), &unset, 4);
+	poke(bad, offsetof(struct oomph_state_header, exc_type), "\x1b", 1);
+	struct profile q;
+	CHECK_EQ_INT(profile_load(bad, &q, err, sizeof(err)), 0);
+	CHECK_STR_EQ(q.exc_type, "");
+	profile_free(&q);
 
 	/* a writer that died before it finished the header */
 	copy_file(good, bad, -1);
