@@ -30,6 +30,7 @@
 #include "state/format.h"
 #include "tracker/allocator.h"
 #include "tracker/control.h"
+#include "tracker/pyexit.h"
 #include "tracker/pystack.h"
 #include "tracker/shm.h"
 #include "tracker/tracker.h"
@@ -499,6 +500,9 @@ EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old
 		control_hide_handler(sig, old);
 		tracker_hide_handler(sig, old);
 	}
+	/* CPython's start installs its handlers once its imports work: the
+	 * moment to ask for the exit's exception (pyexit.h) */
+	pyexit_schedule();
 	return rc;
 }
 

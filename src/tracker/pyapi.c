@@ -56,6 +56,15 @@ int pyapi_init(void)
 	pyapi.CodeType = dlsym(RTLD_DEFAULT, "PyCode_Type");
 	pyapi.UnicodeType = dlsym(RTLD_DEFAULT, "PyUnicode_Type");
 	pyapi.Runtime = dlsym(RTLD_DEFAULT, "_PyRuntime");
+	/* all in the stable ABI, 3.9 on */
+	pyapi.None = dlsym(RTLD_DEFAULT, "_Py_NoneStruct");
+	pyapi.has_exit = RESOLVE(AddPendingCall, "Py_AddPendingCall") &&
+			 RESOLVE(Import_ImportModule, "PyImport_ImportModule") &&
+			 RESOLVE(CFunction_NewEx, "PyCFunction_NewEx") &&
+			 RESOLVE(Object_CallFunctionObjArgs, "PyObject_CallFunctionObjArgs") &&
+			 RESOLVE(Sys_GetObject, "PySys_GetObject") &&
+			 RESOLVE(Object_Type, "PyObject_Type") && RESOLVE(Object_Str, "PyObject_Str") &&
+			 pyapi.None;
 	/* Py_GetVersion() is a static string, safe before the interpreter
 	 * starts. */
 	int major, minor;

@@ -73,6 +73,16 @@ struct pyapi {
 	const char *(*AllocatorName)(void);     /* _PyMem_GetCurrentAllocatorName; may be NULL */
 	const PyObj *CodeType, *UnicodeType;    /* &PyCode_Type, &PyUnicode_Type; may be NULL */
 	const void *Runtime;                    /* &_PyRuntime; may be NULL */
+	/* For the exit's exception (pyexit.c); has_exit says all are there. */
+	int (*AddPendingCall)(int (*)(void *), void *);
+	PyObj *(*Import_ImportModule)(const char *);
+	PyObj *(*CFunction_NewEx)(void *def, PyObj *self, PyObj *module);
+	PyObj *(*Object_CallFunctionObjArgs)(PyObj *, ...);
+	PyObj *(*Sys_GetObject)(const char *); /* borrowed; never raises */
+	PyObj *(*Object_Type)(PyObj *);
+	PyObj *(*Object_Str)(PyObj *);
+	PyObj *None;                            /* &_Py_NoneStruct */
+	int has_exit;
 	int has_qualname; /* 3.11+: co_qualname names methods Class.meth */
 	int minor;        /* 3.minor */
 	char version[32]; /* "3.11.7" */
