@@ -46,6 +46,23 @@ static int victim_died(const struct doc_victim *v)
 	return strcmp(v->verdict, "ended-by-parent") && strcmp(v->verdict, "outlived");
 }
 
+/* The exception after an exit's words: "exited with code 1" becomes
+ * "exited with code 1 (ValueError: bad row 7)".  A MemoryError with no
+ * message adds nothing to "ran out of memory (MemoryError) ...": it
+ * confirms it. */
+static void add_exception(char *words, size_t n, const char *verdict, const char *type,
+			  const char *message)
+{
+	if (!type || (!strcmp(verdict, "memory-error") && !strcmp(type, "MemoryError") &&
+		      !message[0]))
+		return;
+	char e[400];
+	size_t k = strlen(words);
+	text_exception(e, sizeof e, type, message);
+	if (k + 4 < n)
+		snprintf(words + k, n - k, " (%s)", e);
+}
+
 /* The job's story: "lost process 1235 (...) to the kernel's OOM killer at
  * 1.2 s, then exited with code 1".  The main process's own ending is the
  * tail; a main process that was itself the victim is told as before. */
@@ -66,6 +83,7 @@ static void decide_verdict(struct doc_headline *h, const struct doc *d)
 		text_verdict(tail, sizeof tail, h->verdict, d->has_exit_code, d->exit_code,
 			     d->signal);
 	}
+	add_exception(tail, sizeof tail, h->verdict, h->exc_type, h->exc_message);
 	struct buf b;
 	buf_init(&b);
 	size_t nkilled = 0;
@@ -443,6 +461,12 @@ void doc_decide(struct doc *d)
 	h->verdict = d->verdict && d->verdict[0] ? d->verdict : "unknown";
 	h->ok = !d->signal && d->has_exit_code && d->exit_code == 0;
 	h->moment = d->death ? d->death : d->now;
+	/* an exit code unknown (another process's page: its exit()) is not 0 */
+	if (d->main && !d->signal && !(d->has_exit_code && d->exit_code == 0) &&
+	    doc_proc_exception(d->main)) {
+		h->exc_type = mp->exc_type;
+		h->exc_message = mp->exc_message;
+	}
 	decide_verdict(h, d);
 	decide_job(h, d);
 	if (!strcmp(h->job.verdict, "oom-killed"))
@@ -477,14 +501,25 @@ void doc_proc_ending(const struct doc_proc *dp, char *out, size_t n)
 		snprintf(out, n, "was stopped by oomph near its memory limit (--on-oom stop)");
 	else if (v && !strcmp(v->verdict, "outlived"))
 		snprintf(out, n, "was still running when the main process ended");
-	else if (p->exited_cleanly && p->exit_code >= 0)
-		snprintf(out, n, "exited with code %d", p->exit_code);
-	else if (p->exited_cleanly)
-		snprintf(out, n, "exited");
-	else if (p->still_running)
+	else if (p->exited_cleanly) {
+		if (p->exit_code >= 0)
+			snprintf(out, n, "exited with code %d", p->exit_code);
+		else
+			snprintf(out, n, "exited");
+		if (doc_proc_exception(dp))
+			add_exception(out, n, "exited", p->exc_type, p->exc_message);
+	} else if (p->still_running)
 		snprintf(out, n, "still running");
 	else
 		snprintf(out, n, "ended without exiting (killed or crashed)");
+}
+
+int doc_proc_exception(const struct doc_proc *dp)
+{
+	const struct profile *p = dp->p;
+	/* -1: its exit path ran without the code (exit(), not _exit()): an
+	 * uncaught exception makes it 1 */
+	return p->exc_type[0] && !dp->victim && p->exited_cleanly && p->exit_code != 0;
 }
 
 void doc_job_rss_words(const struct doc_job *j, char *out, size_t n)

@@ -206,6 +206,10 @@ struct doc_headline {
 	const char *limit_mode;   /* --limit's mode, "" without */
 	const char *verdict;      /* the word (never NULL) */
 	char verdict_text[768];   /* the rest of a sentence after the command */
+	/* the uncaught exception the main process died of
+	 * (doc_proc_exception); NULL / NULL: none */
+	const char *exc_type;     /* "concurrent.futures.process.BrokenProcessPool" */
+	const char *exc_message;  /* its first line, "" none */
 	int ok;                   /* exited with code 0 */
 	const char *tone;         /* "good", "ended", "death": its colour, red
 				     only for a death (text_verdict_tone) */
@@ -316,8 +320,15 @@ int64_t doc_proc_rss(const struct doc_proc *dp);
 void doc_job_rss_words(const struct doc_job *j, char *out, size_t n);
 
 /* How a process ended, as the rest of a sentence ("exited with code
- * 0", "was killed by the kernel's OOM killer", "was ended by its parent
- * (SIGTERM)"). */
+ * 0", "exited with code 1 (ValueError: bad row 7)", "was killed by the
+ * kernel's OOM killer", "was ended by its parent (SIGTERM)"). */
 void doc_proc_ending(const struct doc_proc *dp, char *out, size_t n);
+
+/* 1 if the process is said to have died of the uncaught exception its
+ * tracker recorded (profile exc_type, exc_message): it exited by itself
+ * with a non-zero code (or one its tracker did not learn: exit(), not
+ * _exit()).  An exception a REPL or `python -i` showed, in a
+ * process that then exited with code 0, ended nothing. */
+int doc_proc_exception(const struct doc_proc *dp);
 
 #endif

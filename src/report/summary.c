@@ -91,7 +91,27 @@ static void argv_array(struct jw *w, int argc, char *const *argv)
 	jw_arr_end(w);
 }
 
-static void process(struct jw *w, const struct doc_proc *dp, int signal)
+/* "exception": {"type", "message"} of the uncaught exception a process
+ * died of (doc_proc_exception), or null. */
+static void exception(struct jw *w, const char *type, const char *message)
+{
+	jw_key(w, "exception");
+	if (!type) {
+		jw_null(w);
+		return;
+	}
+	jw_obj(w);
+	jw_key(w, "type");
+	jw_str(w, type);
+	jw_key(w, "message");
+	jw_str(w, message);
+	jw_obj_end(w);
+}
+
+/* head: the page's headline when dp is the process oomph started (its
+ * exit status is the supervisor's), else NULL. */
+static void process(struct jw *w, const struct doc_proc *dp, int signal,
+		    const struct doc_headline *head)
 {
 	const struct profile *p = dp->p;
 	jw_obj(w);
@@ -138,6 +158,11 @@ static void process(struct jw *w, const struct doc_proc *dp, int signal)
 	jw_str(w, dp->victim ? dp->victim->verdict
 		   : p->exited_cleanly ? "exited" : p->still_running ? "running"
 		   : signal ? "signal" : "unknown");
+	int exc = doc_proc_exception(dp);
+	if (head)
+		exception(w, head->exc_type, head->exc_message);
+	else
+		exception(w, exc ? p->exc_type : NULL, exc ? p->exc_message : NULL);
 	jw_key(w, "incomplete");
 	const char *why[SUMMARY_MAX_INCOMPLETE];
 	size_t nwhy = summary_incomplete(p, why, SUMMARY_MAX_INCOMPLETE);
@@ -707,6 +732,7 @@ void summary_json(struct buf *b, const struct doc *d, int pretty, unsigned esc_f
 	jw_str(&w, h->verdict);
 	jw_key(&w, "verdict_text");
 	jw_str(&w, h->verdict_text);
+	exception(&w, h->exc_type, h->exc_message);
 	memory_story(&w, d);
 	jw_key(&w, "duration_s");
 	jw_num(&w, d->duration_s, 3);
@@ -738,11 +764,12 @@ void summary_json(struct buf *b, const struct doc *d, int pretty, unsigned esc_f
 	job_story(&w, d);
 	jw_key(&w, "processes");
 	jw_arr(&w);
-	for (size_t i = 0; i < d->nprocs; i++)
+	for (size_t i = 0; i < d->nprocs; i++) {
 		/* the process oomph started, ended by a signal the supervisor
 		 * saw (Ctrl-C): said, not "unknown" */
-		process(&w, &d->procs[i],
-			i == 0 && d->main == &d->procs[0] && d->meta ? d->signal : 0);
+		int started = i == 0 && d->main == &d->procs[0] && d->meta;
+		process(&w, &d->procs[i], started ? d->signal : 0, started ? h : NULL);
+	}
 	jw_arr_end(&w);
 	jw_key(&w, "top");
 	top_lines(&w, d->main ? d->main->view : NULL);

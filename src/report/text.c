@@ -116,11 +116,24 @@ void text_verdict(char *out, size_t n, const char *verdict, int has_code, int ex
 		snprintf(out, n, "was killed by %s", sw);
 	} else if (has_code) {
 		snprintf(out, n, "exited with code %d", exit_code);
+	} else if (!strcmp(v, "exited")) {
+		/* its exit path ran, the code unknown (a child's exit()) */
+		snprintf(out, n, "exited");
 	} else if (v[0]) {
 		snprintf(out, n, "ended (%s)", v);
 	} else {
 		snprintf(out, n, "ended in an unknown way");
 	}
+}
+
+void text_exception(char *out, size_t n, const char *type, const char *message)
+{
+	const char *dot = strrchr(type, '.');
+	const char *name = dot && dot[1] ? dot + 1 : type;
+	if (message && message[0])
+		snprintf(out, n, "%s: %s", name, message);
+	else
+		snprintf(out, n, "%s", name);
 }
 
 const char *text_verdict_tone(const char *verdict, int has_code, int exit_code, int sig)

@@ -28,6 +28,12 @@ const char *text_signal_name(int sig);
  * exit_code is known. */
 void text_verdict(char *out, size_t n, const char *verdict, int has_code, int exit_code,
 		  int sig);
+/* An uncaught exception in a sentence: its class's own name (the last
+ * part of "module.qualname") and its message, "BrokenProcessPool: A
+ * process in the process pool was terminated abruptly ...", or the name
+ * alone ("MemoryError") when the message is empty. */
+void text_exception(char *out, size_t n, const char *type, const char *message);
+
 /* How a reader should see that ending (the page's colour): "good" (exit
  * code 0), "death" (a memory death, a crash, SIGKILL: the only red one),
  * "ended" (anything else a person or the program chose: a non-zero exit,

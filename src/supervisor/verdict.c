@@ -274,7 +274,16 @@ int verdict_decide(const struct verdict_input *in, struct runmeta *m)
 	if (f && in->exit_code != 0) {
 		set(m, "memory-error");
 		rc |= add_failures(in, m);
-		rc |= runmeta_add_evidence(m, "it then exited with code %d", in->exit_code);
+		if (p->exc_type[0]) {
+			/* what the program died of, from its tracker: it confirms
+			 * (MemoryError) or corrects the guess */
+			char e[400];
+			text_exception(e, sizeof e, p->exc_type, p->exc_message);
+			rc |= runmeta_add_evidence(m, "it then exited with code %d (uncaught %s)",
+						   in->exit_code, e);
+		} else {
+			rc |= runmeta_add_evidence(m, "it then exited with code %d", in->exit_code);
+		}
 	} else {
 		set(m, "exited");
 		if (f) {

@@ -646,8 +646,112 @@ static void test_job_victims(void)
 	profile_free(&w2);
 }
 
+/* The uncaught exception a process died of (report/doc.c): after the
+ * exit's words in the verdict and in each process's ending, its class's
+ * own name there and the qualified one in summary.json; never for an exit
+ * with code 0, a process killed, or a MemoryError the words already say. */
+static void test_exception(void)
+{
+	struct profile p, w, c;
+	fx_profile(&p);
+	fx_profile(&w);
+	fx_profile(&c);
+	w.pid = 5000;
+	c.pid = 5002;
+	w.ppid = c.ppid = p.pid;
+	w.exited_cleanly = 0;
+	/* exit(), not _exit(): the code unknown to their trackers (the
+	 * supervisor's is the main process's) */
+	p.exit_code = c.exit_code = -1;
+	static const char bpp[] = "A process in the process pool was terminated abruptly while "
+				  "the future was running or pending.";
+	snprintf(p.exc_type, sizeof p.exc_type, "concurrent.futures.process.BrokenProcessPool");
+	snprintf(p.exc_message, sizeof p.exc_message, "%s", bpp);
+	snprintf(w.exc_type, sizeof w.exc_type, "ValueError"); /* killed: not its ending */
+	snprintf(c.exc_type, sizeof c.exc_type, "ValueError");
+	snprintf(c.exc_message, sizeof c.exc_message, "bad row 7");
+	char *wargv[] = {"python3", "w.py"};
+	struct doc_victim v = {.pid = 5000, .argc = 2, .argv = wargv, .verdict = "oom-killed",
+			       .evidence = "the kernel log names it", .time_s = 2.1};
+	struct doc_proc dps[3] = {{.p = &p, .parent = -1, .dir = "."},
+				  {.p = &w, .parent = p.pid, .dir = "processes/5000", .victim = &v},
+				  {.p = &c, .parent = p.pid, .dir = "processes/5002"}};
+	char *argv[] = {"python3", "job.py"};
+	struct runmeta meta;
+	memset(&meta, 0, sizeof(meta));
+	struct doc d = {.argc = 2, .argv = argv, .has_exit_code = 1, .exit_code = 1,
+			.verdict = "exited", .duration_s = 2.1, .main = &dps[0], .procs = dps,
+			.nprocs = 3, .up = "", .meta = &meta, .victims = &v, .nvictims = 1};
+	doc_decide(&d);
+	char want[512];
+	snprintf(want, sizeof want,
+		 "lost process 5000 (python3 w.py) at 2.1 s to the kernel's OOM killer, then "
+		 "exited with code 1 (BrokenProcessPool: %s)", bpp);
+	CHECK_STR_EQ(d.head.verdict_text, want);
+	char *t = terminal(&d, "/tmp/run/index.html");
+	snprintf(want, sizeof want, "oomph: python3 job.py lost process 5000 (python3 w.py) at 2.1 s "
+		 "to the kernel's OOM killer, then exited with code 1 (BrokenProcessPool: %s) after "
+		 "2.1 s\n", bpp);
+	CHECK_STR_CONTAINS(t, want);
+	free(t);
+	char end[512];
+	doc_proc_ending(&dps[2], end, sizeof end);
+	CHECK_STR_EQ(end, "exited (ValueError: bad row 7)");
+	doc_proc_ending(&dps[1], end, sizeof end);
+	CHECK_STR_EQ(end, "was killed by the kernel's OOM killer");
+
+	struct buf b;
+	buf_init(&b);
+	summary_json(&b, &d, 0, 0);
+	struct mj *m = mj_parse(buf_str(&b));
+	CHECK(m != NULL);
+	const struct mj *e = m ? mj_get(m, "exception") : NULL;
+	CHECK_STR_EQ(mj_str(mj_get(e, "type")), "concurrent.futures.process.BrokenProcessPool");
+	CHECK_STR_EQ(mj_str(mj_get(e, "message")), bpp);
+	const struct mj *procs = m ? mj_get(m, "processes") : NULL;
+	CHECK_STR_EQ(mj_str(mj_get(mj_get(mj_at(procs, 0), "exception"), "type")),
+		     "concurrent.futures.process.BrokenProcessPool");
+	CHECK(mj_is_null(mj_get(mj_at(procs, 1), "exception")));
+	CHECK_STR_EQ(mj_str(mj_get(mj_get(mj_at(procs, 2), "exception"), "message")), "bad row 7");
+	mj_free(m);
+	buf_free(&b);
+
+	/* an exit with code 0 (a REPL showed the exception, then the program
+	 * went on): nothing ended of it */
+	d.exit_code = 0;
+	d.victims = NULL;
+	d.nvictims = 0;
+	doc_decide(&d);
+	CHECK_STR_EQ(d.head.verdict_text, "exited with code 0");
+	CHECK(d.head.exc_type == NULL);
+	buf_init(&b);
+	summary_json(&b, &d, 0, 0);
+	m = mj_parse(buf_str(&b));
+	CHECK(m && mj_is_null(mj_get(m, "exception")));
+	CHECK(m && mj_is_null(mj_get(mj_at(mj_get(m, "processes"), 0), "exception")));
+	mj_free(m);
+	buf_free(&b);
+
+	/* MemoryError: the words say it already; another class is added */
+	d.exit_code = 1;
+	d.verdict = "memory-error";
+	snprintf(p.exc_type, sizeof p.exc_type, "MemoryError");
+	p.exc_message[0] = 0;
+	doc_decide(&d);
+	CHECK_STR_EQ(d.head.verdict_text, "ran out of memory (MemoryError) and exited with code 1");
+	snprintf(p.exc_type, sizeof p.exc_type, "numpy.core._exceptions._ArrayMemoryError");
+	snprintf(p.exc_message, sizeof p.exc_message, "Unable to allocate 8.00 GiB");
+	doc_decide(&d);
+	CHECK_STR_EQ(d.head.verdict_text, "ran out of memory (MemoryError) and exited with code 1 "
+					  "(_ArrayMemoryError: Unable to allocate 8.00 GiB)");
+	profile_free(&p);
+	profile_free(&w);
+	profile_free(&c);
+}
+
 int main(void)
 {
+	test_exception();
 	test_job_victims();
 	test_sizing();
 	test_rss_gap();

@@ -109,6 +109,18 @@ static void test_verdicts(void)
 	CHECK_STR_EQ(s, "ran out of memory (MemoryError) and exited with code 1");
 	text_verdict(s, sizeof(s), "", 0, 0, 0);
 	CHECK_STR_EQ(s, "ended in an unknown way");
+	/* its exit path ran, its code unknown (a child's exit()) */
+	text_verdict(s, sizeof(s), "exited", 0, 0, 0);
+	CHECK_STR_EQ(s, "exited");
+	/* an exception: its class's own name, then its message */
+	text_exception(s, sizeof(s), "concurrent.futures.process.BrokenProcessPool", "A process");
+	CHECK_STR_EQ(s, "BrokenProcessPool: A process");
+	text_exception(s, sizeof(s), "ValueError", "bad row 7");
+	CHECK_STR_EQ(s, "ValueError: bad row 7");
+	text_exception(s, sizeof(s), "MemoryError", "");
+	CHECK_STR_EQ(s, "MemoryError");
+	text_exception(s, sizeof(s), "odd.", "x"); /* a name ending in a dot: as it is */
+	CHECK_STR_EQ(s, "odd.: x");
 	CHECK_STR_EQ(text_signal_name(11), "SIGSEGV");
 	CHECK(text_signal_name(0) == NULL && text_signal_name(99) == NULL);
 }

@@ -69,7 +69,24 @@ int main(void)
 	CHECK_STR_CONTAINS(evidence(&m), "asked by app.py:12 (load)");
 	CHECK_STR_CONTAINS(evidence(&m), "ENOMEM");
 	CHECK_STR_CONTAINS(evidence(&m), "exited with code 1");
+	CHECK(!strstr(evidence(&m), "uncaught"));
 	runmeta_free(&m);
+
+	/* ... and the exception its tracker recorded confirms it */
+	strcpy(p.exc_type, "MemoryError");
+	decide(&(struct verdict_input){.exit_code = 1, .main = &p, .cgroup_oom_kills = -1}, &m);
+	CHECK_STR_EQ(m.verdict, "memory-error");
+	CHECK_STR_CONTAINS(evidence(&m), "it then exited with code 1 (uncaught MemoryError) | ");
+	runmeta_free(&m);
+	/* or says what the program died of instead, by its class's name */
+	strcpy(p.exc_type, "numpy.core._exceptions._ArrayMemoryError");
+	strcpy(p.exc_message, "Unable to allocate 8.00 GiB for an array with shape (1073741824,)");
+	decide(&(struct verdict_input){.exit_code = 1, .main = &p, .cgroup_oom_kills = -1}, &m);
+	CHECK_STR_CONTAINS(evidence(&m), "it then exited with code 1 (uncaught _ArrayMemoryError: "
+					 "Unable to allocate 8.00 GiB for an array with shape "
+					 "(1073741824,))");
+	runmeta_free(&m);
+	p.exc_type[0] = p.exc_message[0] = 0;
 
 	/* the first failure is cited (later ones are often the error
 	 * handling's), and from numpy the program's line that called it */
