@@ -51,15 +51,26 @@ def test_pool_worker_oom_killed_is_the_jobs_verdict(python, mode):
     # then ended
     assert re.match(r"lost process %d \(\S*python3[^ ]* .*\) at \d+\.\d s " % v["pid"],
                     s["verdict_text"]), s["verdict_text"]
-    assert s["verdict_text"].endswith("to the kernel's OOM killer, then exited with code 1"), \
-        s["verdict_text"]
+    # ... and the exception the parent died of (its tracker's atexit
+    # callback read it): qualified in JSON, its class's name in words
+    exc = s["exception"]
+    assert exc and exc["type"].endswith("BrokenProcessPool"), exc
+    assert exc["type"].startswith("concurrent.futures."), exc
+    assert exc["message"] and "\n" not in exc["message"], exc
+    assert s["verdict_text"].endswith(
+        "to the kernel's OOM killer, then exited with code 1 (BrokenProcessPool: %s)"
+        % exc["message"]), s["verdict_text"]
     assert "job_ppe_oom.py %s after" % s["verdict_text"] in res.text_err, res.text_err
+    assert "(BrokenProcessPool: " in [l for l in res.text_err.splitlines()
+                                      if " lost process " in l][0]
+    assert s["processes"][0]["exception"] == exc, s["processes"][0]
     assert re.search(r"\n?oomph:   - process %d \(.*python3.*\) was killed by the kernel's OOM "
                      r"killer at \d+\.\d s: " % v["pid"], res.text_err), res.text_err
     assert v["evidence"][:60] in res.text_err
     # the worker's own page says it, not "ended (unknown)"
     entry, own = page(res, v["pid"])
     assert entry["ending"] == "oom-killed" and entry["parent"] is not None, entry
+    assert entry["exception"] is None and own["exception"] is None, entry
     assert own["verdict"] == "oom-killed", own["verdict"]
     assert own["verdict_text"].startswith("was killed by the kernel's OOM killer"), own
     # the other worker was ended by the broken pool: a normal ending
