@@ -58,6 +58,10 @@ def test_memory_error_names_the_line_and_the_size(python):
     assert 10**13 + 1 <= asked <= 10**13 + 64, ev
     assert "deaths_memerror.py:%d (allocate)" % line_of("deaths_memerror.py", "huge") in ev
     assert "ENOMEM" in ev
+    # the exception it died of, recorded by its tracker, confirms it
+    assert r.summary["exception"] == {"type": "MemoryError", "message": ""}, r.summary
+    assert "it then exited with code 1 (uncaught MemoryError)" in ev, ev
+    assert r.summary["verdict_text"] == "ran out of memory (MemoryError) and exited with code 1"
     # the moment of death: what was live when the allocation failed
     lines = death_lines(r)
     kept = "deaths_memerror.py:%d" % line_of("deaths_memerror.py", "kept")
