@@ -254,10 +254,13 @@ static void frame(struct buf *b, struct view *v, const struct rect *r)
 		esc_xml(b, func);
 	}
 	buf_puts(b, "\"><title>");
-	if (r->node == OTHER)
-		buf_printf(b, "other: %u smaller frame%s", (unsigned)r->nother, r->nother == 1 ? "" : "s");
-	else
+	if (r->node == OTHER) { /* "other: %u smaller frame%s" without printf */
+		buf_puts(b, "other: ");
+		buf_put(b, num, (size_t)numfmt_i64(num, (int64_t)r->nother));
+		buf_puts(b, r->nother == 1 ? " smaller frame" : " smaller frames");
+	} else {
 		esc_xml(b, label);
+	}
 	buf_puts(b, " \u2014 ");
 	buf_puts(b, size);
 	buf_puts(b, " (");

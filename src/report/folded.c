@@ -1,6 +1,8 @@
 /* report/folded.c — folded stacks of the peak (folded.h). */
 #include "report/folded.h"
 
+#include "common/numfmt.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,8 +68,11 @@ void folded_write(struct buf *out, const struct view *v)
 		size_t e = j + 1;
 		while (e < n && !strcmp(lines[e].stack, lines[j].stack))
 			bytes += lines[e++].bytes;
+		char num[NUMFMT_MAX];
 		buf_puts(out, lines[j].stack);
-		buf_printf(out, " %lld\n", (long long)bytes);
+		buf_putc(out, ' '); /* " %lld\n" without printf: a line a stack */
+		buf_put(out, num, (size_t)numfmt_i64(num, bytes));
+		buf_putc(out, '\n');
 		j = e;
 	}
 done:
