@@ -112,10 +112,13 @@ enum origin_kind origin_of(const struct origin *o, const char *file, size_t *res
 	enum origin_kind kind = ORIGIN_PROGRAM;
 	size_t best = 0;
 	if (file[0] == '/') {
+		size_t n = strlen(file);
 		for (size_t i = 0; i < o->ndirs; i++) {
 			const struct origin_dir *d = &o->dirs[i];
-			if (d->len + 1 > best && !strncmp(file, d->path, d->len) && file[d->len] == '/' &&
-			    file[d->len + 1]) {
+			/* the slash after the directory first: one byte rules out
+			 * most directories without a compare */
+			if (d->len + 1 > best && d->len + 1 < n && file[d->len] == '/' &&
+			    !strncmp(file, d->path, d->len)) {
 				best = d->len + 1;
 				kind = d->kind;
 			}
@@ -167,12 +170,54 @@ static int ends_with(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
+/* Whether a name can be plumbing at all: each kind below is a name right
+ * after a directory, so after a slash.  One pass over the slashes rules
+ * out nearly every frame before origin_of (every frame of every derived
+ * picture is asked). */
+static int may_be_plumbing(const char *file)
+{
+	for (const char *p = strchr(file, '/'); p; p = strchr(p + 1, '/')) {
+		const char *s = p + 1;
+		switch (s[0]) {
+		case 'r':
+			if (!strncmp(s, "runpy.py", 8))
+				return 1;
+			break;
+		case 't':
+			if (!strncmp(s, "threading.py", 12))
+				return 1;
+			break;
+		case 'm':
+			if (!strncmp(s, "multiprocessing/", 16))
+				return 1;
+			break;
+		case 'c':
+			if (!strncmp(s, "concurrent/futures/", 19))
+				return 1;
+			break;
+		case '_':
+			if (!strncmp(s, "_pytest/", 8))
+				return 1;
+			break;
+		case 'p':
+			if (!strncmp(s, "pluggy/", 7) || !strncmp(s, "pytest/__main__.py", 18))
+				return 1;
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
 int origin_plumbing(const struct origin *o, const char *file, const char *func)
 {
 	if (!file)
 		return 0;
 	if (!strcmp(file, "<frozen runpy>"))
 		return 1;
+	if (!may_be_plumbing(file))
+		return 0;
 	size_t rest = 0;
 	enum origin_kind k = origin_of(o, file, &rest);
 	const char *s = file + rest;
