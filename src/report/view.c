@@ -406,23 +406,59 @@ static int build_labels(struct view *v, const struct origin *o)
 	return 0;
 }
 
+/* The children of every node, by label then index (kid_cmp's order).
+ * Nodes are placed by parent in index order (a counting pass), so only
+ * each parent's own children are compared, and most nodes have one or
+ * two: not one sort of every node by (parent, label) with a string
+ * compare at each step. */
 static int build_kids(struct view *v)
 {
 	uint32_t n = v->nnodes;
-	struct kid *k = malloc((n > 1 ? n - 1 : 1) * sizeof(*k));
-	if (!k)
-		return -ENOMEM;
-	for (uint32_t i = 1; i < n; i++)
-		k[i - 1] = (struct kid){v->p->nodes[i].parent, i, v->label[v->p->nodes[i].frame]};
-	if (n > 1)
-		qsort(k, n - 1, sizeof(*k), kid_cmp);
+	const struct profile *p = v->p;
 	memset(v->kids_start, 0, ((size_t)n + 1) * sizeof(*v->kids_start));
 	for (uint32_t i = 1; i < n; i++)
-		v->kids_start[v->p->nodes[i].parent + 1]++;
+		v->kids_start[p->nodes[i].parent + 1]++;
 	for (uint32_t i = 0; i < n; i++)
 		v->kids_start[i + 1] += v->kids_start[i];
-	for (uint32_t i = 0; i + 1 < n; i++)
-		v->kids[i] = k[i].node; /* sorted by parent: already in CSR order */
+	uint32_t *at = malloc(((size_t)n + 1) * sizeof(*at));
+	if (!at)
+		return -ENOMEM;
+	memcpy(at, v->kids_start, ((size_t)n + 1) * sizeof(*at));
+	for (uint32_t i = 1; i < n; i++)
+		v->kids[at[p->nodes[i].parent]++] = i;
+	free(at);
+	struct kid *k = NULL;
+	size_t kcap = 0;
+	for (uint32_t par = 0; par < n; par++) {
+		uint32_t *c = v->kids + v->kids_start[par];
+		uint32_t m = v->kids_start[par + 1] - v->kids_start[par];
+		if (m < 2)
+			continue;
+		if (m <= 16) { /* insertion sort: index order is kept among equal labels */
+			for (uint32_t i = 1; i < m; i++) {
+				uint32_t x = c[i];
+				const char *lx = v->label[p->nodes[x].frame];
+				uint32_t j = i;
+				while (j > 0 && strcmp(v->label[p->nodes[c[j - 1]].frame], lx) > 0) {
+					c[j] = c[j - 1];
+					j--;
+				}
+				c[j] = x;
+			}
+			continue;
+		}
+		if (m > kcap) {
+			free(k);
+			kcap = m;
+			if (!(k = malloc(kcap * sizeof(*k))))
+				return -ENOMEM;
+		}
+		for (uint32_t i = 0; i < m; i++)
+			k[i] = (struct kid){par, c[i], v->label[p->nodes[c[i]].frame]};
+		qsort(k, m, sizeof(*k), kid_cmp);
+		for (uint32_t i = 0; i < m; i++)
+			c[i] = k[i].node;
+	}
 	free(k);
 	return 0;
 }

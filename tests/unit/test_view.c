@@ -272,8 +272,47 @@ static void test_labels_shared_through_the_cache(void)
 	profile_free(&p);
 }
 
+/* Children are in label order, equal labels in index order, for a parent
+ * with a few children (sorted in place) and one with many (qsort). */
+static void test_children_order(void)
+{
+	struct profile p;
+	profile_init(&p);
+	static const char *const names[] = {"b.py", "a.py", "c.py", "a.py;x", "B.py"};
+	uint32_t f[5];
+	for (int i = 0; i < 5; i++)
+		profile_add_frame(&p, names[i], "f", 1 + (uint32_t)(i % 2), 0, &f[i]);
+	uint64_t rng = 12345;
+	uint32_t mid = 0;
+	for (int i = 0; i < 50; i++) {
+		rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+		uint32_t parent = i < 40 ? 0 : mid; /* the root gets 40, one node 10 */
+		uint32_t idx;
+		profile_add_node(&p, parent, f[rng % 5], 1, 0, &idx);
+		if (i == 3)
+			mid = idx;
+	}
+	struct view v;
+	CHECK_EQ_INT(view_build(&v, &p, "", NULL), 0);
+	int bad = 0;
+	for (uint32_t par = 0; par < v.nnodes; par++)
+		for (uint32_t k = v.kids_start[par] + 1; k < v.kids_start[par + 1]; k++) {
+			uint32_t a = v.kids[k - 1], b = v.kids[k];
+			int c = strcmp(view_node_label(&v, a), view_node_label(&v, b));
+			bad += c > 0 || (c == 0 && a > b);
+			bad += p.nodes[a].parent != par || p.nodes[b].parent != par;
+		}
+	CHECK_EQ_INT(bad, 0);
+	CHECK_EQ_INT(v.kids_start[1] - v.kids_start[0], 40);
+	CHECK_EQ_INT(v.kids_start[mid + 1] - v.kids_start[mid], 10);
+	CHECK_EQ_INT(v.kids_start[v.nnodes], v.nnodes - 1);
+	view_free(&v);
+	profile_free(&p);
+}
+
 int main(void)
 {
+	test_children_order();
 	test_labels_shared_through_the_cache();
 	test_totals_and_order();
 	test_cwd_spellings();
