@@ -146,17 +146,20 @@ static int line_value(const char *text, const char *key, unsigned long long *out
 
 /* A KiB figure after `key` as bytes: -ENODATA absent, -ERANGE beyond any
  * machine. */
-static int kib_value(const char *text, const char *key, int64_t *bytes)
+static int kib_to_bytes(unsigned long long kb, int64_t *bytes)
 {
-	unsigned long long kb;
-	int rc = line_value(text, key, &kb);
-	if (rc)
-		return rc;
 	int64_t b = kb > (unsigned long long)INT64_MAX ? -1 : kib_bytes((int64_t)kb);
 	if (b < 0)
 		return -ERANGE;
 	*bytes = b;
 	return 0;
+}
+
+static int kib_value(const char *text, const char *key, int64_t *bytes)
+{
+	unsigned long long kb;
+	int rc = line_value(text, key, &kb);
+	return rc ? rc : kib_to_bytes(kb, bytes);
 }
 
 int proc_vmswap_parse(const char *text, int64_t *bytes)
@@ -174,10 +177,22 @@ int proc_vmhwm_parse(const char *text, int64_t *bytes)
 	return kib_value(text, "VmHWM:", bytes);
 }
 
+/* A KiB figure at the start of `after` (what follows a line's key), as
+ * kib_value reads it after its key. */
+static int kib_at(const char *after, int64_t *bytes)
+{
+	char *end;
+	unsigned long long kb = strtoull(after, &end, 10);
+	if (end == after)
+		return -EINVAL;
+	return kib_to_bytes(kb, bytes);
+}
+
 int proc_rss_split_parse(const char *text, struct proc_rss_split *out)
 {
 	/* the lines of /proc/PID/status (RssAnon ...) or of smaps_rollup
-	 * (Anonymous ...) that say the same thing */
+	 * (Anonymous ...) that say the same thing; where two say it, the
+	 * first in this list wins */
 	static const struct {
 		const char *key;
 		size_t field;
@@ -195,17 +210,46 @@ int proc_rss_split_parse(const char *text, struct proc_rss_split *out)
 		{"Swap:", offsetof(struct proc_rss_split, swap)},
 		{"VmSwap:", offsetof(struct proc_rss_split, swap)},
 	};
+	enum { NKEYS = sizeof keys / sizeof keys[0] };
+	/* One pass over the lines (a tick parses a status file of ~60 lines
+	 * once or twice: a search of the whole text per key cost ~9,000
+	 * instructions).  A line begins with at most one key (each ends in
+	 * its colon); the first line that begins with a key is that key's,
+	 * as line_value() finds it. */
+	int rc_of[NKEYS];
+	int64_t v_of[NKEYS];
+	for (size_t i = 0; i < NKEYS; i++)
+		rc_of[i] = -ENODATA;
+	for (const char *line = text; line && *line;) {
+		const char *colon = NULL;
+		for (const char *c = line; *c && *c != '\n'; c++)
+			if (*c == ':') {
+				colon = c;
+				break;
+			}
+		if (colon) {
+			size_t n = (size_t)(colon - line) + 1;
+			for (size_t i = 0; i < NKEYS; i++)
+				if (rc_of[i] == -ENODATA && keys[i].key[0] == line[0] &&
+				    !strncmp(line, keys[i].key, n) && keys[i].key[n] == 0) {
+					rc_of[i] = kib_at(line + n, &v_of[i]);
+					break;
+				}
+		}
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
 	for (size_t i = 0; i < sizeof *out / sizeof(int64_t); i++)
 		((int64_t *)out)[i] = -1;
 	int found = 0;
-	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+	for (size_t i = 0; i < NKEYS; i++) {
 		int64_t *f = (int64_t *)((char *)out + keys[i].field);
-		int64_t v;
-		int rc = kib_value(text, keys[i].key, &v);
+		int rc = rc_of[i];
 		if (rc == -ERANGE || rc == -EINVAL)
 			return rc;
 		if (rc == 0 && *f < 0) {
-			*f = v;
+			*f = v_of[i];
 			found = 1;
 		}
 	}

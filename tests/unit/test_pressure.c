@@ -1,12 +1,14 @@
 /* Unit tests of supervisor/pressure.c (PSI, /proc/PID/stat, refaults, the
  * stall detector) and supervisor/kmsg.c's line parser. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "check.h"
+#include "common/bounds.h"
 #include "supervisor/kmsg.h"
 #include "supervisor/pressure.h"
 
@@ -359,8 +361,124 @@ static void test_rss_split(void)
 	CHECK_EQ_INT(proc_rss_split_parse("Rss: 99999999999999999999 kB\n", &r), -ERANGE);
 }
 
+/* The parse as it was, a search of the whole text per key: the one pass
+ * over the lines must give the same answer for any text. */
+static int ref_value(const char *text, const char *key, int64_t *bytes)
+{
+	char nkey[64];
+	size_t n = strlen(key);
+	const char *line = text;
+	if (strncmp(text, key, n) != 0) {
+		nkey[0] = '\n';
+		memcpy(nkey + 1, key, n + 1);
+		line = strstr(text, nkey);
+		if (!line)
+			return -ENODATA;
+		line++;
+	}
+	char *end;
+	unsigned long long kb = strtoull(line + n, &end, 10);
+	if (end == line + n)
+		return -EINVAL;
+	int64_t b = kb > (unsigned long long)INT64_MAX ? -1 : kib_bytes((int64_t)kb);
+	if (b < 0)
+		return -ERANGE;
+	*bytes = b;
+	return 0;
+}
+
+static int ref_split(const char *text, struct proc_rss_split *out)
+{
+	static const struct {
+		const char *key;
+		size_t field;
+	} keys[] = {
+		{"Rss:", offsetof(struct proc_rss_split, rss)},
+		{"VmRSS:", offsetof(struct proc_rss_split, rss)},
+		{"Pss:", offsetof(struct proc_rss_split, pss)},
+		{"Anonymous:", offsetof(struct proc_rss_split, anon)},
+		{"RssAnon:", offsetof(struct proc_rss_split, anon)},
+		{"RssFile:", offsetof(struct proc_rss_split, file)},
+		{"Pss_Shmem:", offsetof(struct proc_rss_split, shmem)},
+		{"RssShmem:", offsetof(struct proc_rss_split, shmem)},
+		{"Shared_Clean:", offsetof(struct proc_rss_split, shared)},
+		{"Shared_Dirty:", offsetof(struct proc_rss_split, shared_dirty)},
+		{"Swap:", offsetof(struct proc_rss_split, swap)},
+		{"VmSwap:", offsetof(struct proc_rss_split, swap)},
+	};
+	for (size_t i = 0; i < sizeof *out / sizeof(int64_t); i++)
+		((int64_t *)out)[i] = -1;
+	int found = 0;
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		int64_t *f = (int64_t *)((char *)out + keys[i].field);
+		int64_t v;
+		int rc = ref_value(text, keys[i].key, &v);
+		if (rc == -ERANGE || rc == -EINVAL)
+			return rc;
+		if (rc == 0 && *f < 0) {
+			*f = v;
+			found = 1;
+		}
+	}
+	if (!found || out->rss < 0)
+		return -ENODATA;
+	if (out->file < 0 && out->anon >= 0) {
+		int64_t f = out->rss - out->anon - (out->shmem > 0 ? out->shmem : 0);
+		out->file = f > 0 ? f : 0;
+	}
+	if (out->shared >= 0 && out->shared_dirty >= 0)
+		(void)ck_acc_i64(&out->shared, out->shared_dirty);
+	return 0;
+}
+
+static void test_rss_split_is_the_search(void)
+{
+	static const char *const lines[] = {
+		"Rss:  614400 kB", "Pss:\t600 kB", "Anonymous: 59 kB", "RssAnon:\t 168 kB",
+		"RssFile: 1800 kB", "Pss_Shmem: 2048 kB", "RssShmem: 16 kB", "Shared_Clean: 20 kB",
+		"Shared_Dirty: 48 kB", "Swap: 100 kB", "SwapPss: 100 kB", "VmSwap: 0 kB",
+		"VmRSS: 1984 kB", "Name:\tpython3", "Rss: x kB", "Pss: 99999999999999999999 kB",
+		"RssAnonymous: 5 kB", "Rss", "", "Rss:7", "x Rss: 1 kB", "VmRSS:"};
+	uint64_t rng = 0x243f6a8885a308d3ull;
+	int bad = 0;
+	for (int i = 0; i < 20000; i++) {
+		char text[1024] = "";
+		rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+		int n = (int)(rng % 12);
+		for (int k = 0; k < n; k++) {
+			rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+			strcat(text, lines[rng % (sizeof lines / sizeof lines[0])]);
+			if (k + 1 < n || (rng & 256))
+				strcat(text, "\n");
+		}
+		struct proc_rss_split a, b;
+		memset(&a, 0x55, sizeof a);
+		memset(&b, 0x55, sizeof b);
+		int ra = proc_rss_split_parse(text, &a), rb = ref_split(text, &b);
+		bad += ra != rb || (ra == 0 && memcmp(&a, &b, sizeof a) != 0);
+	}
+	/* this machine's own files */
+	static const char *const files[] = {"/proc/self/status", "/proc/self/smaps_rollup"};
+	for (int i = 0; i < 2; i++) {
+		char text[8192];
+		FILE *f = fopen(files[i], "r");
+		if (!f)
+			continue;
+		size_t got = fread(text, 1, sizeof text - 1, f);
+		fclose(f);
+		text[got] = 0;
+		struct proc_rss_split a, b;
+		memset(&a, 0, sizeof a);
+		memset(&b, 0, sizeof b);
+		int ra = proc_rss_split_parse(text, &a), rb = ref_split(text, &b);
+		bad += ra != rb || (ra == 0 && memcmp(&a, &b, sizeof a) != 0);
+	}
+	CHECK_EQ_INT(bad, 0);
+}
+
 int main(void)
 {
+	test_rss_split_is_the_search();
 	test_rss_split();
 	test_psi();
 	test_majflt();
