@@ -20,6 +20,8 @@ struct src_file {
 	uint32_t nlines;
 	uint8_t *served;  /* nlines flags: handed out (src_save keeps those) */
 	int raw;          /* read from the file: a line is cut when first served */
+	size_t len, scan; /* a raw file's length, and how far its lines are indexed */
+	uint32_t lcap;    /* room in line (and served, once made) */
 	int changed;      /* modified after the run started: not shown */
 };
 
@@ -113,35 +115,36 @@ static int is_space(char ch)
 	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\v';
 }
 
-/* Index the lines: a NUL at each line's end (memchr, not a loop per byte:
- * the report reads whole modules, numpy's and pandas', for a few of their
- * lines).  Each line is cut further when it is first served (cut_line). */
-static int index_lines(struct src_file *f, size_t len)
+/* Index the lines up to line `want` (or the end): a NUL at each line's
+ * end (memchr, not a loop per byte).  On demand, not the whole file at
+ * once: the report reads whole modules, numpy's and pandas', for a few of
+ * their lines, often near the top.  Each line is cut further when it is
+ * first served (cut_line).  0 or -ENOMEM. */
+static int index_lines(struct src_file *f, uint32_t want)
 {
-	uint32_t cap = 64, n = 0;
-	uint32_t *line = malloc(cap * sizeof(*line));
-	if (!line)
-		return -ENOMEM;
-	size_t i = 0;
-	while (i < len) {
-		const char *nl = memchr(f->text + i, '\n', len - i);
-		size_t end = nl ? (size_t)(nl - f->text) : len;
-		f->text[end] = 0; /* the buffer has len + 1 bytes */
-		if (n == cap) {
-			uint32_t *q = realloc(line, (size_t)cap * 2 * sizeof(*line));
-			if (!q) {
-				free(line);
+	while (f->nlines < want && f->scan < f->len) {
+		if (f->nlines == f->lcap) {
+			uint32_t cap = f->lcap ? f->lcap * 2 : 64;
+			uint32_t *q = realloc(f->line, (size_t)cap * sizeof(*q));
+			if (!q)
 				return -ENOMEM;
+			f->line = q;
+			if (f->served) {
+				uint8_t *sv = realloc(f->served, cap);
+				if (!sv)
+					return -ENOMEM;
+				memset(sv + f->lcap, 0, cap - f->lcap);
+				f->served = sv;
 			}
-			line = q;
-			cap *= 2;
+			f->lcap = cap;
 		}
-		line[n++] = (uint32_t)i;
-		i = end + 1;
+		size_t i = f->scan;
+		const char *nl = memchr(f->text + i, '\n', f->len - i);
+		size_t end = nl ? (size_t)(nl - f->text) : f->len;
+		f->text[end] = 0; /* the buffer has len + 1 bytes */
+		f->line[f->nlines++] = (uint32_t)i;
+		f->scan = end + 1;
 	}
-	f->line = line;
-	f->nlines = n;
-	f->raw = 1;
 	return 0;
 }
 
@@ -209,10 +212,8 @@ static void load(struct src_cache *c, struct src_file *f)
 	size_t got = n > 0 ? (size_t)n : 0;
 	text[got] = 0;
 	f->text = text;
-	if (index_lines(f, got) != 0) {
-		free(f->text);
-		f->text = NULL;
-	}
+	f->len = got;
+	f->raw = 1;
 }
 
 static int grow(struct src_cache *c)
@@ -259,10 +260,14 @@ const char *src_line(struct src_cache *c, const char *file, uint32_t line)
 		c->used++;
 		load(c, f);
 	}
+	if (f->text && f->raw && index_lines(f, line) != 0)
+		return "";
 	if (!f->text || line > f->nlines)
 		return "";
-	if (!f->served)
-		f->served = calloc(f->nlines, 1);
+	if (!f->served) {
+		f->lcap = f->raw ? f->lcap : f->nlines;
+		f->served = calloc(f->lcap ? f->lcap : 1, 1);
+	}
 	if (!f->served)
 		return "";
 	if (!f->served[line - 1]) {

@@ -106,8 +106,39 @@ static void test_many_files(void)
 	src_free(c);
 }
 
+/* Lines are indexed as far as they are asked for: a line far down, then
+ * one above it, then past the end, in a file of 5,000 lines; what is saved
+ * is the lines served, wherever they were. */
+static void test_lines_indexed_on_demand(void)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/many.py", dir);
+	size_t cap = 5000 * 32;
+	char *text = malloc(cap), *o = text;
+	for (int i = 1; i <= 5000; i++)
+		o += snprintf(o, cap - (size_t)(o - text), "  line_%d = %d\n", i, i);
+	fx_write(path, text);
+	free(text);
+	struct src_cache *c = src_new(dir);
+	CHECK_STR_EQ(src_line(c, path, 3000), "line_3000 = 3000");
+	CHECK_STR_EQ(src_line(c, path, 7), "line_7 = 7");
+	CHECK_STR_EQ(src_line(c, path, 4999), "line_4999 = 4999");
+	CHECK_STR_EQ(src_line(c, path, 5000), "line_5000 = 5000");
+	CHECK_STR_EQ(src_line(c, path, 5001), "");
+	CHECK_STR_EQ(src_line(c, path, 3000), "line_3000 = 3000");
+	char *saved;
+	size_t len;
+	CHECK_EQ_INT(src_save(c, &saved, &len), 0);
+	CHECK(strstr(saved, "\n7 line_7%20=%207\n3000 line_3000%20=%203000\n"
+			    "4999 line_4999%20=%204999\n5000 line_5000%20=%205000\n") != NULL);
+	CHECK(strstr(saved, "\n8 ") == NULL);
+	free(saved);
+	src_free(c);
+}
+
 int main(void)
 {
+	test_lines_indexed_on_demand();
 	fx_tmpdir(dir, sizeof(dir));
 	test_lines_are_stripped();
 	test_unreadable_and_pseudo_files();
