@@ -89,15 +89,15 @@ void export_speedscope(struct buf *b, const struct view *v, const char *name)
 	for (uint32_t i = 0; i < v->nnodes; i++) {
 		if (v->self[i] <= 0)
 			continue;
-		jw_arr(&w);
+		uint32_t d = 1;
 		if (i == 0) {
-			jw_int(&w, UNATTRIBUTED_FRAME(v));
+			path[0] = UNATTRIBUTED_FRAME(v);
 		} else {
-			uint32_t d = path_of(v, i, path);
+			d = path_of(v, i, path);
 			for (uint32_t k = 0; k < d; k++)
-				jw_int(&w, v->p->nodes[path[k]].frame);
+				path[k] = v->p->nodes[path[k]].frame;
 		}
-		jw_arr_end(&w);
+		jw_uint_array(&w, path, d);
 	}
 	jw_arr_end(&w);
 	jw_key(&w, "weights");

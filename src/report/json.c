@@ -108,6 +108,26 @@ void jw_int(struct jw *w, int64_t v)
 	buf_put(w->b, s, (size_t)numfmt_i64(s, v));
 }
 
+void jw_uint_array(struct jw *w, const uint32_t *v, size_t n)
+{
+	if (w->pretty || w->flat) {
+		jw_arr(w);
+		for (size_t i = 0; i < n; i++)
+			jw_int(w, v[i]);
+		jw_arr_end(w);
+		return;
+	}
+	pre(w);
+	buf_putc(w->b, '[');
+	char s[NUMFMT_MAX];
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_putc(w->b, ',');
+		buf_put(w->b, s, (size_t)numfmt_i64(s, v[i]));
+	}
+	buf_putc(w->b, ']');
+}
+
 void jw_num(struct jw *w, double v, int decimals)
 {
 	if (!isfinite(v)) {

@@ -9,6 +9,9 @@
  *   - jw_arr_flat() opens an array written on one line even when pretty
  *     (`[1.5, 2048]`): for the many small tuples of a series.  Nothing
  *     inside it may be a container.
+ *   - jw_uint_array() writes an array of n numbers (jw_arr, jw_int each,
+ *     jw_arr_end: the same bytes), without a call per number when not
+ *     pretty (a speedscope file's samples are tens of thousands of them).
  *   - jw_str(NULL) and non-finite numbers write null.
  *   - Out of memory is recorded in the buffer (see buf.h).
  */
@@ -40,6 +43,7 @@ void jw_arr_flat(struct jw *w); /* closed by jw_arr_end */
 void jw_key(struct jw *w, const char *key);
 void jw_str(struct jw *w, const char *s);
 void jw_int(struct jw *w, int64_t v);
+void jw_uint_array(struct jw *w, const uint32_t *v, size_t n);
 /* A fixed-point number with at most `decimals` digits after the point,
  * trailing zeros dropped ("1.5", "2"), so output is stable across libcs. */
 void jw_num(struct jw *w, double v, int decimals);
