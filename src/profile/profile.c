@@ -62,14 +62,16 @@ static int grow(void **arr, uint32_t n, size_t elem)
 	return 0;
 }
 
-int profile_add_frame(struct profile *p, const char *file, const char *func,
-		      uint32_t line, uint32_t flags, uint32_t *out_index)
+static int add_frame(struct profile *p, const char *file, const char *func, uint32_t line,
+		     uint32_t flags, uint32_t *out_index, int copy)
 {
 	if (grow((void **)&p->frames, p->nframes, sizeof(*p->frames)))
 		return OOMPH_PROFILE_ENOMEM;
 	struct profile_frame *f = &p->frames[p->nframes];
-	f->file = own_string(p, file ? file : "");
-	f->func = own_string(p, func ? func : "");
+	file = file ? file : "";
+	func = func ? func : "";
+	f->file = copy ? own_string(p, file) : file;
+	f->func = copy ? own_string(p, func) : func;
 	if (!f->file || !f->func)
 		return OOMPH_PROFILE_ENOMEM;
 	f->line = line;
@@ -78,6 +80,18 @@ int profile_add_frame(struct profile *p, const char *file, const char *func,
 		*out_index = p->nframes;
 	p->nframes++;
 	return 0;
+}
+
+int profile_add_frame(struct profile *p, const char *file, const char *func, uint32_t line,
+		      uint32_t flags, uint32_t *out_index)
+{
+	return add_frame(p, file, func, line, flags, out_index, 1);
+}
+
+int profile_add_frame_ref(struct profile *p, const char *file, const char *func,
+			  uint32_t line, uint32_t flags, uint32_t *out_index)
+{
+	return add_frame(p, file, func, line, flags, out_index, 0);
 }
 
 int profile_add_node(struct profile *p, uint32_t parent, uint32_t frame,

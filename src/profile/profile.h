@@ -62,7 +62,7 @@ enum {
 #define PROFILE_FRAME_SHARED 5u
 
 struct profile_frame {
-	const char *file;  /* points into profile.strings */
+	const char *file;  /* points into profile.strings (profile_add_frame_ref: borrowed) */
 	const char *func;
 	uint32_t line;     /* 0 if unknown */
 	uint32_t flags;    /* PROFILE_FRAME_* */
@@ -274,6 +274,12 @@ void profile_free(struct profile *p);
 int profile_init(struct profile *p);
 int profile_add_frame(struct profile *p, const char *file, const char *func,
 		      uint32_t line, uint32_t flags, uint32_t *out_index);
+/* The same without copying file and func: they are borrowed and must
+ * outlive p (a derived picture's frames are its source profile's, which
+ * the report keeps to the end; copying them cost two allocations a frame
+ * for every derived picture). */
+int profile_add_frame_ref(struct profile *p, const char *file, const char *func,
+			  uint32_t line, uint32_t flags, uint32_t *out_index);
 /* profile_add_node returns -EOVERFLOW (and adds nothing) if the totals would
  * no longer fit in int64_t. */
 int profile_add_node(struct profile *p, uint32_t parent, uint32_t frame,

@@ -137,7 +137,7 @@ static int graft(struct profile *out, struct kids *t, uint32_t under, const stru
 	int rc = path && drop ? 0 : -ENOMEM;
 	for (uint32_t f = 0; !rc && f < p->nframes; f++) {
 		const struct profile_frame *fr = &p->frames[f];
-		if (profile_add_frame(out, fr->file, fr->func, fr->line, fr->flags, NULL))
+		if (profile_add_frame_ref(out, fr->file, fr->func, fr->line, fr->flags, NULL))
 			rc = -ENOMEM;
 	}
 	if (!rc && p->nnodes && ck_acc_i64(&out->peak_self[under], self[0] > 0 ? self[0] : 0))
@@ -250,8 +250,8 @@ int derive_entries(const struct profile *p, const struct profile_phase_entry *e,
 			uint32_t f = path[d];
 			if (!fmap[f]) {
 				const struct profile_frame *fr = &p->frames[f];
-				if (profile_add_frame(out, fr->file, fr->func, fr->line, fr->flags,
-						      &fmap[f])) {
+				if (profile_add_frame_ref(out, fr->file, fr->func, fr->line, fr->flags,
+							  &fmap[f])) {
 					rc = -ENOMEM;
 					break;
 				}

@@ -5,7 +5,9 @@
  *
  * Contract
  *   - derive_profile() builds `out` (a hand-built profile: profile_free()
- *     releases it) with the same frames as `p` and one node per distinct
+ *     releases it) with the same frames as `p` (their strings borrowed from
+ *     p, which must outlive out; so for every function here: the source
+ *     profiles outlive what is derived from them) and one node per distinct
  *     rewritten stack; out->peak_self holds `self` (one picture of p:
  *     peak_self, live_self or moment_self), so every byte is kept and the
  *     total is unchanged.  Bytes of the root stay at the root.
