@@ -105,6 +105,45 @@ int profile_grown(const struct profile *p, uint32_t k1, uint32_t k2, int64_t *de
 	return rc;
 }
 
+uint32_t profile_moment_at(const struct profile *p, double t_s)
+{
+	/* moments ascend in time: the last one not after t_s */
+	uint32_t lo = 0, hi = p->nmoments;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (p->moments[mid].t_s <= t_s)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? lo - 1 : UINT32_MAX;
+}
+
+int64_t profile_own_picture_at(const struct profile *p, uint32_t k, int64_t *self)
+{
+	int rc = profile_picture_at(p, k, self);
+	if (rc)
+		return rc;
+	uint32_t n = p->ninherited < p->nnodes ? p->ninherited : p->nnodes;
+	int64_t *inh = NULL;
+	if (p->inherited_pic && n && p->inherited_bytes > 0) {
+		/* the inherited stacks as the pictures show them: rescaled to
+		 * what it had at its fork, the rest where the pictures put it */
+		if (!(inh = calloc(p->nnodes, sizeof(*inh))))
+			return OOMPH_PROFILE_ENOMEM;
+		int64_t left = profile_rescale(inh, p->inherited_pic, n, p->inherited_bytes);
+		inh[p->unattributed_node < p->nnodes ? p->unattributed_node : 0] += left;
+	}
+	int64_t sum = 0;
+	for (uint32_t i = 0; i < p->nnodes; i++) {
+		if (inh)
+			self[i] = nonneg(self[i] - inh[i]);
+		sum += self[i]; /* a picture's parts add up to an exact total */
+	}
+	free(inh);
+	return sum;
+}
+
 /* Room for one more element in a hand-built array (doubling at powers of
  * two, as profile.c does). */
 static int room(void **arr, uint32_t n, size_t elem)

@@ -146,6 +146,7 @@ void profile_free(struct profile *p)
 	free(p->job_now);
 	free(p->job_then);
 	free(p->job_gen);
+	free(p->inherited_pic);
 	free(p->failures);
 	free(p->segments);
 	free(p->timeline);

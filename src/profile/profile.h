@@ -137,6 +137,12 @@ struct profile {
 	int64_t *job_now, *job_then;
 	uint32_t *job_gen;
 	uint32_t job_n;           /* entries of the three (nodes added later have none) */
+	/* A fork child: each stack's (bytes, exact) at its fork, as recorded
+	 * (not rescaled): its parent's heap, in the job once, as the
+	 * parent's (profile_own_picture_at leaves it out); NULL / 0 for a
+	 * process that did not start by fork */
+	struct profile_bytes *inherited_pic;
+	uint32_t ninherited;      /* its entries (<= nnodes) */
 	uint32_t job_join_gen;    /* the job's peak_gen when it joined */
 	uint32_t job_leave_gen;   /* + 1 when it left (exit, exec); 0 not */
 	int exited_cleanly;       /* the process ran its exit path */
@@ -335,5 +341,17 @@ int64_t profile_rescale(int64_t *out, const struct profile_bytes *v, uint32_t n,
  * the job at or after that peak or left it before; nothing without the
  * pictures (a hand-built profile) or with gen 0. */
 int64_t profile_job_picture(const struct profile *p, uint32_t gen, int64_t *self);
+
+/* The last moment at or before t_s (the process's own clock): its index,
+ * or UINT32_MAX when every moment is later (or there is none). */
+uint32_t profile_moment_at(const struct profile *p, double t_s);
+
+/* What the process held of its own at moment k: the picture of moment k
+ * (profile_picture_at) less, stack by stack, what it inherited at its fork
+ * (inherited_pic rescaled to inherited_bytes like any picture; a stack
+ * holding less than it inherited holds nothing of its own).  Into self
+ * (nnodes entries); returns the sum (>= 0), or OOMPH_PROFILE_ERANGE /
+ * OOMPH_PROFILE_ENOMEM. */
+int64_t profile_own_picture_at(const struct profile *p, uint32_t k, int64_t *self);
 
 #endif

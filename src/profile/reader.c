@@ -714,7 +714,14 @@ static int load_job_picture(const char *m, const struct oomph_state_header *h, s
 		p->job_then[i] = b > 0 ? b : 0;
 	}
 	free(then);
-	free(inh);
+	if (!rc && h->inherited_bytes > 0) {
+		/* a fork child: its stacks at its fork, for its pictures of
+		 * other instants (profile_own_picture_at) */
+		p->inherited_pic = inh;
+		p->ninherited = nn;
+	} else {
+		free(inh);
+	}
 	p->job_n = rc ? 0 : nn;
 	p->job_join_gen = h->job_join_gen;
 	p->job_leave_gen = atomic_load(&h->job_leave_gen);
