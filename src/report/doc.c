@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bounds.h"
 #include "report/buf.h"
 #include "report/text.h"
 
@@ -166,6 +167,28 @@ static void decide_job(struct doc_headline *h, const struct doc *d)
 	for (size_t i = 0; i < d->nvictims; i++)
 		if (!strcmp(d->victims[i].verdict, "oom-killed"))
 			j->verdict = "oom-killed";
+}
+
+/* The job when one of its processes died (report.c build_job_death): the
+ * sum of what each held of its own then, and whose death in words. */
+static void decide_job_death(struct doc_job *j, const struct doc *d)
+{
+	const struct doc_victim *v = d->job_death_victim;
+	if (!v)
+		return;
+	j->death_victim = v;
+	j->death_time_s = d->job_death_time_s;
+	j->at_death = d->job_at_death;
+	j->nat_death = d->njob_at_death;
+	j->death = d->job_death;
+	j->death_bytes = 0;
+	for (size_t i = 0; i < d->njob_at_death; i++)
+		if (ck_acc_i64(&j->death_bytes, d->job_at_death[i].bytes))
+			j->death_bytes = INT64_MAX; /* (derive_combined said so) */
+	const char *how = !strcmp(v->verdict, "oom-killed") ? "was OOM-killed"
+			  : !strcmp(v->verdict, "killed")    ? "was killed (SIGKILL)"
+							     : "was stopped near the limit";
+	snprintf(j->death_when, sizeof j->death_when, "when process %d %s", v->pid, how);
 }
 
 int64_t doc_sizing_request(int64_t needed)
@@ -469,6 +492,7 @@ void doc_decide(struct doc *d)
 	}
 	decide_verdict(h, d);
 	decide_job(h, d);
+	decide_job_death(&h->job, d);
 	if (!strcmp(h->job.verdict, "oom-killed"))
 		h->ok = 0;
 	decide_sizing(h, d);

@@ -118,6 +118,18 @@ struct doc_job {
 	const struct doc_victim *victims; /* processes that did not end by
 					     themselves, by time of death */
 	size_t nvictims;
+	/* the job at the death of one of its processes (the first the OOM
+	 * killer took; else the first killed by SIGKILL or stopped near the
+	 * limit: docs/deaths.md); death_victim NULL: none died so */
+	const struct doc_victim *death_victim;
+	double death_time_s;      /* the instant pictured, since the run's start */
+	int64_t death_bytes;      /* what the processes held of their own then, summed */
+	const struct doc_job_proc *at_death; /* every process in the job then
+						(also holding nothing), largest first */
+	size_t nat_death;
+	struct view *death;       /* those holding something, each under a frame
+				     naming it (job-death.folded); NULL: none */
+	char death_when[96];      /* "when process 1235 was OOM-killed" */
 };
 
 /* How much memory to ask a scheduler for (doc_decide; the rule is
@@ -289,6 +301,15 @@ struct doc {
 	size_t njob_at_peak;
 	struct view *job_top;
 	const size_t *job_top_nprocs;
+	/* every process of the job at the instant one of them died (report.c
+	 * build_job_death: the victim at its death, the others at their last
+	 * recorded moment by then, a fork child's inherited heap its
+	 * parent's); the victim NULL: no death to picture */
+	const struct doc_victim *job_death_victim;
+	double job_death_time_s;  /* on the run's clock */
+	const struct doc_job_proc *job_at_death; /* in the job then, largest first */
+	size_t njob_at_death;
+	struct view *job_death;   /* those that held something, in one view; NULL none */
 	/* the job over time (report/jobtime.h): a band per process, on the
 	 * job file's clock; the page adds the limit and the peak.  NULL: one
 	 * process, or another process's page */

@@ -156,6 +156,11 @@ static void job_chart(struct buf *b, const struct doc *d)
 	cs.peak_bytes = d->head.job.peak_tracked_bytes;
 	cs.death_t = d->death ? d->death->time_s : -1;
 	cs.death_label = d->death ? d->death->reason : NULL;
+	if (!d->death && d->head.job.death_victim) {
+		/* a worker's death is the job's */
+		cs.death_t = d->head.job.death_time_s;
+		cs.death_label = d->head.job.death_victim->verdict;
+	}
 	buf_puts(b, "<h2>The whole job over time</h2>\n<div class=\"chart\" id=\"oomph-job-chart\">\n");
 	chart_stack_svg(b, &cs);
 	buf_printf(b, "</div>\n<p class=\"hint\">Each process's tracked memory, stacked: its part "
@@ -676,6 +681,28 @@ void html_page(struct buf *b, const struct doc *d)
 	headline(b, d);
 	messages(b, d);
 
+	if (d->head.job.death && d->head.job.nprocs > 1) {
+		/* a death in the job comes first: every process at that instant */
+		const struct doc_job *j = &d->head.job;
+		char s[32];
+		text_bytes(s, sizeof(s), j->death_bytes);
+		buf_puts(b, "<h2>The whole job ");
+		esc_html(b, j->death_when);
+		buf_printf(b, ": %s at %.2f s</h2>\n", s, j->death_time_s);
+		buf_puts(b, "<div class=\"flame\" id=\"oomph-job-death\">\n");
+		flame_svg_inline(b, j->death, "");
+		buf_printf(b, "</div>\n<p class=\"hint\">Each process under a frame naming it: process "
+			      "%d with what it held when it died, every other process of the job as "
+			      "its last record by then showed it (a fork child's inherited heap is its "
+			      "parent's). ",
+			   j->death_victim->pid);
+		for (size_t i = 0; i < j->nat_death; i++) {
+			text_bytes(s, sizeof(s), j->at_death[i].bytes);
+			buf_printf(b, "%sprocess %d: %s", i ? ", " : "", j->at_death[i].pid, s);
+		}
+		buf_puts(b, ". Also as <a href=\"job-death.svg\">job-death.svg</a> and <a "
+			    "href=\"job-death.folded\">job-death.folded</a>.</p>\n");
+	}
 	if (d->head.job.top && d->head.job.nprocs > 1) {
 		/* the job first: every process at the job's peak, side by side */
 		const struct doc_job *j = &d->head.job;

@@ -142,6 +142,25 @@ int jobtime_build(struct jobtime *jt, const struct jobtime_proc *procs, size_t n
 	return 0;
 }
 
+int jobtime_picture_at(const struct jobtime_proc *jp, double t_s, int at_end, int64_t *self,
+		       int64_t *bytes)
+{
+	const struct profile *p = jp->p;
+	*bytes = 0;
+	if (p->nnodes)
+		memset(self, 0, (size_t)p->nnodes * sizeof(*self));
+	if (!at_end && (t_s + EPS < jp->offset_s || (jp->left_s >= 0 && t_s > jp->left_s + EPS)))
+		return 0; /* not started yet, or gone */
+	uint32_t k = at_end ? p->nmoments - 1 : profile_moment_at(p, t_s - jp->offset_s + EPS);
+	if (!p->nmoments || k == UINT32_MAX)
+		return 1; /* in the job, nothing recorded yet */
+	int64_t held = profile_own_picture_at(p, k, self);
+	if (held == OOMPH_PROFILE_ENOMEM)
+		return -ENOMEM;
+	*bytes = held > 0 ? held : 0;
+	return 1;
+}
+
 void jobtime_free(struct jobtime *jt)
 {
 	free(jt->t);

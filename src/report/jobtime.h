@@ -61,6 +61,19 @@ int jobtime_build(struct jobtime *jt, const struct jobtime_proc *procs, size_t n
 		  double end_s);
 void jobtime_free(struct jobtime *jt);
 
+/* The job at one instant (its death picture, report.c): what the process
+ * held of its own at t_s on the run's clock: its picture at its last
+ * history moment at or before then (on its own clock: t_s less its
+ * offset), or with at_end at its last moment (its end: what a killed
+ * process held when it died), a fork child's inherited heap left out
+ * (profile_own_picture_at).  A process that had not started by t_s, or
+ * had left the job before it, was not in the job then.  Returns 1 (in the
+ * job: self, nnodes entries, holds its stacks and *bytes their sum, 0
+ * before its first moment), 0 (not in it: self all 0, *bytes 0), or
+ * -ENOMEM. */
+int jobtime_picture_at(const struct jobtime_proc *jp, double t_s, int at_end, int64_t *self,
+		       int64_t *bytes);
+
 /* The file: "# oomph job timeline 1", a comment per process naming its
  * column, a header line, then one tab-separated line per instant:
  * t_s, job_bytes, then each process's part (docs/report-format.md). */

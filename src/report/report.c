@@ -42,15 +42,35 @@
 /* Notes of unprofiled processes shown (the first ones; the rest counted). */
 #define REPORT_MAX_NOTES 4
 
+/* One process at one instant of the job (its peak, a death): p shares
+ * the process's tables (never profile_free'd), its peak_self is self;
+ * held < 0: not in the job then. */
+struct job_pic {
+	struct profile p;
+	int64_t *self;
+	int64_t held;
+	struct view v;
+	int has_v;
+};
+
+/* The job at one instant: every process in it, those that held something
+ * in one profile, each under a frame naming it (job.folded,
+ * job-death.folded). */
+struct job_set {
+	struct profile p;
+	struct view v;
+	int has_v;
+	struct doc_job_proc *procs; /* largest first */
+	size_t nprocs;
+};
+
+enum { JOB_PEAK, JOB_DEATH, JOB_INSTANTS };
+
 struct proc {
 	struct profile p;
 	struct view v;
-	/* its picture at the job's peak: jp shares p's tables (never
-	 * profile_free'd), its peak_self is jself */
-	struct profile jp;
-	int64_t *jself;
-	struct view jv;
-	int has_jv;
+	/* its pictures at the job's peak and at the job's death */
+	struct job_pic jpic[JOB_INSTANTS];
 	/* for the flame graphs: imports and plumbing folded, upside down,
 	 * and with the plumbing shown (derive.h) */
 	struct profile dp, cp, fp;
@@ -117,13 +137,13 @@ struct run {
 	/* the job file: the job's exact total and peak */
 	struct jobfile job;
 	int has_job;
-	/* every process at the job's peak, each under a frame naming it */
-	struct profile job_p;
-	struct view job_v;
-	int has_job_v;
-	struct doc_job_proc *at_peak; /* largest first */
-	size_t nat_peak;
-	size_t job_top_nprocs[VIEW_TOP_MAX]; /* processes holding each job_v.top */
+	/* every process at the job's peak, and at the job's death */
+	struct job_set jset[JOB_INSTANTS];
+	size_t job_top_nprocs[VIEW_TOP_MAX]; /* processes holding each job top line */
+	/* the death of the job's picture (build_job_death): whose, when on
+	 * the run's clock; NULL: none */
+	const struct doc_victim *jd_victim;
+	double jd_time_s;
 	/* the job over time, several processes (report/jobtime.h): each
 	 * one's part at common instants, job-timeline.tsv and the chart */
 	struct jobtime jt;
@@ -634,19 +654,18 @@ static char *job_label(const struct profile *p)
 	return out;
 }
 
-/* The job over time: every process on the job file's clock (its state's
- * monotonic start less the job's; without a job file, the wall clock's
- * start less the run's), named as in job.folded, its column as its page's
- * directory is. */
-static int build_jobtime(struct run *r, const struct runmeta *meta)
+/* Every process on the job file's clock (its state's monotonic start less
+ * the job's; without a job file, the wall clock's start less the run's),
+ * named as in job.folded, its column as its page's directory is, and when
+ * it left the job: what the job's pictures and its timeline read. */
+static int job_procs(struct run *r, const struct runmeta *meta)
 {
 	size_t n = r->nprocs;
-	if (n < 2)
+	if (!n)
 		return 0;
 	r->jt_procs = calloc(n, sizeof(*r->jt_procs));
 	r->jt_strs = calloc(2 * n, sizeof(*r->jt_strs));
-	r->jt_bands = calloc(n, sizeof(*r->jt_bands));
-	if (!r->jt_procs || !r->jt_strs || !r->jt_bands)
+	if (!r->jt_procs || !r->jt_strs)
 		return -ENOMEM;
 	double base = meta && meta->start_unix_s > 0 ? meta->start_unix_s : r->procs[0].p.start_unix_s;
 	for (size_t i = 0; i < n; i++) {
@@ -676,6 +695,18 @@ static int build_jobtime(struct run *r, const struct runmeta *meta)
 		r->jt_procs[i] = (struct jobtime_proc){p, off, r->jt_strs[2 * i], r->jt_strs[2 * i + 1],
 						       left};
 	}
+	return 0;
+}
+
+/* The job over time (report/jobtime.h), when it has several processes. */
+static int build_jobtime(struct run *r, const struct runmeta *meta)
+{
+	size_t n = r->nprocs;
+	if (n < 2)
+		return 0;
+	r->jt_bands = calloc(n, sizeof(*r->jt_bands));
+	if (!r->jt_bands)
+		return -ENOMEM;
 	int rc = jobtime_build(&r->jt, r->jt_procs, n, r->has_job ? r->job.peak_time_s : -1,
 			       meta ? meta->duration_s : 0);
 	if (rc)
@@ -704,76 +735,156 @@ static int same_line(const struct view_top *a, const struct view_top *b)
 	       !strcmp(a->func, b->func);
 }
 
-/* What every process held at the job's peak (profile_job_picture): each
- * one's picture, the processes that held something, and all of them in
- * one profile under a frame naming each (job.folded, the merged top lines). */
+/* The job at one instant from each process's picture jpic[w] (filled in
+ * by the caller): each one's view, the processes in the job then (those
+ * that held nothing too, with all), largest first, and those that held
+ * something in one profile under a frame naming each.  views: room for
+ * every process; *nviews: how many went into the profile. */
+static int job_instant(struct run *r, const struct origin *org, int w, int all,
+		       struct view **views, size_t *nviews)
+{
+	struct job_set *set = &r->jset[w];
+	const char **labels = calloc(r->nprocs, sizeof(*labels));
+	set->procs = calloc(r->nprocs, sizeof(*set->procs));
+	int rc = labels && set->procs ? 0 : -ENOMEM;
+	size_t n = 0;
+	for (size_t i = 0; !rc && i < r->nprocs; i++) {
+		struct proc *pr = &r->procs[i];
+		struct job_pic *jp = &pr->jpic[w];
+		if (jp->held < 0 || (!all && jp->held == 0))
+			continue;
+		set->procs[set->nprocs++] = (struct doc_job_proc){
+			pr->p.pid, pr->p.generation, pr->p.argc, pr->p.argv, jp->held};
+		if (jp->held == 0)
+			continue;
+		jp->p = pr->p;
+		jp->p.peak_self = jp->self;
+		jp->p.peak_bytes = jp->held;
+		if ((rc = view_build_in(&jp->v, &jp->p, org, r->src)) != 0)
+			break;
+		jp->has_v = 1;
+		labels[n] = r->jt_strs[2 * i];
+		views[n++] = &jp->v;
+	}
+	*nviews = n;
+	if (!rc && set->nprocs > 1)
+		qsort(set->procs, set->nprocs, sizeof(*set->procs), at_peak_cmp);
+	if (!rc && n) {
+		rc = derive_combined(views, labels, n, org, &set->p);
+		if (!rc && (rc = view_build_in(&set->v, &set->p, org, r->src)) != 0)
+			profile_free(&set->p);
+		else if (!rc)
+			set->has_v = 1;
+	}
+	if (rc == -EOVERFLOW)
+		rc = add_error(r, "job", "its processes together hold more than 2^63 bytes");
+	free(labels);
+	return rc;
+}
+
+/* What every process held at the job's peak (profile_job_picture), and
+ * the top lines merged across them (job.folded). */
 static int build_job(struct run *r, const struct origin *org)
 {
 	if (!r->has_job || !r->job.peak_gen || !r->nprocs)
 		return 0;
 	struct view **views = calloc(r->nprocs, sizeof(*views));
-	char **labels = calloc(r->nprocs, sizeof(*labels));
-	r->at_peak = calloc(r->nprocs, sizeof(*r->at_peak));
-	int rc = views && labels && r->at_peak ? 0 : -ENOMEM;
-	size_t n = 0;
+	int rc = views ? 0 : -ENOMEM;
 	for (size_t i = 0; !rc && i < r->nprocs; i++) {
-		struct proc *pr = &r->procs[i];
-		pr->jself = calloc((size_t)pr->p.nnodes + 1, sizeof(int64_t));
-		if (!pr->jself) {
+		struct job_pic *jp = &r->procs[i].jpic[JOB_PEAK];
+		if (!(jp->self = calloc((size_t)r->procs[i].p.nnodes + 1, sizeof(int64_t))))
+			rc = -ENOMEM;
+		else
+			jp->held = profile_job_picture(&r->procs[i].p, r->job.peak_gen, jp->self);
+	}
+	size_t n = 0;
+	if (!rc)
+		rc = job_instant(r, org, JOB_PEAK, 0, views, &n);
+	const struct view *jv = &r->jset[JOB_PEAK].v;
+	/* the same line in several processes is one row: in how many */
+	for (size_t i = 0; !rc && r->jset[JOB_PEAK].has_v && i < n; i++) {
+		struct view_top *lines = NULL;
+		size_t nlines = 0;
+		if (view_lines(views[i], &lines, &nlines) != 0) {
 			rc = -ENOMEM;
 			break;
 		}
-		int64_t held = profile_job_picture(&pr->p, r->job.peak_gen, pr->jself);
-		if (held <= 0)
-			continue;
-		pr->jp = pr->p;
-		pr->jp.peak_self = pr->jself;
-		pr->jp.peak_bytes = held;
-		if ((rc = view_build_in(&pr->jv, &pr->jp, org, r->src)) != 0)
-			break;
-		pr->has_jv = 1;
-		r->at_peak[r->nat_peak++] = (struct doc_job_proc){
-			pr->p.pid, pr->p.generation, pr->p.argc, pr->p.argv, held};
-		if (!(labels[n] = job_label(&pr->p))) {
+		for (size_t t = 0; t < jv->ntop; t++)
+			for (size_t k = 0; k < nlines; k++)
+				if (lines[k].bytes > 0 && same_line(&lines[k], &jv->top[t])) {
+					r->job_top_nprocs[t]++;
+					break;
+				}
+		free(lines);
+	}
+	/* a line seen only once imports are folded (the processes' own
+	 * views keep them): at least the one process that holds it */
+	for (size_t t = 0; !rc && r->jset[JOB_PEAK].has_v && t < jv->ntop; t++)
+		if (!r->job_top_nprocs[t] && jv->top[t].bytes > 0)
+			r->job_top_nprocs[t] = 1;
+	free(views);
+	return rc;
+}
+
+/* Whose death the job's death picture shows: the first process the OOM
+ * killer took, by time; without one, the first killed by SIGKILL or
+ * stopped by oomph near the limit (docs/deaths.md, "Deaths in a job"). */
+static const struct doc_victim *job_death_victim(const struct run *r)
+{
+	for (size_t i = 0; i < r->nvictims; i++) /* by time */
+		if (!strcmp(r->victims[i].verdict, "oom-killed"))
+			return &r->victims[i];
+	for (size_t i = 0; i < r->nvictims; i++)
+		if (!strcmp(r->victims[i].verdict, "killed") ||
+		    !strcmp(r->victims[i].verdict, "stopped-near-oom"))
+			return &r->victims[i];
+	return NULL;
+}
+
+/* Every process of the job at the instant its victim died: the victim
+ * with what it held when it died (its end), every other process at its
+ * last history moment at or before then, a fork child's inherited heap
+ * left out (jobtime_picture_at).  The instant: the victim's last sign of
+ * life (its last sample or record of its total, on the job's clock).
+ * When the supervisor saw it gone is no closer: it may be the end of the
+ * run (a worker killed at 1.0 s, its parent out by 1.35 s, seen gone at
+ * 1.36 s, when every other process had left). */
+static int build_job_death(struct run *r, const struct origin *org)
+{
+	const struct doc_victim *v = job_death_victim(r);
+	if (!v || !r->jt_procs)
+		return 0;
+	size_t vi = r->nprocs;
+	for (size_t i = 0; i < r->nprocs; i++)
+		if (r->procs[i].p.pid == v->pid && r->procs[i].p.generation == v->generation)
+			vi = i;
+	if (vi == r->nprocs)
+		return 0;
+	const struct jobtime_proc *vj = &r->jt_procs[vi];
+	double t = vj->offset_s + vj->p->duration_s;
+	if (v->time_s >= 0 && v->time_s < t)
+		t = v->time_s; /* never after it was seen gone */
+	struct view **views = calloc(r->nprocs, sizeof(*views));
+	int rc = views ? 0 : -ENOMEM;
+	for (size_t i = 0; !rc && i < r->nprocs; i++) {
+		struct job_pic *jp = &r->procs[i].jpic[JOB_DEATH];
+		if (!(jp->self = calloc((size_t)r->procs[i].p.nnodes + 1, sizeof(int64_t)))) {
 			rc = -ENOMEM;
 			break;
 		}
-		views[n++] = &pr->jv;
+		int in = jobtime_picture_at(&r->jt_procs[i], t, i == vi, jp->self, &jp->held);
+		if (in < 0)
+			rc = in;
+		else if (!in)
+			jp->held = -1;
 	}
-	if (!rc && n) {
-		qsort(r->at_peak, r->nat_peak, sizeof(*r->at_peak), at_peak_cmp);
-		rc = derive_combined(views, (const char *const *)labels, n, org, &r->job_p);
-		if (!rc && (rc = view_build_in(&r->job_v, &r->job_p, org, r->src)) != 0)
-			profile_free(&r->job_p);
-		else if (!rc)
-			r->has_job_v = 1;
-		/* the same line in several processes is one row: in how many */
-		for (size_t i = 0; !rc && r->has_job_v && i < n; i++) {
-			struct view_top *all = NULL;
-			size_t nall = 0;
-			if (view_lines(views[i], &all, &nall) != 0) {
-				rc = -ENOMEM;
-				break;
-			}
-			for (size_t t = 0; t < r->job_v.ntop; t++)
-				for (size_t k = 0; k < nall; k++)
-					if (all[k].bytes > 0 && same_line(&all[k], &r->job_v.top[t])) {
-						r->job_top_nprocs[t]++;
-						break;
-					}
-			free(all);
-		}
-		/* a line seen only once imports are folded (the processes' own
-		 * views keep them): at least the one process that holds it */
-		for (size_t t = 0; r->has_job_v && t < r->job_v.ntop; t++)
-			if (!r->job_top_nprocs[t] && r->job_v.top[t].bytes > 0)
-				r->job_top_nprocs[t] = 1;
+	size_t n = 0;
+	if (!rc)
+		rc = job_instant(r, org, JOB_DEATH, 1, views, &n);
+	if (!rc) {
+		r->jd_victim = v;
+		r->jd_time_s = t;
 	}
-	if (rc == -EOVERFLOW)
-		rc = add_error(r, "job", "its processes together hold more than 2^63 bytes");
-	for (size_t i = 0; labels && i < r->nprocs; i++)
-		free(labels[i]);
-	free(labels);
 	free(views);
 	return rc;
 }
@@ -1257,10 +1368,15 @@ static void main_doc(struct doc *d, struct run *r, const struct runmeta *meta)
 	d->victims = r->victims;
 	d->nvictims = r->nvictims;
 	d->jobfile = r->has_job ? &r->job : NULL;
-	d->job_at_peak = r->at_peak;
-	d->njob_at_peak = r->nat_peak;
-	d->job_top = r->has_job_v ? &r->job_v : NULL;
+	d->job_at_peak = r->jset[JOB_PEAK].procs;
+	d->njob_at_peak = r->jset[JOB_PEAK].nprocs;
+	d->job_top = r->jset[JOB_PEAK].has_v ? &r->jset[JOB_PEAK].v : NULL;
 	d->job_top_nprocs = r->job_top_nprocs;
+	d->job_death_victim = r->jd_victim;
+	d->job_death_time_s = r->jd_time_s;
+	d->job_at_death = r->jset[JOB_DEATH].procs;
+	d->njob_at_death = r->jset[JOB_DEATH].nprocs;
+	d->job_death = r->jset[JOB_DEATH].has_v ? &r->jset[JOB_DEATH].v : NULL;
 	d->job_stack = r->has_jt ? &r->jt_stack : NULL;
 	doc_decide(d);
 }
@@ -1339,31 +1455,40 @@ static int write_all(const char *run_dir, struct run *r, const struct runmeta *m
 		if (rc)
 			return rc;
 	}
-	if (r->has_job_v) {
-		/* every process's stacks at the job's peak, each under a frame
-		 * naming it: flame graph tools show them side by side */
+	struct doc d;
+	main_doc(&d, r, meta);
+	const struct doc_job *j = &d.head.job;
+	for (int w = 0; w < JOB_INSTANTS && !rc; w++) {
+		/* every process's stacks at the job's peak (at its death), each
+		 * under a frame naming it: flame graph tools show them side by
+		 * side */
+		struct view *v = w == JOB_PEAK ? j->top : j->death;
+		if (!v)
+			continue;
 		struct buf b;
 		buf_init(&b);
-		folded_write(&b, &r->job_v);
-		snprintf(dir, sizeof(dir), "%s/job.folded", run_dir);
+		folded_write(&b, v);
+		snprintf(dir, sizeof(dir), "%s/%s.folded", run_dir, w == JOB_PEAK ? "job" : "job-death");
 		rc = buf_write_file(&b, dir, err, errlen);
 		buf_reset(&b);
 		if (!rc) {
-			char title[128], s[32];
-			text_bytes(s, sizeof s, r->job.peak_bytes);
-			snprintf(title, sizeof title, "The whole job at its peak: %s at %.2f s", s,
-				 r->job.peak_time_s);
-			flame_svg(&b, &r->job_v, title);
-			snprintf(dir, sizeof(dir), "%s/job.svg", run_dir);
+			char title[256], s[32];
+			if (w == JOB_PEAK) {
+				text_bytes(s, sizeof s, j->peak_tracked_bytes);
+				snprintf(title, sizeof title, "The whole job at its peak: %s at %.2f s", s,
+					 j->peak_time_s);
+			} else {
+				text_bytes(s, sizeof s, j->death_bytes);
+				snprintf(title, sizeof title, "The whole job %s: %s at %.2f s", j->death_when,
+					 s, j->death_time_s);
+			}
+			flame_svg(&b, v, title);
+			snprintf(dir, sizeof(dir), "%s/%s.svg", run_dir, w == JOB_PEAK ? "job" : "job-death");
 			rc = buf_write_file(&b, dir, err, errlen);
 		}
 		buf_free(&b);
-		if (rc)
-			return rc;
 	}
-	struct doc d;
-	main_doc(&d, r, meta);
-	return write_page(run_dir, &d, err, errlen);
+	return rc ? rc : write_page(run_dir, &d, err, errlen);
 }
 
 int report_render(const char *run_dir, const struct runmeta *meta, FILE *term, char *err,
@@ -1399,7 +1524,6 @@ int report_render_to(const struct report_target *t, const struct runmeta *meta, 
 	if (!rc && ((rc = arrange(&r, meta)) != 0 || (rc = build_victims(&r, meta)) != 0))
 		snprintf(err, errlen, "cannot render the report of %s: out of memory", run_dir);
 	if (!rc && ((rc = derive_all(&r, org)) != 0 || (rc = combine(&r, org)) != 0 ||
-		    (rc = build_job(&r, org)) != 0 ||
 		    (rc = build_phases(&r, org)) != 0))
 		snprintf(err, errlen, "cannot render the report of %s: out of memory", run_dir);
 	if (!rc && r.running)
@@ -1425,7 +1549,8 @@ int report_render_to(const struct report_target *t, const struct runmeta *meta, 
 					 run_dir);
 		}
 	}
-	if (!rc && (rc = build_jobtime(&r, meta)) != 0)
+	if (!rc && ((rc = job_procs(&r, meta)) != 0 || (rc = build_job(&r, org)) != 0 ||
+		    (rc = build_job_death(&r, org)) != 0 || (rc = build_jobtime(&r, meta)) != 0))
 		snprintf(err, errlen, "cannot render the report of %s: out of memory", run_dir);
 	if (!rc && (rc = memory_line(&r, meta)) != 0)
 		snprintf(err, errlen, "cannot render the report of %s: out of memory", run_dir);
@@ -1456,11 +1581,13 @@ int report_render_to(const struct report_target *t, const struct runmeta *meta, 
 		snprintf(path, sizeof(path), "%s/index.html", out_dir);
 		summary_terminal(term, &d, path);
 	}
-	if (r.has_job_v) {
-		view_free(&r.job_v);
-		profile_free(&r.job_p);
+	for (int w = 0; w < JOB_INSTANTS; w++) {
+		if (r.jset[w].has_v) {
+			view_free(&r.jset[w].v);
+			profile_free(&r.jset[w].p);
+		}
+		free(r.jset[w].procs);
 	}
-	free(r.at_peak);
 	jobtime_free(&r.jt);
 	for (size_t i = 0; r.jt_strs && i < 2 * r.nprocs; i++)
 		free(r.jt_strs[i]);
@@ -1468,9 +1595,11 @@ int report_render_to(const struct report_target *t, const struct runmeta *meta, 
 	free(r.jt_procs);
 	free(r.jt_bands);
 	for (size_t i = 0; i < r.nprocs; i++) {
-		if (r.procs[i].has_jv)
-			view_free(&r.procs[i].jv);
-		free(r.procs[i].jself);
+		for (int w = 0; w < JOB_INSTANTS; w++) {
+			if (r.procs[i].jpic[w].has_v)
+				view_free(&r.procs[i].jpic[w].v);
+			free(r.procs[i].jpic[w].self);
+		}
 		free_phases(&r.procs[i]);
 		view_free(&r.procs[i].v);
 		profile_free(&r.procs[i].p);

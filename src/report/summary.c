@@ -626,6 +626,50 @@ static void rss_gap(struct jw *w, const struct doc *d)
 	jw_obj_end(w);
 }
 
+/* pid, command, bytes of each process of the job at one instant. */
+static void job_procs(struct jw *w, const struct doc_job_proc *q, size_t n)
+{
+	jw_arr(w);
+	for (size_t i = 0; i < n; i++) {
+		jw_obj(w);
+		jw_key(w, "pid");
+		jw_int(w, q[i].pid);
+		jw_key(w, "command");
+		argv_array(w, q[i].argc, q[i].argv);
+		jw_key(w, "bytes");
+		jw_int(w, q[i].bytes);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+/* The job when one of its processes died (docs/report-format.md,
+ * "job.death"); null when none died so. */
+static void job_death(struct jw *w, const struct doc_job *j)
+{
+	jw_key(w, "death");
+	if (!j->death_victim) {
+		jw_null(w);
+		return;
+	}
+	jw_obj(w);
+	jw_key(w, "pid");
+	jw_int(w, j->death_victim->pid);
+	jw_key(w, "verdict");
+	jw_str(w, j->death_victim->verdict);
+	jw_key(w, "time_s");
+	jw_num(w, j->death_time_s, 3);
+	jw_key(w, "bytes");
+	jw_int(w, j->death_bytes);
+	jw_key(w, "processes");
+	job_procs(w, j->at_death, j->nat_death);
+	jw_key(w, "folded");
+	str_or_null(w, j->death ? "job-death.folded" : NULL);
+	jw_key(w, "svg");
+	str_or_null(w, j->death ? "job-death.svg" : NULL);
+	jw_obj_end(w);
+}
+
 /* The run as one job (docs/report-format.md, "job"). */
 static void job_story(struct jw *w, const struct doc *d)
 {
@@ -645,19 +689,7 @@ static void job_story(struct jw *w, const struct doc *d)
 	else
 		jw_null(w);
 	jw_key(w, "processes_at_peak");
-	jw_arr(w);
-	for (size_t i = 0; i < j->nat_peak; i++) {
-		const struct doc_job_proc *q = &j->at_peak[i];
-		jw_obj(w);
-		jw_key(w, "pid");
-		jw_int(w, q->pid);
-		jw_key(w, "command");
-		argv_array(w, q->argc, q->argv);
-		jw_key(w, "bytes");
-		jw_int(w, q->bytes);
-		jw_obj_end(w);
-	}
-	jw_arr_end(w);
+	job_procs(w, j->at_peak, j->nat_peak);
 	jw_key(w, "top");
 	top_lines(w, j->top);
 	jw_key(w, "top_processes"); /* per line of top: in how many processes */
@@ -704,6 +736,7 @@ static void job_story(struct jw *w, const struct doc *d)
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
+	job_death(w, j);
 	jw_obj_end(w);
 }
 
@@ -844,6 +877,22 @@ void summary_terminal(FILE *f, const struct doc *d, const char *report_path)
 			buf_printf(&l, " \u2014 %s in %zu process%s", a, np, np == 1 ? "" : "es");
 			term_line(f, &l);
 		}
+	}
+	if (h->job.death_victim && h->job.nprocs > 1) {
+		/* every process at the death, largest first */
+		const struct doc_job *j = &h->job;
+		text_bytes(a, sizeof(a), j->death_bytes);
+		buf_printf(&l, "the job %s (%.1f s): %s across %zu process%s", j->death_when,
+			   j->death_time_s, a, j->nat_death, j->nat_death == 1 ? "" : "es");
+		for (size_t i = 0; i < j->nat_death && i < SUMMARY_TERM_TOP; i++) {
+			text_bytes(a, sizeof(a), j->at_death[i].bytes);
+			buf_printf(&l, "%s process %d %s", i ? "," : ":", j->at_death[i].pid, a);
+		}
+		if (j->nat_death > SUMMARY_TERM_TOP)
+			buf_printf(&l, " and %zu more", j->nat_death - SUMMARY_TERM_TOP);
+		if (j->death)
+			buf_puts(&l, " (job-death.folded, job-death.svg)");
+		term_line(f, &l);
 	}
 	text_shell_words(&l, d->argc, d->argv);
 	if (d->running)
