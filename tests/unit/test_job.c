@@ -185,6 +185,59 @@ static void test_inherited_memory_counts_once(void)
 	unlink(path);
 }
 
+/* A fork child killed (no exit path) holding its copy of the parent's
+ * 1000 bytes, having freed the parent's 400 and allocated 300 of its own:
+ * its file keeps what it inherited stack by stack, so its own picture at
+ * any moment (the job's death picture) is the 300, at its fork nothing. */
+static void scenario_killed_child_holds_its_own(void)
+{
+	start(1);
+	at(1, 1);
+	tracker_on_alloc(A(1), 1000);
+	at(5, 5);
+	tracker_on_alloc(A(7), 400);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		tracker_on_free(A(7), 400);
+		at(2, 2);
+		tracker_on_alloc(A(2), 300);
+		_exit(0); /* as if killed: no exit path */
+	}
+	struct profile c;
+	reap(pid, &c);
+	int64_t *self = calloc(c.nnodes + 1, sizeof(*self));
+	int bad = !self || !c.inherited_pic || c.inherited_bytes != 1400 || c.nmoments < 2;
+	if (!bad) {
+		int64_t own = profile_own_picture_at(&c, c.nmoments - 1, self);
+		bad = own != 300 || bytes_at(&c, self, 2, 2) != 300 || bytes_at(&c, self, 1, 1) != 0 ||
+		      bytes_at(&c, self, 5, 5) != 0;
+	}
+	if (!bad)
+		bad = profile_own_picture_at(&c, 0, self) != 0 ? 5 : 0;
+	free(self);
+	profile_free(&c);
+	if (bad)
+		_exit(4);
+	tracker_on_exit(0);
+}
+
+static void test_a_killed_fork_child_holds_only_its_own(void)
+{
+	char err[512], path[512];
+	job_path(path, sizeof path);
+	unlink(path);
+	CHECK_EQ_INT(rundir_make_job(dir, err, sizeof err), 0);
+	struct profile p;
+	CHECK(run_child(scenario_killed_child_holds_its_own, &p) == 0);
+	if (p.nnodes) {
+		/* the parent is no fork child: nothing inherited to keep */
+		CHECK(p.inherited_pic == NULL);
+		profile_free(&p);
+	}
+	unlink(path);
+}
+
 /* Without a job file a process is profiled alone, as before. */
 static void scenario_alone(void)
 {
@@ -274,6 +327,7 @@ int main(void)
 	test_the_supervisor_makes_it_private_and_only_once();
 	test_fork_child_adds_what_it_allocates_and_leaves_at_exit();
 	test_inherited_memory_counts_once();
+	test_a_killed_fork_child_holds_only_its_own();
 	test_no_job_file_no_job();
 	test_reader_refuses_what_no_run_writes();
 	char path[512];

@@ -24,8 +24,98 @@ static size_t at(const struct jobtime *jt, double t)
 	return k;
 }
 
+/* The job at one instant (the job's death picture): each process as its
+ * last history moment by then showed it, on its own clock; nothing of a
+ * process that had ended or not started; a fork child's inherited stacks
+ * its parent's. */
+static void pictures_at_an_instant(void)
+{
+	/* a parent whose `work` line held 10, 50 and 90 MiB at 0.1, 0.5
+	 * and 0.9 s of its own clock, started 0.2 s into the run */
+	struct profile par, gone, late, child;
+	CHECK_EQ_INT(profile_init(&par) | profile_init(&gone) | profile_init(&late) |
+			     profile_init(&child),
+		     0);
+	uint32_t f, work, base;
+	profile_add_frame(&par, "job.py", "work", 7, PROFILE_FRAME_PYTHON, &f);
+	profile_add_node(&par, 0, f, 0, 0, &work);
+	for (int k = 0; k < 3; k++) {
+		int64_t pic[2] = {0, (10 + 40 * k) * M};
+		CHECK_EQ_INT(profile_add_moment(&par, 0.1 + 0.4 * k, pic[1], pic), 0);
+	}
+	/* one that ended at 0.6 s of the run holding 30 MiB; one that
+	 * started at 0.8 s */
+	profile_add_frame(&gone, "job.py", "step", 3, PROFILE_FRAME_PYTHON, &f);
+	profile_add_node(&gone, 0, f, 0, 0, &base);
+	int64_t g[2] = {0, 30 * M};
+	CHECK_EQ_INT(profile_add_moment(&gone, 0.3, 30 * M, g), 0);
+	CHECK_EQ_INT(profile_add_moment(&late, 0, 0, g), 0);
+	/* a fork child at 0.4 s of the run: its copy of its parent's 10 MiB
+	 * (kept) and 8 MiB of a stack it frees, 20 MiB of its own later */
+	uint32_t inh_keep, inh_freed, own;
+	profile_add_frame(&child, "job.py", "work", 7, PROFILE_FRAME_PYTHON, &f);
+	profile_add_node(&child, 0, f, 0, 0, &inh_keep);
+	profile_add_frame(&child, "job.py", "cache", 9, PROFILE_FRAME_PYTHON, &f);
+	profile_add_node(&child, 0, f, 0, 0, &inh_freed);
+	profile_add_frame(&child, "job.py", "task", 12, PROFILE_FRAME_PYTHON, &f);
+	profile_add_node(&child, 0, f, 0, 0, &own);
+	int64_t c0[4] = {0}, c1[4] = {0};
+	c0[inh_keep] = 10 * M, c0[inh_freed] = 8 * M;
+	c1[inh_keep] = 10 * M, c1[own] = 20 * M;
+	CHECK_EQ_INT(profile_add_moment(&child, 0, 18 * M, c0), 0);
+	CHECK_EQ_INT(profile_add_moment(&child, 0.1, 30 * M, c1), 0);
+	child.inherited_bytes = 18 * M;
+	child.inherited_pic = calloc(4, sizeof(*child.inherited_pic));
+	child.ninherited = 4;
+	child.inherited_pic[inh_keep] = (struct profile_bytes){10 * M, 10 * M};
+	child.inherited_pic[inh_freed] = (struct profile_bytes){8 * M, 8 * M};
+	struct jobtime_proc procs[4] = {
+		{&par, 0.2, "process 20 (python3 job.py)", "20", -1},
+		{&gone, 0.0, "process 21 (python3 job.py)", "21", 0.6},
+		{&late, 0.8, "process 22 (python3 job.py)", "22", -1},
+		{&child, 0.4, "process 23 (python3 job.py)", "23", -1},
+	};
+	int64_t self[4], held;
+	/* a death at 0.7 s of the parent's clock (0.9 s of the run): its
+	 * 0.5 s picture, not the 0.9 s one after it, nor the 0.1 s one */
+	CHECK_EQ_INT(profile_moment_at(&par, 0.7), 1);
+	CHECK_EQ_INT(profile_moment_at(&par, 0.05), UINT32_MAX);
+	CHECK_EQ_INT(jobtime_picture_at(&procs[0], 0.9, 0, self, &held), 1);
+	CHECK_EQ_INT(held, 50 * M);
+	CHECK_EQ_INT(self[work], 50 * M);
+	/* the process that had ended holds nothing then (before: its 30) */
+	CHECK_EQ_INT(jobtime_picture_at(&procs[1], 0.9, 0, self, &held), 0);
+	CHECK_EQ_INT(held, 0);
+	CHECK_EQ_INT(self[base], 0);
+	CHECK_EQ_INT(jobtime_picture_at(&procs[1], 0.5, 0, self, &held), 1);
+	CHECK_EQ_INT(held, 30 * M);
+	/* not started yet; then in the job */
+	CHECK_EQ_INT(jobtime_picture_at(&procs[2], 0.7, 0, self, &held), 0);
+	CHECK_EQ_INT(jobtime_picture_at(&procs[2], 0.9, 0, self, &held), 1);
+	CHECK_EQ_INT(held, 0);
+	/* the fork child at 0.9 s: its own 20 MiB, not its copy of the
+	 * parent's 10 (nor the 8 it freed); at its fork, nothing of its own */
+	CHECK_EQ_INT(jobtime_picture_at(&procs[3], 0.9, 0, self, &held), 1);
+	CHECK_EQ_INT(held, 20 * M);
+	CHECK_EQ_INT(self[own], 20 * M);
+	CHECK_EQ_INT(self[inh_keep], 0);
+	CHECK_EQ_INT(self[inh_freed], 0);
+	CHECK_EQ_INT(jobtime_picture_at(&procs[3], 0.45, 0, self, &held), 1);
+	CHECK_EQ_INT(held, 0);
+	/* the victim: its end, whatever the instant (it died then) */
+	CHECK_EQ_INT(jobtime_picture_at(&procs[0], 0.3, 1, self, &held), 1);
+	CHECK_EQ_INT(held, 90 * M);
+	CHECK_EQ_INT(jobtime_picture_at(&procs[1], 5.0, 1, self, &held), 1);
+	CHECK_EQ_INT(held, 30 * M);
+	profile_free(&par);
+	profile_free(&gone);
+	profile_free(&late);
+	profile_free(&child);
+}
+
 int main(void)
 {
+	pictures_at_an_instant();
 	/* A parent holding 100 MiB from 1 s to 3 s; a fork child (started at
 	 * 1 s on the run's clock) that inherited those 100 MiB and keeps them,
 	 * growing 50 MiB of its own at 1.5 s (20 left when it ends at 2.2 s);

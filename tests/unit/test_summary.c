@@ -615,6 +615,49 @@ static void test_job_victims(void)
 	doc_proc_ending(&dps[2], end, sizeof end);
 	CHECK_STR_EQ(end, "was ended by its pool (SIGTERM from its parent, process 4242), a normal "
 			  "ending for a pool's worker");
+	/* the job when the worker died: what each process held then, summed
+	 * once, whose death in words, in summary.json and on the terminal */
+	char *pargv[] = {"python3", "job.py"};
+	struct doc_job_proc at[3] = {{5000, 0, 2, wargv, 240 << 20},
+				     {4242, 0, 2, pargv, 7 << 20},
+				     {5001, 0, 2, wargv, 512}};
+	d.job_death_victim = &vs[0];
+	d.job_death_time_s = 1.234;
+	d.job_at_death = at;
+	d.njob_at_death = 3;
+	doc_decide(&d);
+	CHECK_EQ_INT(d.head.job.death_bytes, (240 << 20) + (7 << 20) + 512);
+	CHECK_STR_EQ(d.head.job.death_when, "when process 5000 was OOM-killed");
+	struct buf jb;
+	buf_init(&jb);
+	summary_json(&jb, &d, 1, 0);
+	struct mj *m = mj_parse(buf_str(&jb));
+	const struct mj *jd = mj_get(mj_get(m, "job"), "death");
+	CHECK(jd != NULL);
+	CHECK_EQ_INT(mj_num(mj_get(jd, "pid")), 5000);
+	CHECK_STR_EQ(mj_str(mj_get(jd, "verdict")), "oom-killed");
+	CHECK_NUM(mj_get(jd, "time_s"), 1.234);
+	CHECK_EQ_INT(mj_num(mj_get(jd, "bytes")), (240 << 20) + (7 << 20) + 512);
+	const struct mj *jp = mj_get(jd, "processes");
+	CHECK_EQ_INT(mj_num(mj_get(mj_at(jp, 1), "pid")), 4242);
+	CHECK_EQ_INT(mj_num(mj_get(mj_at(jp, 1), "bytes")), 7 << 20);
+	CHECK_STR_EQ(mj_str(mj_at(mj_get(mj_at(jp, 0), "command"), 1)), "w.py");
+	CHECK(mj_is_null(mj_get(jd, "folded"))); /* no picture was made here */
+	mj_free(m);
+	buf_free(&jb);
+	char *t = terminal(&d, "/r/index.html");
+	CHECK_STR_CONTAINS(t, "oomph: the job when process 5000 was OOM-killed (1.2 s): 247.0 MiB "
+			      "across 3 processes: process 5000 240.0 MiB, process 4242 7.0 MiB, "
+			      "process 5001 512 B\n");
+	free(t);
+	d.job_death_victim = NULL;
+	doc_decide(&d);
+	buf_init(&jb);
+	summary_json(&jb, &d, 1, 0);
+	m = mj_parse(buf_str(&jb));
+	CHECK(mj_is_null(mj_get(mj_get(m, "job"), "death")));
+	mj_free(m);
+	buf_free(&jb);
 	/* only the pool's ending: the verdict is the main process's own */
 	d.victims = &vs[1];
 	d.nvictims = 1;
