@@ -403,6 +403,19 @@ def read_folded(path):
     return stacks
 
 
+def read_job_folded(path):
+    """A job's folded stacks (job.folded, job-death.folded): {(pid, innermost
+    frame): bytes}, each stack under its process's root frame `process PID (...)`."""
+    out = {}
+    for stack, n in read_folded(path).items():
+        frames = stack.split(";")
+        m = re.match(r"process (\d+) \(", frames[0])
+        assert m, "%s: a stack not under a process's root frame: %r" % (path, stack[:200])
+        key = (int(m.group(1)), frames[-1])
+        out[key] = out.get(key, 0) + n
+    return out
+
+
 def split_stack(stack):
     return stack.split(";")
 

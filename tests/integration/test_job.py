@@ -18,7 +18,8 @@ import re
 
 import pytest
 
-from conftest import (DEBIAN, MODES, MiB, fresh_dir, line_of, place_program, run_oomph)
+from conftest import (DEBIAN, MODES, MiB, fresh_dir, line_of, place_program, read_job_folded,
+                      run_oomph)
 
 HOLD = 100 * MiB
 PARENT_HOLD = 30 * MiB
@@ -260,16 +261,7 @@ def test_fork_pool_counts_the_parents_heap_once(python, free, mode):
 def folded_at_peak(res):
     """job.folded: {(pid, innermost line): bytes}, each stack under its
     process's root frame `process PID (...)`."""
-    out = {}
-    with open(res.dir / "job.folded", encoding="utf-8") as f:
-        for row in f:
-            stack, _, n = row.rstrip("\n").rpartition(" ")
-            frames = stack.split(";")
-            m = re.match(r"process (\d+) \(", frames[0])
-            assert m, row
-            key = (int(m.group(1)), frames[-1])
-            out[key] = out.get(key, 0) + int(n)
-    return out
+    return read_job_folded(res.dir / "job.folded")
 
 
 @pytest.mark.parametrize("mode", list(MODES))

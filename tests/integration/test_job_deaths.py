@@ -7,11 +7,12 @@ SIGTERM from the parent, or from the pool's owner for a fork server's
 children) are a normal ending in plain words.  Checked in the terminal
 output and summary.json of real runs."""
 import json
+import os
 import re
 
 import pytest
 
-from conftest import DEBIAN, MODES, run_oomph
+from conftest import DEBIAN, MODES, MiB, line_of, parse_frame, read_job_folded, run_oomph
 
 
 def page(res, pid):
@@ -79,6 +80,54 @@ def test_pool_worker_oom_killed_is_the_jobs_verdict(python, mode):
         entry, own = page(res, pid)
         assert entry["ending"] == "ended-by-parent", (entry, job["victims"])
         assert own["verdict_text"].startswith("was ended by its pool"), own["verdict_text"]
+    assert_the_jobs_death_picture(res, facts, v)
+
+
+def file_line(frame):
+    """(file's base name, line) of a Python frame, else None."""
+    p = parse_frame(frame)
+    return (os.path.basename(p[0]), p[1]) if p else None
+
+
+def assert_the_jobs_death_picture(res, facts, v):
+    """job.death: every process of the job when the grower was OOM-killed,
+    the grower with what it held when it died (its 8 MiB chunks: what it
+    had grown to, less the parent's heap a fork child inherited, which is
+    the parent's), the parent beside it; job-death.folded holds the
+    grower's line under the grower's root frame."""
+    death = res.summary["job"]["death"]
+    assert death is not None, res.summary["job"]
+    assert death["pid"] == v["pid"] and death["verdict"] == "oom-killed", (death, v)
+    assert 0 < death["time_s"] <= v["time_s"] + 0.001, (death, v)
+    held = {p["pid"]: p["bytes"] for p in death["processes"]}
+    assert facts["parent"] in held, death
+    assert death["bytes"] == sum(held.values()), death
+    assert [p["bytes"] for p in death["processes"]] == sorted(held.values(), reverse=True), death
+    mine = held[v["pid"]]
+    inherited = res.processes()[v["pid"]]["inherited_bytes"]
+    assert mine >= 200 * MiB, (mine, v)
+    assert abs(mine - v["live_bytes"]) <= 0.05 * v["live_bytes"], (mine, v)
+    assert abs(mine - (v["live_bytes"] - inherited)) <= 0.01 * v["live_bytes"], (mine, v, inherited)
+    # the parent held its own heap, a few MiB, and nothing like the grower's
+    assert 0 < held[facts["parent"]] < 64 * MiB, death
+    assert death["folded"] == "job-death.folded" and death["svg"] == "job-death.svg", death
+    folded = read_job_folded(res.dir / "job-death.folded")
+    grow = line_of("job_ppe_oom.py", "worker_grow")
+    line = sum(b for (pid, frame), b in folded.items()
+               if pid == v["pid"] and file_line(frame) == ("job_ppe_oom.py", grow))
+    assert line >= 200 * MiB, ("job-death.folded: the grower's line %.1f MiB" % (line / MiB),
+                               sorted(folded.items(), key=lambda kv: -kv[1])[:5])
+    assert abs(sum(folded.values()) - death["bytes"]) <= 0.001 * death["bytes"], (
+        sum(folded.values()), death["bytes"])
+    svg = (res.dir / "job-death.svg").read_text(encoding="utf-8")
+    assert svg.startswith("<?xml") and "process %d (" % v["pid"] in svg, svg[:300]
+    assert re.search(r"oomph: the job when process %d was OOM-killed \(\d+\.\d s\): "
+                     r"\d+\.\d MiB across %d processes: process %d \d+\.\d MiB, "
+                     % (v["pid"], len(held), v["pid"]), res.text_err), res.text_err
+    html = (res.dir / "index.html").read_text(encoding="utf-8")
+    assert 'id="oomph-job-death"' in html
+    # the first flame graph of the page
+    assert html.index('id="oomph-job-death"') < html.index('id="oomph-job"'), "not first"
 
 
 @pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
@@ -114,6 +163,9 @@ def test_workers_ended_by_their_pool_are_a_normal_ending(method):
         assert own["verdict_text"].startswith("was ended by its pool"), own["verdict_text"]
         assert "unknown" not in own["verdict_text"] and "killed" not in own["verdict_text"]
     assert "killed" not in s["verdict_text"]
+    # no process died: no death picture of the job
+    assert s["job"]["death"] is None, s["job"]["death"]
+    assert not (res.dir / "job-death.folded").exists()
 
 
 ENDED_AT_ONCE = """\
