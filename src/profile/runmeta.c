@@ -353,7 +353,15 @@ static int parse_proc(struct runmeta *m, const char *val)
 	if (pid <= 0 || pid > OOMPH_PID_MAX || gen < 0 || gen > UINT32_MAX || hwm < 0 ||
 	    hwm > OOMPH_BYTES_MAX || !(end_s >= -1 && end_s <= OOMPH_TIME_MAX_S))
 		return 1;
-	if (strcmp(ending, "-") && strcmp(ending, "oom-killed") && strcmp(ending, "killed"))
+	/* every ending the supervisor's watch writes (docs/deaths.md):
+	 * `oomph report` of a run whose worker its pool ended read none */
+	static const char *const endings[] = {"-",	    "oom-killed",	"killed",
+					      "ended-by-parent", "signal", "stopped-near-oom",
+					      "outlived"};
+	size_t e = 0;
+	while (e < sizeof endings / sizeof *endings && strcmp(ending, endings[e]))
+		e++;
+	if (e == sizeof endings / sizeof *endings)
 		return 1;
 	struct runmeta_proc *q = runmeta_proc(m, (int)pid, (unsigned)gen);
 	if (!q)

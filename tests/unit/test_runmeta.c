@@ -94,6 +94,39 @@ static void test_round_trip(void)
 	CHECK_EQ_INT(system(cmd), 0);
 }
 
+/* Every ending the supervisor writes for a process of the job reads back
+ * (`oomph report` of a run whose worker its pool ended failed on its
+ * `proc` line). */
+static void test_every_ending_reads_back(void)
+{
+	static const char *const endings[] = {"oom-killed",	"killed",   "ended-by-parent",
+					      "signal",		"stopped-near-oom", "outlived", ""};
+	struct runmeta m;
+	memset(&m, 0, sizeof(m));
+	snprintf(m.verdict, sizeof(m.verdict), "exited");
+	for (int i = 0; i < 7; i++) {
+		struct runmeta_proc *q = runmeta_proc(&m, 100 + i, 0);
+		CHECK(q != NULL);
+		snprintf(q->ending, sizeof q->ending, "%s", endings[i]);
+		snprintf(q->evidence, sizeof q->evidence, "SIGTERM from its parent, process %d", 99);
+		q->end_s = 1.5 + i;
+		q->hwm_bytes = 1 << 20;
+	}
+	char err[512] = "";
+	CHECK_EQ_INT(runmeta_save(dir, &m, err, sizeof(err)), 0);
+	struct runmeta r;
+	CHECK_EQ_INT(runmeta_load(dir, &r, err, sizeof(err)), 0);
+	CHECK_EQ_INT(r.nprocs, 7);
+	for (int i = 0; i < 7 && i < r.nprocs; i++) {
+		CHECK_EQ_INT(r.procs[i].pid, 100 + i);
+		CHECK_STR_EQ(r.procs[i].ending, endings[i]);
+		CHECK_STR_EQ(r.procs[i].evidence, "SIGTERM from its parent, process 99");
+		CHECK(r.procs[i].end_s == 1.5 + i);
+	}
+	runmeta_free(&r);
+	runmeta_free(&m);
+}
+
 static int load_text(const char *text, char *err, size_t errlen)
 {
 	char path[512];
@@ -189,6 +222,7 @@ int main(void)
 {
 	fx_tmpdir(dir, sizeof(dir));
 	test_round_trip();
+	test_every_ending_reads_back();
 	test_forward_compatible_and_malformed();
 	fx_rmrf(dir);
 	return check_summary();
