@@ -826,44 +826,52 @@ static int build_job(struct run *r, const struct origin *org)
 	return rc;
 }
 
-/* Whose death the job's death picture shows: the first process the OOM
- * killer took, by time; without one, the first killed by SIGKILL or
- * stopped by oomph near the limit (docs/deaths.md, "Deaths in a job"). */
-static const struct doc_victim *job_death_victim(const struct run *r)
+/* When a victim died, on the job's clock: its last sign of life (its last
+ * sample or record of its total), never after the supervisor saw it gone.
+ * That is no closer: it may be the end of the run (a worker killed at
+ * 1.0 s, its parent out by 1.35 s, seen gone at 1.36 s, when every other
+ * process had left; the main process and a worker killed in one tick both
+ * "at" its end).  < 0: not a process of the page. */
+static double victim_died_at(const struct run *r, const struct doc_victim *v, size_t *idx)
 {
-	for (size_t i = 0; i < r->nvictims; i++) /* by time */
-		if (!strcmp(r->victims[i].verdict, "oom-killed"))
-			return &r->victims[i];
-	for (size_t i = 0; i < r->nvictims; i++)
-		if (!strcmp(r->victims[i].verdict, "killed") ||
-		    !strcmp(r->victims[i].verdict, "stopped-near-oom"))
-			return &r->victims[i];
-	return NULL;
+	for (size_t i = 0; i < r->nprocs; i++) {
+		if (r->procs[i].p.pid != v->pid || r->procs[i].p.generation != v->generation)
+			continue;
+		const struct jobtime_proc *vj = &r->jt_procs[i];
+		double t = vj->offset_s + vj->p->duration_s;
+		*idx = i;
+		return v->time_s >= 0 && v->time_s < t ? v->time_s : t > 0 ? t : 0;
+	}
+	return -1;
 }
 
-/* Every process of the job at the instant its victim died: the victim
- * with what it held when it died (its end), every other process at its
- * last history moment at or before then, a fork child's inherited heap
- * left out (jobtime_picture_at).  The instant: the victim's last sign of
- * life (its last sample or record of its total, on the job's clock).
- * When the supervisor saw it gone is no closer: it may be the end of the
- * run (a worker killed at 1.0 s, its parent out by 1.35 s, seen gone at
- * 1.36 s, when every other process had left). */
+/* Every process of the job at the instant the first process the OOM
+ * killer took died (without one, the first killed by SIGKILL or stopped
+ * by oomph near the limit: docs/deaths.md, "Deaths in a job"), the first
+ * by victim_died_at: the victim with what it held when it died (its end),
+ * every other process at its last history moment at or before then, a
+ * fork child's inherited heap left out (jobtime_picture_at). */
 static int build_job_death(struct run *r, const struct origin *org)
 {
-	const struct doc_victim *v = job_death_victim(r);
-	if (!v || !r->jt_procs)
+	const struct doc_victim *v = NULL;
+	size_t vi = 0;
+	double t = -1;
+	for (int pass = 0; pass < 2 && !v && r->jt_procs; pass++)
+		for (size_t k = 0; k < r->nvictims; k++) {
+			const struct doc_victim *c = &r->victims[k];
+			int fits = pass == 0 ? !strcmp(c->verdict, "oom-killed")
+					     : !strcmp(c->verdict, "killed") ||
+						       !strcmp(c->verdict, "stopped-near-oom");
+			size_t ci = 0;
+			double ct = fits ? victim_died_at(r, c, &ci) : -1;
+			if (ct >= 0 && (!v || ct < t)) {
+				v = c;
+				vi = ci;
+				t = ct;
+			}
+		}
+	if (!v)
 		return 0;
-	size_t vi = r->nprocs;
-	for (size_t i = 0; i < r->nprocs; i++)
-		if (r->procs[i].p.pid == v->pid && r->procs[i].p.generation == v->generation)
-			vi = i;
-	if (vi == r->nprocs)
-		return 0;
-	const struct jobtime_proc *vj = &r->jt_procs[vi];
-	double t = vj->offset_s + vj->p->duration_s;
-	if (v->time_s >= 0 && v->time_s < t)
-		t = v->time_s; /* never after it was seen gone */
 	struct view **views = calloc(r->nprocs, sizeof(*views));
 	int rc = views ? 0 : -ENOMEM;
 	for (size_t i = 0; !rc && i < r->nprocs; i++) {
