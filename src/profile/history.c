@@ -119,12 +119,40 @@ uint32_t profile_moment_at(const struct profile *p, double t_s)
 	return lo ? lo - 1 : UINT32_MAX;
 }
 
+/* The end of a fork child: its own total is known exactly (its total less
+ * what it inherited and still holds, inherited_freed_bytes being all it
+ * freed of it), so its stacks less the inherited ones, as recorded, are
+ * rescaled to that, as every picture is to its exact total. */
+static int64_t own_end_picture(const struct profile *p, uint32_t k, uint32_t n, int64_t *self)
+{
+	struct profile_bytes *raw = malloc((size_t)p->nnodes * sizeof(*raw));
+	if (!raw)
+		return OOMPH_PROFILE_ENOMEM;
+	replay(p, k, raw);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct profile_bytes *h = &p->inherited_pic[i];
+		int64_t b = clamp_bytes(raw[i].bytes), ib = clamp_bytes(h->bytes);
+		int64_t ex = clamp_bytes(raw[i].exact), iex = clamp_bytes(h->exact);
+		raw[i].bytes = nonneg(b - ib);
+		raw[i].exact = nonneg((ex < b ? ex : b) - (iex < ib ? iex : ib));
+	}
+	int64_t inh = clamp_bytes(p->inherited_bytes), freed = clamp_bytes(p->inherited_freed_bytes);
+	int64_t own = nonneg(clamp_bytes(p->moments[k].bytes) - inh + (freed < inh ? freed : inh));
+	int64_t left = profile_rescale(self, raw, p->nnodes, own);
+	self[p->unattributed_node < p->nnodes ? p->unattributed_node : 0] += left;
+	free(raw);
+	return own;
+}
+
 int64_t profile_own_picture_at(const struct profile *p, uint32_t k, int64_t *self)
 {
+	uint32_t n = p->ninherited < p->nnodes ? p->ninherited : p->nnodes;
+	if (k < p->nmoments && k + 1 == p->nmoments && p->moments[k].is_end && p->inherited_pic &&
+	    n && p->inherited_bytes > 0)
+		return own_end_picture(p, k, n, self);
 	int rc = profile_picture_at(p, k, self);
 	if (rc)
 		return rc;
-	uint32_t n = p->ninherited < p->nnodes ? p->ninherited : p->nnodes;
 	int64_t *inh = NULL;
 	if (p->inherited_pic && n && p->inherited_bytes > 0) {
 		/* the inherited stacks as the pictures show them: rescaled to

@@ -349,7 +349,11 @@ uint32_t profile_moment_at(const struct profile *p, double t_s);
 /* What the process held of its own at moment k: the picture of moment k
  * (profile_picture_at) less, stack by stack, what it inherited at its fork
  * (inherited_pic rescaled to inherited_bytes like any picture; a stack
- * holding less than it inherited holds nothing of its own).  Into self
+ * holding less than it inherited holds nothing of its own).  At its end
+ * (the last moment, is_end) its own total is known exactly, its total less
+ * the inherited bytes it did not free: the stacks less the inherited ones
+ * are rescaled to it (sampled estimates of the inherited small blocks
+ * otherwise leave it a few MiB off at the default rate).  Into self
  * (nnodes entries); returns the sum (>= 0), or OOMPH_PROFILE_ERANGE /
  * OOMPH_PROFILE_ENOMEM. */
 int64_t profile_own_picture_at(const struct profile *p, uint32_t k, int64_t *self);

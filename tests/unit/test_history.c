@@ -96,6 +96,53 @@ static void pictures_add_up_to_the_exact_bytes(void)
 	profile_free(&p);
 }
 
+/* A fork child's own picture at its end adds up to its exact own total
+ * (its total less the inherited bytes it kept), though the sampled
+ * estimate of an inherited stack came out below what it inherited: the
+ * 1000 inherited at `a` (estimated 900 at the end), 500 of its own
+ * recorded exactly at `b`, 200 of its own small blocks at `c`. */
+static void a_fork_childs_own_end_is_exact(void)
+{
+	struct profile p;
+	CHECK_EQ_INT(profile_init(&p), 0);
+	uint32_t f, a, b, c;
+	profile_add_frame(&p, "w.py", "a", 1, PROFILE_FRAME_PYTHON, &f);
+	profile_add_node(&p, 0, f, 0, 0, &a);
+	profile_add_frame(&p, "w.py", "b", 2, PROFILE_FRAME_PYTHON, &f);
+	profile_add_node(&p, 0, f, 0, 0, &b);
+	profile_add_frame(&p, "w.py", "c", 3, PROFILE_FRAME_PYTHON, &f);
+	profile_add_node(&p, 0, f, 0, 0, &c);
+	p.moments = calloc(2, sizeof(*p.moments));
+	p.changes = calloc(4, sizeof(*p.changes));
+	p.changes[0] = (struct profile_change){a, 0, {1000, 0}};
+	p.changes[1] = (struct profile_change){a, 0, {900, 0}};
+	p.changes[2] = (struct profile_change){b, 0, {500, 500}};
+	p.changes[3] = (struct profile_change){c, 0, {200, 0}};
+	p.moments[0] = (struct profile_moment){.t_s = 0, .bytes = 1000, .first = 0, .nchanges = 1};
+	p.moments[1] = (struct profile_moment){.t_s = 1, .bytes = 1700, .first = 1, .nchanges = 3,
+					       .is_end = 1};
+	p.nmoments = 2;
+	p.nchanges = 4;
+	p.inherited_bytes = 1000;
+	p.inherited_pic = calloc(4, sizeof(*p.inherited_pic));
+	p.ninherited = 4;
+	p.inherited_pic[a] = (struct profile_bytes){1000, 0};
+	int64_t self[4];
+	CHECK_EQ_INT(profile_own_picture_at(&p, 1, self), 700);
+	CHECK_EQ_INT(self[a], 0);
+	CHECK_EQ_INT(self[b], 500);
+	CHECK_EQ_INT(self[c], 200);
+	CHECK_EQ_INT(sum(self, 4), 700);
+	/* what it freed of its inheritance is not its own either */
+	p.inherited_freed_bytes = 100;
+	p.changes[1].v.bytes = 800;
+	p.moments[1].bytes = 1600;
+	CHECK_EQ_INT(profile_own_picture_at(&p, 1, self), 700);
+	/* at its fork: nothing of its own */
+	CHECK_EQ_INT(profile_own_picture_at(&p, 0, self), 0);
+	profile_free(&p);
+}
+
 static void rescale_keeps_exact_parts_and_saturates(void)
 {
 	struct profile_bytes v[3] = {{500, 500}, {100, 0}, {300, 0}};
@@ -124,6 +171,7 @@ int main(void)
 {
 	pictures_are_rebuilt_from_changes();
 	pictures_add_up_to_the_exact_bytes();
+	a_fork_childs_own_end_is_exact();
 	rescale_keeps_exact_parts_and_saturates();
 	return check_summary();
 }
