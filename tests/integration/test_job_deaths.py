@@ -83,6 +83,9 @@ def test_pool_worker_oom_killed_is_the_jobs_verdict(python, mode):
     assert_the_jobs_death_picture(res, facts, v)
 
 
+GROWN = 180 * MiB  # the least the grower holds when the OOM killer takes it
+
+
 def file_line(frame):
     """(file's base name, line) of a Python frame, else None."""
     p = parse_frame(frame)
@@ -105,7 +108,9 @@ def assert_the_jobs_death_picture(res, facts, v):
     assert [p["bytes"] for p in death["processes"]] == sorted(held.values(), reverse=True), death
     mine = held[v["pid"]]
     inherited = res.processes()[v["pid"]]["inherited_bytes"]
-    assert mine >= 200 * MiB, (mine, v)
+    # 256 MiB less the interpreters, a fork server's and the page cache:
+    # 24 to 26 of its 8 MiB chunks (199.97 MiB on 3.14 --exact)
+    assert mine >= GROWN, (mine, v)
     assert abs(mine - v["live_bytes"]) <= 0.05 * v["live_bytes"], (mine, v)
     assert abs(mine - (v["live_bytes"] - inherited)) <= 0.01 * v["live_bytes"], (mine, v, inherited)
     # the parent held its own heap, a few MiB, and nothing like the grower's
@@ -115,7 +120,7 @@ def assert_the_jobs_death_picture(res, facts, v):
     grow = line_of("job_ppe_oom.py", "worker_grow")
     line = sum(b for (pid, frame), b in folded.items()
                if pid == v["pid"] and file_line(frame) == ("job_ppe_oom.py", grow))
-    assert line >= 200 * MiB, ("job-death.folded: the grower's line %.1f MiB" % (line / MiB),
+    assert line >= GROWN, ("job-death.folded: the grower's line %.1f MiB" % (line / MiB),
                                sorted(folded.items(), key=lambda kv: -kv[1])[:5])
     assert abs(sum(folded.values()) - death["bytes"]) <= 0.001 * death["bytes"], (
         sum(folded.values()), death["bytes"])
