@@ -1016,6 +1016,15 @@ static int choose_death(struct run *r, const struct runmeta *meta, const struct 
 	} else {
 		self = mp->live_self;
 		bytes = mp->end_bytes;
+		/* Killed, it recorded nothing at its death: its last event may
+		 * be long before (a parent waiting on its pool).  It died when
+		 * the supervisor reaped it (its own child, at once), on the
+		 * process's clock. */
+		double off = meta->start_unix_s > 0 && mp->start_unix_s > 0
+				     ? mp->start_unix_s - meta->start_unix_s
+				     : 0;
+		if (!mp->exited_cleanly && mp->pid == meta->child_pid && meta->duration_s - off > t)
+			t = meta->duration_s - off;
 	}
 	r->death_p = *mp;
 	r->death_p.peak_self = (int64_t *)self;

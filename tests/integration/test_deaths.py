@@ -160,6 +160,24 @@ def test_unbounded_list_under_limit_is_oom_killed(interp):
     assert read_folded(r.dir / "exit.folded") == read_folded(r.dir / "death.folded")
 
 
+def test_killed_while_idle_dies_when_it_was_reaped_not_at_its_last_allocation():
+    """The OOM killer takes the main process a second or more after its
+    last allocation (it waits while an unprofiled child fills the cgroup):
+    nothing is recorded at a SIGKILL, so the death's moment is when oomph
+    reaped it (before: its last recorded event, 0.44 s for a death at 2.07 s,
+    and the chart's death mark there)."""
+    r = run_oomph("deaths_idle_killed.py", extra=["--limit", "256MiB"], timeout=120)
+    cgroup_or_skip(r)
+    assert r.status == 128 + signal.SIGKILL, r.describe()
+    assert r.summary["verdict"] == "oom-killed", r.describe()
+    death = r.summary["death"]
+    assert death["reason"] == "killed", death
+    assert death["time_s"] >= 1.0, (death, r.summary["duration_s"])
+    assert abs(death["time_s"] - r.summary["duration_s"]) <= 0.3, (death, r.summary["duration_s"])
+    hold = "deaths_idle_killed.py:%d" % line_of("deaths_idle_killed.py", "idle_hold")
+    assert death_lines(r)[hold] >= 200 * MiB, death_lines(r)
+
+
 @pytest.mark.parametrize("interp", DEBIAN_AND_SID)
 def test_on_oom_stop_stops_it_before_the_kernel_acts(interp):
     r = run_oomph("deaths_grow.py", python=interp, extra=["--limit", "300MiB", "--on-oom", "stop"],
