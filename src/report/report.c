@@ -826,13 +826,15 @@ static int build_job(struct run *r, const struct origin *org)
 	return rc;
 }
 
-/* When a victim died, on the job's clock: its last sign of life (its last
- * sample or record of its total), never after the supervisor saw it gone.
- * That is no closer: it may be the end of the run (a worker killed at
- * 1.0 s, its parent out by 1.35 s, seen gone at 1.36 s, when every other
- * process had left; the main process and a worker killed in one tick both
- * "at" its end).  < 0: not a process of the page. */
-static double victim_died_at(const struct run *r, const struct doc_victim *v, size_t *idx)
+/* When a victim died, on the job's clock.  The process oomph started: when
+ * it was reaped (at once, its own child), however long it had waited.
+ * Another: its last sign of life (its last sample or record of its
+ * total), never after the supervisor saw it gone; that sight is no
+ * closer, it may be the end of the run (a worker killed at 1.0 s, its
+ * parent out by 1.35 s, seen gone at 1.36 s, when every other process had
+ * left).  < 0: not a process of the page. */
+static double victim_died_at(const struct run *r, const struct runmeta *meta,
+			     const struct doc_victim *v, size_t *idx)
 {
 	for (size_t i = 0; i < r->nprocs; i++) {
 		if (r->procs[i].p.pid != v->pid || r->procs[i].p.generation != v->generation)
@@ -840,6 +842,10 @@ static double victim_died_at(const struct run *r, const struct doc_victim *v, si
 		const struct jobtime_proc *vj = &r->jt_procs[i];
 		double t = vj->offset_s + vj->p->duration_s;
 		*idx = i;
+		/* the process oomph started is reaped at once: that is when it
+		 * died, however long it had waited (choose_death says the same) */
+		if (meta && v->pid == meta->child_pid && v->time_s >= 0 && v->time_s > t)
+			return v->time_s;
 		return v->time_s >= 0 && v->time_s < t ? v->time_s : t > 0 ? t : 0;
 	}
 	return -1;
@@ -851,7 +857,7 @@ static double victim_died_at(const struct run *r, const struct doc_victim *v, si
  * by victim_died_at: the victim with what it held when it died (its end),
  * every other process at its last history moment at or before then, a
  * fork child's inherited heap left out (jobtime_picture_at). */
-static int build_job_death(struct run *r, const struct origin *org)
+static int build_job_death(struct run *r, const struct runmeta *meta, const struct origin *org)
 {
 	const struct doc_victim *v = NULL;
 	size_t vi = 0;
@@ -863,7 +869,7 @@ static int build_job_death(struct run *r, const struct origin *org)
 					     : !strcmp(c->verdict, "killed") ||
 						       !strcmp(c->verdict, "stopped-near-oom");
 			size_t ci = 0;
-			double ct = fits ? victim_died_at(r, c, &ci) : -1;
+			double ct = fits ? victim_died_at(r, meta, c, &ci) : -1;
 			if (ct >= 0 && (!v || ct < t)) {
 				v = c;
 				vi = ci;
@@ -1567,7 +1573,7 @@ int report_render_to(const struct report_target *t, const struct runmeta *meta, 
 		}
 	}
 	if (!rc && ((rc = job_procs(&r, meta)) != 0 || (rc = build_job(&r, org)) != 0 ||
-		    (rc = build_job_death(&r, org)) != 0 || (rc = build_jobtime(&r, meta)) != 0))
+		    (rc = build_job_death(&r, meta, org)) != 0 || (rc = build_jobtime(&r, meta)) != 0))
 		snprintf(err, errlen, "cannot render the report of %s: out of memory", run_dir);
 	if (!rc && (rc = memory_line(&r, meta)) != 0)
 		snprintf(err, errlen, "cannot render the report of %s: out of memory", run_dir);

@@ -176,6 +176,11 @@ def test_killed_while_idle_dies_when_it_was_reaped_not_at_its_last_allocation():
     assert abs(death["time_s"] - r.summary["duration_s"]) <= 0.3, (death, r.summary["duration_s"])
     hold = "deaths_idle_killed.py:%d" % line_of("deaths_idle_killed.py", "idle_hold")
     assert death_lines(r)[hold] >= 200 * MiB, death_lines(r)
+    # the job's death picture is at that instant too (its only process)
+    jd = r.summary["job"]["death"]
+    assert jd["pid"] == r.summary["processes"][0]["pid"], jd
+    assert abs(jd["time_s"] - r.summary["duration_s"]) <= 0.05, (jd, r.summary["duration_s"])
+    assert jd["bytes"] >= 200 * MiB, jd
 
 
 @pytest.mark.parametrize("interp", DEBIAN_AND_SID)
