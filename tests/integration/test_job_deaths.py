@@ -34,10 +34,16 @@ def test_pool_worker_oom_killed_is_the_jobs_verdict(python, mode):
     assert out, "the parent printed no pids\n" + res.describe()
     facts = json.loads(out[0])
     assert len(facts["workers"]) == 2, (facts, res.describe())
+    s = res.summary
+    if s["verdict"] == "oom-killed":
+        # The kernel took the parent too, after the grower (1 run in 9 of
+        # three at once on 3.13 --exact on this loaded 2-core VM; before
+        # oomph's change too): the grower's memory not yet uncharged when
+        # the parent next allocated.  A real ending, told as such.
+        return assert_the_parent_killed_after_the_grower(res, facts)
     # the parent died of BrokenProcessPool: oomph exits with its status
     assert res.status == 1, res.describe()
     assert "BrokenProcessPool" in res.text_err, res.text_err[-2000:]
-    s = res.summary
     assert s["verdict"] == "exited" and s["exit_code"] == 1, res.describe()
     job = s["job"]
     assert job["verdict"] == "oom-killed", job
@@ -83,7 +89,49 @@ def test_pool_worker_oom_killed_is_the_jobs_verdict(python, mode):
     assert_the_jobs_death_picture(res, facts, v)
 
 
+def test_the_parent_killed_after_its_worker_is_told_in_order():
+    """The parent catches BrokenProcessPool and grows until the OOM killer
+    takes it too: both deaths told, the grower's first (the kernel sometimes
+    does this by itself: test_pool_worker_oom_killed_is_the_jobs_verdict)."""
+    res = run_oomph("job_ppe_oom.py", args=["then-grow"], python=DEBIAN,
+                    extra=["--limit", "256MiB"], timeout=120)
+    if res.summary and res.summary.get("limit_mode") == "rlimit-data":
+        pytest.skip("no memory cgroup could be made here")
+    facts = json.loads(res.stdout.decode().splitlines()[0])
+    assert res.summary["verdict"] == "oom-killed", res.describe()
+    assert_the_parent_killed_after_the_grower(res, facts)
+    # the main process's own death: what it held when it died, its chunks
+    assert res.summary["death"]["bytes"] >= 150 * MiB, res.summary["death"]
+
+
 GROWN = 180 * MiB  # the least the grower holds when the OOM killer takes it
+
+
+def assert_the_parent_killed_after_the_grower(res, facts):
+    """Both OOM-killed: oomph exits 137 (the main process's status), the job's
+    verdict is oom-killed, the grower is a victim with the kernel's evidence
+    and what it had grown to, and the job's death is the grower's (the
+    parent was reaped after it: its last allocation, long before, is not
+    when it died)."""
+    s = res.summary
+    assert res.status == 128 + 9, res.describe()
+    job = s["job"]
+    assert job["verdict"] == "oom-killed", job
+    killed = {v["pid"]: v for v in job["victims"] if v["verdict"] == "oom-killed"}
+    assert facts["parent"] in killed, job["victims"]
+    growers = [pid for pid in facts["workers"] if pid in killed]
+    assert len(growers) == 1, (job["victims"], facts)
+    v = killed[growers[0]]
+    assert v["live_bytes"] > 150 << 20, v
+    assert re.match(r"lost process %d \(\S*python3[^ ]* .*\) at \d+\.\d s to the kernel's OOM "
+                    r"killer, then was killed by the kernel's OOM killer" % v["pid"],
+                    s["verdict_text"]), s["verdict_text"]
+    assert s["exception"] is None, s["exception"]
+    death = job["death"]
+    assert death is not None and death["pid"] == v["pid"], (death, v)
+    held = {p["pid"]: p["bytes"] for p in death["processes"]}
+    assert held[v["pid"]] >= GROWN and 0 < held.get(facts["parent"], 0) < 64 * MiB, death
+
 
 
 def file_line(frame):

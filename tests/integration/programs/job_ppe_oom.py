@@ -5,7 +5,8 @@ sleeps.  Under `oomph run --limit 256MiB` the kernel kills the growing
 worker (the largest process of the cgroup); the parent's result() then
 raises BrokenProcessPool, uncaught: it exits with code 1, and the pool ends
 its other worker (SIGTERM).  Prints JSON first: the parent's pid and the
-workers'.
+workers'.  With argv[1] "then-grow" the parent catches BrokenProcessPool
+and grows itself until the OOM killer takes it too (@parent_grow).
 """
 import concurrent.futures
 import json
@@ -43,6 +44,14 @@ def main():
         # forgets its processes.
         print(json.dumps({"parent": os.getpid(), "workers": sorted(ex._processes)}))
         sys.stdout.flush()
+        if sys.argv[1:] == ["then-grow"]:
+            try:
+                big.result()
+            except concurrent.futures.process.BrokenProcessPool:
+                chunks = []
+                while True:
+                    chunks.append(b"\x02" * (8 * MiB))  # @parent_grow
+                    time.sleep(0.01)
         big.result()
         quiet.result()
 
