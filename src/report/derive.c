@@ -78,12 +78,26 @@ static int is_import(const struct profile_frame *f)
 static uint8_t *fold_mask(const struct profile *p, unsigned fold, const struct origin *o)
 {
 	uint8_t *drop = calloc((size_t)p->nframes + 1, 1);
+	/* the name test of plumbing, kept per file (a profile's frames share
+	 * their file's string): most files can hold none */
+	struct {
+		const char *file;
+		int maybe;
+	} seen[64] = {{0}};
 	for (uint32_t f = 0; drop && f < p->nframes; f++) {
 		const struct profile_frame *fr = &p->frames[f];
 		if (fr->flags != PROFILE_FRAME_PYTHON)
 			continue;
-		drop[f] = ((fold & DERIVE_FOLD_IMPORTS) && is_import(fr)) ||
-			  ((fold & DERIVE_FOLD_PLUMBING) && o && origin_plumbing(o, fr->file, fr->func));
+		int plumbing = 0;
+		if ((fold & DERIVE_FOLD_PLUMBING) && o && fr->file) {
+			size_t h = ((uintptr_t)fr->file >> 4) & 63;
+			if (seen[h].file != fr->file) {
+				seen[h].file = fr->file;
+				seen[h].maybe = origin_may_be_plumbing(fr->file);
+			}
+			plumbing = seen[h].maybe && origin_plumbing(o, fr->file, fr->func);
+		}
+		drop[f] = ((fold & DERIVE_FOLD_IMPORTS) && is_import(fr)) || plumbing;
 	}
 	return drop;
 }

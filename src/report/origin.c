@@ -170,12 +170,14 @@ static int ends_with(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
-/* Whether a name can be plumbing at all: each kind below is a name right
- * after a directory, so after a slash.  One pass over the slashes rules
- * out nearly every frame before origin_of (every frame of every derived
- * picture is asked). */
-static int may_be_plumbing(const char *file)
+/* Whether a name can be plumbing at all: <frozen runpy>, or one of the
+ * kinds below, each a name right after a directory, so after a slash.
+ * One pass over the slashes rules out nearly every frame before origin_of
+ * (every frame of every derived picture is asked). */
+int origin_may_be_plumbing(const char *file)
 {
+	if (!strcmp(file, "<frozen runpy>"))
+		return 1;
 	for (const char *p = strchr(file, '/'); p; p = strchr(p + 1, '/')) {
 		const char *s = p + 1;
 		switch (s[0]) {
@@ -216,7 +218,7 @@ int origin_plumbing(const struct origin *o, const char *file, const char *func)
 		return 0;
 	if (!strcmp(file, "<frozen runpy>"))
 		return 1;
-	if (!may_be_plumbing(file))
+	if (!origin_may_be_plumbing(file))
 		return 0;
 	size_t rest = 0;
 	enum origin_kind k = origin_of(o, file, &rest);

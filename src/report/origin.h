@@ -63,6 +63,10 @@ void origin_init_cwd(struct origin *o, const char *cwd);
 enum origin_kind origin_of(const struct origin *o, const char *file, size_t *rest);
 void origin_short(struct buf *b, const struct origin *o, const char *file);
 int origin_plumbing(const struct origin *o, const char *file, const char *func);
+/* 0 when no frame of this file can be plumbing, whatever its function and
+ * origin (a test of the name alone, so a caller can keep its answer per
+ * file); 1: ask origin_plumbing. */
+int origin_may_be_plumbing(const char *file);
 /* "numpy" for numpy/__init__.py, "pandas.core.frame" for pandas/core/frame.py:
  * the module a short name is (what an import of it imported). */
 void origin_module(struct buf *b, const struct origin *o, const char *file);
