@@ -215,27 +215,24 @@ int proc_rss_split_parse(const char *text, struct proc_rss_split *out)
 	 * once or twice: a search of the whole text per key cost ~9,000
 	 * instructions).  A line begins with at most one key (each ends in
 	 * its colon); the first line that begins with a key is that key's,
-	 * as line_value() finds it. */
+	 * as line_value() finds it.  Only a line whose first byte starts a
+	 * key is compared with it. */
 	int rc_of[NKEYS];
 	int64_t v_of[NKEYS];
-	for (size_t i = 0; i < NKEYS; i++)
+	size_t len_of[NKEYS];
+	unsigned char starts[256] = {0}; /* a byte some key starts with */
+	for (size_t i = 0; i < NKEYS; i++) {
 		rc_of[i] = -ENODATA;
+		len_of[i] = strlen(keys[i].key);
+		starts[(unsigned char)keys[i].key[0]] = 1;
+	}
 	for (const char *line = text; line && *line;) {
-		const char *colon = NULL;
-		for (const char *c = line; *c && *c != '\n'; c++)
-			if (*c == ':') {
-				colon = c;
+		for (size_t i = 0; starts[(unsigned char)line[0]] && i < NKEYS; i++)
+			if (keys[i].key[0] == line[0] && keys[i].key[1] == line[1] &&
+			    rc_of[i] == -ENODATA && !strncmp(line, keys[i].key, len_of[i])) {
+				rc_of[i] = kib_at(line + len_of[i], &v_of[i]);
 				break;
 			}
-		if (colon) {
-			size_t n = (size_t)(colon - line) + 1;
-			for (size_t i = 0; i < NKEYS; i++)
-				if (rc_of[i] == -ENODATA && keys[i].key[0] == line[0] &&
-				    !strncmp(line, keys[i].key, n) && keys[i].key[n] == 0) {
-					rc_of[i] = kib_at(line + n, &v_of[i]);
-					break;
-				}
-		}
 		line = strchr(line, '\n');
 		if (line)
 			line++;
