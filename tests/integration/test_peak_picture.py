@@ -17,9 +17,14 @@ def test_shrink_right_after_the_peak_keeps_every_line_exact(python, mode):
     res = run_oomph("shrink_after_peak.py", python=python,
                     extra=("--exact",) if mode == "exact" else ())
     assert res.status == 0, res.describe()
+    # Sampled, a small block the interpreter mallocs on a line (a dict's
+    # resize) is sampled now and then, and counted as an estimate of up to
+    # the sample rate: 3.9's @l40 once held 40.57 MiB (1 run in 4 of the
+    # suite).  The bug this guards against was 20% off every line.
+    slack = SLACK + (res.summary["sample_rate_bytes"] if mode == "default" else 0)
     for marker, size in SIZES.items():
         got = res.line_bytes("shrink_after_peak.py", marker)
-        assert size <= got <= size + SLACK, "@%s: %d bytes (%.3f MiB), expected %.0f MiB\n%s" % (
+        assert size <= got <= size + slack, "@%s: %d bytes (%.3f MiB), expected %.0f MiB\n%s" % (
             marker, got, got / MiB, size / MiB, res.describe())
     # The shrink happened after the peak: its line held nothing then.
     assert res.line_bytes("shrink_after_peak.py", "shrink") == 0, res.describe()
