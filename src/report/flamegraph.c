@@ -293,16 +293,43 @@ static void frame(struct buf *b, struct view *v, const struct rect *r)
 	buf_puts(b, "</text></g>\n");
 }
 
-static void render(struct buf *b, struct view *v, const char *title, int standalone)
+/* The frames of v's graph, drawn once per view: a page draws the same
+ * picture as its own file too (peak.svg and the page's display graph,
+ * exit.svg and the page's), and the frames are the same text in both. */
+static int frames_of(struct view *v)
 {
+	if (v->flame)
+		return 0;
 	struct rects rs = {0};
 	uint32_t max_depth = 0;
 	if (collect(v, &rs, &max_depth)) {
-		b->oom = 1;
 		free(rs.r);
+		return -1;
+	}
+	struct buf f;
+	buf_init(&f);
+	buf_putc(&f, 0); /* owns a block even with no frame */
+	buf_reset(&f);
+	for (size_t i = 0; i < rs.n; i++)
+		frame(&f, v, &rs.r[i]);
+	free(rs.r);
+	if (f.oom) {
+		buf_free(&f);
+		return -1;
+	}
+	v->flame = f.p;
+	v->flame_len = f.len;
+	v->flame_rows = rs.n ? (int)max_depth + 1 : 0;
+	return 0;
+}
+
+static void render(struct buf *b, struct view *v, const char *title, int standalone)
+{
+	if (frames_of(v)) {
+		b->oom = 1;
 		return;
 	}
-	int rows = rs.n ? (int)max_depth + 1 : 1;
+	int rows = v->flame_rows ? v->flame_rows : 1;
 	int height = TOP + rows * FLAME_FRAME_HEIGHT + BOTTOM;
 	if (standalone)
 		buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n");
@@ -336,15 +363,13 @@ static void render(struct buf *b, struct view *v, const char *title, int standal
 		   "<text class=\"oomph-details\" x=\"%.0f\" y=\"%d\"> </text>\n<text class=\"oomph-matched\" "
 		   "x=\"%.0f\" y=\"%d\" text-anchor=\"end\"></text>\n",
 		   PAD, height - 10, FLAME_WIDTH - PAD, height - 10);
-	if (!rs.n)
+	if (!v->flame_rows)
 		buf_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">No tracked memory was live "
 			      "at the peak.</text>\n",
 			   FLAME_WIDTH / 2, TOP + 12);
 	buf_puts(b, "<g class=\"oomph-frames\">\n");
-	for (size_t i = 0; i < rs.n; i++)
-		frame(b, v, &rs.r[i]);
+	buf_put(b, v->flame, v->flame_len);
 	buf_puts(b, "</g>\n");
-	free(rs.r);
 	if (standalone) {
 		buf_puts(b, "<script type=\"text/ecmascript\"><![CDATA[\n");
 		buf_puts(b, flame_script());

@@ -1233,8 +1233,10 @@ static int write_page(const char *dir, const struct doc *d, char *err, size_t er
 				title_of(&title, "Memory live at the peak", d->head.peak_bytes, d);
 			else
 				buf_puts(&title, "Memory live at the peak");
-			static struct view empty; /* no process: an empty graph */
+			struct view empty; /* no process: an empty graph */
+			memset(&empty, 0, sizeof(empty));
 			flame_svg(&b, d->main ? d->main->display : &empty, buf_str(&title));
+			view_free(&empty);
 			if (title.oom)
 				b.oom = 1;
 			buf_free(&title);

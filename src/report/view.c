@@ -852,6 +852,7 @@ void view_free(struct view *v)
 	free(v->node_line);
 	free(v->strings);
 	free(v->mine_strings);
+	free(v->flame);
 	memset(v, 0, sizeof(*v));
 }
 

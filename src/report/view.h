@@ -23,7 +23,8 @@
  *     from profile_load never does: the reader bounds them).  So every
  *     partial sum a writer makes of self or incl fits in int64_t.
  *   - view_source() gives a frame's source text (source.h), looked up on
- *     first use and remembered.
+ *     first use and remembered; the flame graph's frames (flamegraph.h)
+ *     are kept the same way, in `flame`.  view_free() releases both.
  *   - Strings in the view point into the profile, into the view, or (built
  *     with a source cache) into the cache's memo of frame texts, shared by
  *     every view of the cache with the same origin and valid until
@@ -106,6 +107,11 @@ struct view {
 	size_t nmine;
 	size_t nmine_lines;    /* distinct "your lines" holding bytes */
 	char *mine_strings;    /* storage behind the import names */
+	/* the flame graph's frames (flamegraph.c), drawn on first use: the
+	 * standalone file and the page draw the same picture */
+	char *flame;           /* NULL until drawn */
+	size_t flame_len;
+	int flame_rows;        /* rows of frames; 0: none drawn */
 };
 
 int view_build(struct view *v, const struct profile *p, const char *cwd, struct src_cache *src);
