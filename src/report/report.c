@@ -100,6 +100,8 @@ struct run {
 	char notes[REPORT_MAX_NOTES][400];
 	size_t nnotes;
 	size_t nwarnings;
+	size_t nstates;  /* state files listed */
+	int loaded_any;  /* profile_load() read one of them (or ran out of memory) */
 	struct src_cache *src;
 	/* the main process at its moment of death (death_p shares the main
 	 * profile's tables: never profile_free'd) */
@@ -303,6 +305,7 @@ static int load_all(const char *run_dir, const struct runmeta *meta, const char 
 	struct state_name *names;
 	size_t n;
 	int rc = list_states(state, r, &names, &n);
+	r->nstates = n;
 	if (!rc && n && !(r->procs = calloc(n, sizeof(*r->procs))))
 		rc = -ENOMEM;
 	for (size_t i = 0; i < n && !rc; i++) {
@@ -312,6 +315,7 @@ static int load_all(const char *run_dir, const struct runmeta *meta, const char 
 		struct proc *pr = &r->procs[r->nprocs];
 		msg[0] = 0;
 		int lrc = profile_load(path, &pr->p, msg, sizeof(msg));
+		r->loaded_any |= lrc == 0 || lrc == OOMPH_PROFILE_ENOMEM;
 		if (lrc == OOMPH_PROFILE_ENOMEM) {
 			rc = -ENOMEM;
 			break;
@@ -1599,6 +1603,8 @@ int report_render_to(const struct report_target *t, const struct runmeta *meta, 
 		if (!rc && !r.running)
 			sources_keep(&r, run_dir, meta, stored);
 	}
+	if (t->unreadable)
+		*t->unreadable = r.nstates > 0 && !r.loaded_any;
 	if (!rc && term) {
 		struct doc d;
 		main_doc(&d, &r, meta);

@@ -37,6 +37,10 @@ struct report_target {
 	const char *state_dir;
 	const char *out_dir;
 	int running;
+	/* out, when not NULL: 1 if the state directory held state files and
+	 * profile_load() read not one of them (a report that only lists
+	 * why), else 0 */
+	int *unreadable;
 };
 int report_render_to(const struct report_target *t, const struct runmeta *meta, FILE *term,
 		     char *err, size_t errlen);

@@ -1,7 +1,6 @@
 /* supervisor/rerender.c — `oomph report DIR` (see rerender.h). */
 #include "supervisor/rerender.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -12,44 +11,9 @@
 #include "common/errmsg.h"
 #include "common/exitcodes.h"
 #include "common/safefs.h"
-#include "profile/profile.h"
 #include "profile/runmeta.h"
 #include "report/report.h"
-#include "state/format.h"
 #include "supervisor/rundir.h"
-
-/* After a render: -ENODATA if RUN_DIR/state/ holds state files and not one
- * of them can be read (the report then only lists why), else 0.  Stops at
- * the first readable file, so a healthy run costs one extra load. */
-static int check_some_profile_readable(const char *run_dir, const struct runmeta *meta)
-{
-	char state[PATH_MAX];
-	if (runmeta_state_dir(meta, run_dir, state, sizeof state) != 0)
-		return 0;
-	DIR *d = opendir(state);
-	if (d == NULL)
-		return 0;
-	int seen = 0, readable = 0;
-	struct dirent *e;
-	while (!readable && (e = readdir(d)) != NULL) {
-		long pid;
-		unsigned gen;
-		if (!oomph_state_name_parse(e->d_name, &pid, &gen))
-			continue;
-		char path[PATH_MAX + 256], err[256];
-		snprintf(path, sizeof path, "%s/%s", state, e->d_name);
-		struct profile p;
-		memset(&p, 0, sizeof p);
-		seen = 1;
-		int rc = profile_load(path, &p, err, sizeof err);
-		if (rc == 0 || rc == OOMPH_PROFILE_ENOMEM)
-			readable = 1;
-		if (rc == 0)
-			profile_free(&p);
-	}
-	closedir(d);
-	return seen && !readable ? -ENODATA : 0;
-}
 
 int rerender_check_dir(const char *dir, const char *command, struct run_outcome *o, char *err,
 		       size_t errlen)
@@ -121,9 +85,12 @@ int rerender_dir(const char *dir, struct run_outcome *o, char *err, size_t errle
 		}
 	}
 	msg[0] = '\0';
-	struct report_target target = {.run_dir = dir, .running = running};
+	/* the render says whether some state file could be read: not one,
+	 * and the report only lists why */
+	int none_read = 0;
+	struct report_target target = {.run_dir = dir, .running = running, .unreadable = &none_read};
 	rc = report_render_to(&target, &meta, stderr, msg, sizeof msg);
-	int unreadable = rc == 0 && check_some_profile_readable(dir, &meta) != 0;
+	int unreadable = rc == 0 && none_read;
 	runmeta_free(&meta);
 	if (unreadable)
 		return run_refuse(o, OOMPH_EXIT_DATAERR, -ENODATA, err, errlen,
