@@ -573,12 +573,13 @@ static int derive_views(const struct view *v, const struct origin *org, struct s
 	int rc = derive_profile(v->p, v->self, DERIVE_FOLD_ALL, 0, org, dp);
 	if (rc)
 		return rc;
-	if ((rc = view_build_in(dv, dp, org, src)) != 0) {
+	/* the derived pictures are made of v's frames (derive.h) */
+	if ((rc = view_build_like(dv, dp, v, org, src)) != 0) {
 		profile_free(dp);
 		return rc;
 	}
 	if (cp && (rc = derive_profile(v->p, v->self, DERIVE_FOLD_ALL, 1, org, cp)) == 0 &&
-	    (rc = view_build_in(cv, cp, org, src)) != 0)
+	    (rc = view_build_like(cv, cp, v, org, src)) != 0)
 		profile_free(cp); /* (a failed derive_profile freed it) */
 	if (rc) {
 		view_free(dv);
@@ -588,7 +589,7 @@ static int derive_views(const struct view *v, const struct origin *org, struct s
 	int any = fp ? derive_folds_plumbing(v->p, v->self, org) : 0;
 	if (any > 0) {
 		if ((rc = derive_profile(v->p, v->self, DERIVE_FOLD_IMPORTS, 0, org, fp)) == 0 &&
-		    (rc = view_build_in(fv, fp, org, src)) != 0)
+		    (rc = view_build_like(fv, fp, v, org, src)) != 0)
 			profile_free(fp);
 		if (!rc)
 			*has_fv = 1;
@@ -764,7 +765,7 @@ static int job_instant(struct run *r, const struct origin *org, int w, int all,
 		jp->p = pr->p;
 		jp->p.peak_self = jp->self;
 		jp->p.peak_bytes = jp->held;
-		if ((rc = view_build_in(&jp->v, &jp->p, org, r->src)) != 0)
+		if ((rc = view_build_like(&jp->v, &jp->p, &pr->v, org, r->src)) != 0)
 			break;
 		jp->has_v = 1;
 		labels[n] = r->jt_strs[2 * i];
@@ -1040,7 +1041,7 @@ static int choose_death(struct run *r, const struct runmeta *meta, const struct 
 	r->death_p.peak_self = (int64_t *)self;
 	r->death_p.peak_bytes = bytes;
 	r->death_p.peak_time_s = t;
-	int rc = view_build_in(&r->death_v, &r->death_p, org, r->src);
+	int rc = view_build_like(&r->death_v, &r->death_p, &r->procs[0].v, org, r->src);
 	if (rc)
 		return rc;
 	if ((rc = derive_views(&r->death_v, org, r->src, &r->death_dp, &r->death_dv, NULL, NULL,
@@ -1064,7 +1065,7 @@ static int choose_now(struct run *r, const struct origin *org, double now_s)
 	r->now_p.peak_self = mp->live_self;
 	r->now_p.peak_bytes = mp->end_bytes;
 	r->now_p.peak_time_s = now_s;
-	int rc = view_build_in(&r->now_v, &r->now_p, org, r->src);
+	int rc = view_build_like(&r->now_v, &r->now_p, &r->procs[0].v, org, r->src);
 	if (rc)
 		return rc;
 	if ((rc = derive_views(&r->now_v, org, r->src, &r->now_dp, &r->now_dv, NULL, NULL, NULL,
@@ -1089,7 +1090,7 @@ static int choose_exit(struct run *r, const struct origin *org)
 	r->exit_p.peak_self = mp->live_self;
 	r->exit_p.peak_bytes = mp->end_bytes;
 	r->exit_p.peak_time_s = mp->duration_s;
-	int rc = view_build_in(&r->exit_v, &r->exit_p, org, r->src);
+	int rc = view_build_like(&r->exit_v, &r->exit_p, &r->procs[0].v, org, r->src);
 	if (rc)
 		return rc;
 	if ((rc = derive_views(&r->exit_v, org, r->src, &r->exit_dp, &r->exit_dv, NULL, NULL, NULL,

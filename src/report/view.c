@@ -338,7 +338,20 @@ static const struct memo_ent *memo_get(struct label_memo *m, const struct origin
 	return &m->e[m->n - 1];
 }
 
-static int build_labels(struct view *v, const struct origin *o)
+/* Whether frame i of v's profile is frame i of like's, taken as it is
+ * (view_build_like): the same strings, line and flags. */
+static int same_frame(const struct view *v, const struct view *like, uint32_t i)
+{
+	if (!like || i >= like->nframes)
+		return 0;
+	const struct profile_frame *f = &v->p->frames[i], *g = &like->p->frames[i];
+	return f->file == g->file && f->func == g->func && f->line == g->line &&
+	       f->flags == g->flags;
+}
+
+/* Each frame's texts; *all_like: every frame was like's. */
+static int build_labels(struct view *v, const struct origin *o, const struct view *like,
+			int *all_like)
 {
 	const struct profile *p = v->p;
 	struct buf b, lab, fl, sl;
@@ -347,10 +360,24 @@ static int build_labels(struct view *v, const struct origin *o)
 	buf_init(&fl);
 	buf_init(&sl);
 	struct label_memo *m = memo_for(v->src, o);
+	v->memo = m;
+	/* like's texts are the memo's entries for the same content */
+	if (!m || !like || like->memo != m)
+		like = NULL;
+	*all_like = like != NULL;
 	size_t *off = m ? NULL : malloc(((size_t)p->nframes * 3 + 1) * sizeof(*off));
 	int oom = !m && !off;
 	for (uint32_t i = 0; !oom && i < p->nframes; i++) {
 		const struct profile_frame *f = &p->frames[i];
+		if (same_frame(v, like, i)) {
+			v->file[i] = like->file[i];
+			v->kind[i] = like->kind[i];
+			v->label[i] = like->label[i];
+			v->flabel[i] = like->flabel[i];
+			v->slabel[i] = like->slabel[i];
+			continue;
+		}
+		*all_like = 0;
 		if (m) {
 			const struct memo_ent *e = memo_get(m, o, f, &lab, &fl, &sl);
 			if (!e) {
@@ -770,6 +797,24 @@ int view_build(struct view *v, const struct profile *p, const char *cwd, struct 
 int view_build_in(struct view *v, const struct profile *p, const struct origin *o,
 		  struct src_cache *src)
 {
+	return view_build_like(v, p, NULL, o, src);
+}
+
+/* like's children's order, depths and lines, for the same nodes and
+ * frames. */
+static void copy_tree(struct view *v, const struct view *like)
+{
+	size_t n = v->nnodes;
+	memcpy(v->kids_start, like->kids_start, (n + 1) * sizeof(*v->kids_start));
+	memcpy(v->kids, like->kids, n * sizeof(*v->kids));
+	memcpy(v->depth, like->depth, n * sizeof(*v->depth));
+	memcpy(v->node_line, like->node_line, n * sizeof(*v->node_line));
+	v->max_depth = like->max_depth;
+}
+
+int view_build_like(struct view *v, const struct profile *p, const struct view *like,
+		    const struct origin *o, struct src_cache *src)
+{
 	struct origin none;
 	if (!o) {
 		origin_init_cwd(&none, "");
@@ -819,16 +864,26 @@ int view_build_in(struct view *v, const struct profile *p, const struct origin *
 		v->incl[i] = v->self[i];
 	for (uint32_t i = n - 1; i > 0; i--)
 		v->incl[p->nodes[i].parent] += v->incl[i];
-	v->depth[0] = 0;
-	for (uint32_t i = 1; i < n; i++) {
-		v->depth[i] = v->depth[p->nodes[i].parent] + 1;
-		if (v->depth[i] > v->max_depth)
-			v->max_depth = v->depth[i];
-	}
 	v->total = v->incl[0];
 	v->peak_bytes = p->peak_bytes > 0 ? p->peak_bytes : v->total;
-	if (build_labels(v, o) || build_kids(v) || build_lines(v) || build_top(v) ||
-	    build_mine(v, o))
+	int all_like;
+	if (build_labels(v, o, like, &all_like))
+		goto oom;
+	if (all_like && like->nnodes == p->nnodes && like->p->nodes == p->nodes) {
+		if (!(v->node_line = malloc((size_t)n * sizeof(*v->node_line))))
+			goto oom;
+		copy_tree(v, like);
+	} else {
+		v->depth[0] = 0;
+		for (uint32_t i = 1; i < n; i++) {
+			v->depth[i] = v->depth[p->nodes[i].parent] + 1;
+			if (v->depth[i] > v->max_depth)
+				v->max_depth = v->depth[i];
+		}
+		if (build_kids(v) || build_lines(v))
+			goto oom;
+	}
+	if (build_top(v) || build_mine(v, o))
 		goto oom;
 	return 0;
 oom:

@@ -100,6 +100,7 @@ struct view {
 				  every node) */
 	const char **source;   /* per frame, NULL until looked up */
 	char *strings;         /* storage behind label and flabel (without a memo) */
+	const void *memo;      /* the memo the texts live in; NULL: strings */
 	struct view_top top[VIEW_TOP_MAX];
 	size_t ntop;
 	size_t nlines;         /* distinct top-line keys holding bytes (all, not just top) */
@@ -120,6 +121,16 @@ int view_build(struct view *v, const struct profile *p, const char *cwd, struct 
  * call. */
 int view_build_in(struct view *v, const struct profile *p, const struct origin *o,
 		  struct src_cache *src);
+/* The same for a profile made of like's frames (a picture derived from
+ * like's profile, derive.h, or another picture of the same process),
+ * built with the same origin and cache: each frame with like's frame's
+ * strings (the same pointers), line and flags at the same index takes
+ * like's texts as they are, not looked up again; when p's nodes are
+ * like's profile's too (the same array), so are the children's order,
+ * the depths and view_node_line.  The result is view_build_in's; like
+ * is only read during the call (what is taken is copied). */
+int view_build_like(struct view *v, const struct profile *p, const struct view *like,
+		    const struct origin *o, struct src_cache *src);
 void view_free(struct view *v);
 const char *view_source(struct view *v, uint32_t frame);
 /* Every line holding bytes (not only the VIEW_TOP_MAX of `top`), largest

@@ -310,8 +310,72 @@ static void test_children_order(void)
 	profile_free(&p);
 }
 
+/* A view built like another (view_build_like) is the view built afresh:
+ * a derived picture takes the texts, another picture of the same nodes
+ * also the children's order, depths and lines. */
+static int same_view(const struct view *a, const struct view *b)
+{
+	int bad = a->nnodes != b->nnodes || a->nframes != b->nframes || a->total != b->total ||
+		  a->max_depth != b->max_depth || a->ntop != b->ntop || a->nlines != b->nlines ||
+		  a->nmine != b->nmine || a->nmine_lines != b->nmine_lines;
+	for (uint32_t f = 0; !bad && f < a->nframes; f++)
+		bad += a->label[f] != b->label[f] || a->flabel[f] != b->flabel[f] ||
+		       a->slabel[f] != b->slabel[f] || a->file[f] != b->file[f] || a->kind[f] != b->kind[f];
+	for (uint32_t n = 0; !bad && n < a->nnodes; n++)
+		bad += a->kids_start[n + 1] != b->kids_start[n + 1] || a->kids[n] != b->kids[n] ||
+		       a->depth[n] != b->depth[n] || a->node_line[n] != b->node_line[n] ||
+		       a->self[n] != b->self[n] || a->incl[n] != b->incl[n];
+	for (size_t i = 0; !bad && i < a->ntop; i++)
+		bad += a->top[i].frame != b->top[i].frame || a->top[i].bytes != b->top[i].bytes ||
+		       strcmp(a->top[i].file, b->top[i].file) != 0;
+	for (size_t i = 0; !bad && i < a->nmine; i++)
+		bad += a->mine[i].l.frame != b->mine[i].l.frame ||
+		       a->mine[i].l.bytes != b->mine[i].l.bytes || strcmp(a->mine[i].via, b->mine[i].via);
+	return !bad;
+}
+
+static void test_built_like_is_built_afresh(void)
+{
+	struct profile p;
+	fx_profile(&p);
+	struct origin o;
+	origin_init_cwd(&o, FX_CWD);
+	struct src_cache *src = src_new(FX_CWD);
+	struct view v, fresh, like;
+	CHECK_EQ_INT(view_build_in(&v, &p, &o, src), 0);
+	for (int reverse = 0; reverse < 2; reverse++) {
+		struct profile dp;
+		CHECK_EQ_INT(derive_profile(&p, v.self, DERIVE_FOLD_ALL, reverse, &o, &dp), 0);
+		CHECK_EQ_INT(view_build_in(&fresh, &dp, &o, src), 0);
+		CHECK_EQ_INT(view_build_like(&like, &dp, &v, &o, src), 0);
+		CHECK(same_view(&fresh, &like));
+		view_free(&fresh);
+		view_free(&like);
+		profile_free(&dp);
+	}
+	/* the same nodes with another picture (live at exit) */
+	struct profile ep = p;
+	ep.peak_self = p.live_self;
+	ep.peak_bytes = p.end_bytes;
+	CHECK_EQ_INT(view_build_in(&fresh, &ep, &o, src), 0);
+	CHECK_EQ_INT(view_build_like(&like, &ep, &v, &o, src), 0);
+	CHECK(same_view(&fresh, &like));
+	view_free(&fresh);
+	view_free(&like);
+	/* without a cache there is no memo to share: built afresh */
+	struct view alone;
+	CHECK_EQ_INT(view_build_like(&alone, &p, &v, &o, NULL), 0);
+	CHECK_STR_EQ(view_node_label(&alone, FX_N2), "app.py:20 (load)");
+	CHECK(alone.label[p.nodes[FX_N2].frame] != v.label[p.nodes[FX_N2].frame]);
+	view_free(&alone);
+	view_free(&v);
+	src_free(src);
+	profile_free(&p);
+}
+
 int main(void)
 {
+	test_built_like_is_built_afresh();
 	test_children_order();
 	test_labels_shared_through_the_cache();
 	test_totals_and_order();
