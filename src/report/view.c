@@ -151,15 +151,31 @@ struct memo_ent {
 	const char *file, *func; /* the key (copies) */
 	uint32_t line, flags;
 	uint8_t kind;
+	uint32_t key;            /* its line's key (memo_key) */
 	const char *dfile, *label, *flabel, *slabel;
 };
 
+/* A line's key as the tables group lines (key_cmp: synthetic, file,
+ * line, function), interned: every frame, import name and the
+ * unattributed bytes with the same key have one id, so a view sums its
+ * lines by id instead of sorting their strings to find equal ones. */
+struct memo_key {
+	uint64_t h;
+	const char *file, *func; /* in the memo's storage */
+	uint32_t line;
+	int syn;
+};
+
 struct label_memo {
-	char *okey;              /* the origin it was computed with */
+	char *okey;              /* the origin it was computed with; NULL: a view's own */
 	struct memo_ent *e;
 	uint32_t n, cap;
 	uint32_t *slot;          /* entry + 1, open addressing; scap a power of 2 */
 	uint32_t scap;
+	struct memo_key *k;
+	uint32_t nk, kcap;
+	uint32_t *kslot;         /* key + 1, the same way */
+	uint32_t kscap;
 	struct memo_chunk *chunks;
 };
 
@@ -174,6 +190,8 @@ static void memo_release(void *m_)
 	free(m->okey);
 	free(m->e);
 	free(m->slot);
+	free(m->k);
+	free(m->kslot);
 	free(m);
 }
 
@@ -268,32 +286,86 @@ static struct label_memo *memo_for(struct src_cache *src, const struct origin *o
 	return m;
 }
 
-static int memo_grow(struct label_memo *m)
+/* Room for one more of n items of `size` bytes (each starting with its
+ * uint64_t hash) in *items (*cap of them), and its open-addressing slots
+ * (item + 1, *scap a power of 2, at most half full): the memo's entries
+ * and its keys.  0 or -ENOMEM. */
+static int table_grow(void **items, uint32_t *cap, size_t size, uint32_t n, uint32_t **slot,
+		      uint32_t *scap)
 {
-	if (m->n == m->cap) {
-		uint32_t cap = m->cap ? m->cap * 2 : 1024;
-		struct memo_ent *e = realloc(m->e, (size_t)cap * sizeof(*e));
-		if (!e)
+	if (n == *cap) {
+		uint32_t c = *cap ? *cap * 2 : 1024;
+		void *q = realloc(*items, (size_t)c * size);
+		if (!q)
 			return -ENOMEM;
-		m->e = e;
-		m->cap = cap;
+		*items = q;
+		*cap = c;
 	}
-	if ((size_t)(m->n + 1) * 2 > m->scap) {
-		uint32_t scap = m->scap ? m->scap * 2 : 2048;
-		uint32_t *slot = calloc(scap, sizeof(*slot));
-		if (!slot)
+	if ((size_t)(n + 1) * 2 > *scap) {
+		uint32_t sc = *scap ? *scap * 2 : 2048;
+		uint32_t *sl = calloc(sc, sizeof(*sl));
+		if (!sl)
 			return -ENOMEM;
-		for (uint32_t i = 0; i < m->n; i++) {
-			uint32_t h = (uint32_t)m->e[i].h & (scap - 1);
-			while (slot[h])
-				h = (h + 1) & (scap - 1);
-			slot[h] = i + 1;
+		for (uint32_t i = 0; i < n; i++) {
+			uint64_t h;
+			memcpy(&h, (const char *)*items + (size_t)i * size, sizeof(h));
+			uint32_t at = (uint32_t)h & (sc - 1);
+			while (sl[at])
+				at = (at + 1) & (sc - 1);
+			sl[at] = i + 1;
 		}
-		free(m->slot);
-		m->slot = slot;
-		m->scap = scap;
+		free(*slot);
+		*slot = sl;
+		*scap = sc;
 	}
 	return 0;
+}
+
+static int memo_grow(struct label_memo *m)
+{
+	void *e = m->e;
+	int rc = table_grow(&e, &m->cap, sizeof(*m->e), m->n, &m->slot, &m->scap);
+	m->e = e;
+	return rc;
+}
+
+static int key_grow(struct label_memo *m)
+{
+	void *k = m->k;
+	int rc = table_grow(&k, &m->kcap, sizeof(*m->k), m->nk, &m->kslot, &m->kscap);
+	m->k = k;
+	return rc;
+}
+
+/* The id of a line's key, added when new (its strings copied into the
+ * memo unless `stored`: already there, or static); UINT32_MAX: no
+ * memory. */
+static uint32_t memo_key(struct label_memo *m, int syn, const char *file, const char *func,
+			 uint32_t line, int stored)
+{
+	size_t nfile = strlen(file), nfunc = strlen(func);
+	uint64_t h = hash_str(hash_str(mix(line, (uint64_t)syn), file, nfile), func, nfunc);
+	if (m->kscap) {
+		for (uint32_t i = (uint32_t)h & (m->kscap - 1); m->kslot[i];
+		     i = (i + 1) & (m->kscap - 1)) {
+			const struct memo_key *k = &m->k[m->kslot[i] - 1];
+			if (k->h == h && k->line == line && k->syn == syn && !strcmp(k->file, file) &&
+			    !strcmp(k->func, func))
+				return m->kslot[i] - 1;
+		}
+	}
+	if (key_grow(m))
+		return UINT32_MAX;
+	struct memo_key k = {h, stored ? file : memo_dup(m, file, nfile),
+			     stored ? func : memo_dup(m, func, nfunc), line, syn};
+	if (!k.file || !k.func)
+		return UINT32_MAX;
+	uint32_t i = (uint32_t)h & (m->kscap - 1);
+	while (m->kslot[i])
+		i = (i + 1) & (m->kscap - 1);
+	m->k[m->nk] = k;
+	m->kslot[i] = ++m->nk;
+	return m->nk - 1;
 }
 
 /* The entry of frame f, computed and added when new; NULL: no memory. */
@@ -322,13 +394,19 @@ static const struct memo_ent *memo_get(struct label_memo *m, const struct origin
 	if (lab->oom || fl->oom || sl->oom)
 		return NULL;
 	struct memo_ent e = {h, memo_dup(m, file, nfile), memo_dup(m, func, nfunc), f->line,
-			     f->flags, kind, NULL, memo_dup(m, buf_str(lab), lab->len), NULL, NULL};
+			     f->flags, kind, 0, NULL, memo_dup(m, buf_str(lab), lab->len), NULL, NULL};
 	if (!e.file || !e.func || !e.label)
 		return NULL;
 	e.dfile = e.file + dfile;
 	e.flabel = fsame ? e.label : memo_dup(m, buf_str(fl), fl->len);
 	e.slabel = ssame ? e.label : memo_dup(m, buf_str(sl), sl->len);
 	if (!e.flabel || !e.slabel)
+		return NULL;
+	/* all_lines' key of the frame: a Python frame by its place, another
+	 * by its text */
+	e.key = is_python(f) ? memo_key(m, 0, e.dfile, e.func, f->line, 1)
+			     : memo_key(m, 1, e.label, "", 0, 1);
+	if (e.key == UINT32_MAX)
 		return NULL;
 	uint32_t i = (uint32_t)h & (m->scap - 1);
 	while (m->slot[i])
@@ -349,88 +427,59 @@ static int same_frame(const struct view *v, const struct view *like, uint32_t i)
 	       f->flags == g->flags;
 }
 
-/* Each frame's texts; *all_like: every frame was like's. */
+/* Each frame's texts and key; *all_like: every frame was like's.
+ * Without the cache's memo (no cache, or another origin's there) the
+ * view keeps a memo of its own. */
 static int build_labels(struct view *v, const struct origin *o, const struct view *like,
 			int *all_like)
 {
 	const struct profile *p = v->p;
-	struct buf b, lab, fl, sl;
-	buf_init(&b);
+	struct label_memo *m = memo_for(v->src, o);
+	if (!m) {
+		if (!(m = calloc(1, sizeof(*m))))
+			return -ENOMEM;
+		v->own_memo = m;
+	}
+	v->memo = m;
+	/* like's texts are the memo's entries for the same content */
+	if (!like || like->memo != m)
+		like = NULL;
+	*all_like = like != NULL;
+	struct buf lab, fl, sl;
 	buf_init(&lab);
 	buf_init(&fl);
 	buf_init(&sl);
-	struct label_memo *m = memo_for(v->src, o);
-	v->memo = m;
-	/* like's texts are the memo's entries for the same content */
-	if (!m || !like || like->memo != m)
-		like = NULL;
-	*all_like = like != NULL;
-	size_t *off = m ? NULL : malloc(((size_t)p->nframes * 3 + 1) * sizeof(*off));
-	int oom = !m && !off;
-	for (uint32_t i = 0; !oom && i < p->nframes; i++) {
-		const struct profile_frame *f = &p->frames[i];
+	int oom = 0;
+	for (uint32_t i = 0; i < p->nframes; i++) {
 		if (same_frame(v, like, i)) {
 			v->file[i] = like->file[i];
 			v->kind[i] = like->kind[i];
 			v->label[i] = like->label[i];
 			v->flabel[i] = like->flabel[i];
 			v->slabel[i] = like->slabel[i];
+			v->key[i] = like->key[i];
 			continue;
 		}
 		*all_like = 0;
-		if (m) {
-			const struct memo_ent *e = memo_get(m, o, f, &lab, &fl, &sl);
-			if (!e) {
-				oom = 1;
-				break;
-			}
-			/* (the memo's entries move as it grows: copy, not point) */
-			v->file[i] = e->dfile;
-			v->kind[i] = e->kind;
-			v->label[i] = e->label;
-			v->flabel[i] = e->flabel;
-			v->slabel[i] = e->slabel;
-			continue;
+		const struct memo_ent *e = memo_get(m, o, &p->frames[i], &lab, &fl, &sl);
+		if (!e) {
+			oom = 1;
+			break;
 		}
-		size_t dfile;
-		int fsame, ssame;
-		frame_text(o, f, &lab, &fl, &sl, &dfile, &v->kind[i], &fsame, &ssame);
-		v->file[i] = (f->file ? f->file : "") + dfile;
-		off[3 * i] = b.len;
-		buf_put(&b, buf_str(&lab), lab.len);
-		buf_putc(&b, 0);
-		off[3 * i + 1] = off[3 * i];
-		if (!fsame) {
-			off[3 * i + 1] = b.len;
-			buf_put(&b, buf_str(&fl), fl.len);
-			buf_putc(&b, 0);
-		}
-		off[3 * i + 2] = off[3 * i];
-		if (!ssame) {
-			off[3 * i + 2] = b.len;
-			buf_put(&b, buf_str(&sl), sl.len);
-			buf_putc(&b, 0);
-		}
+		/* (the memo's entries move as it grows: copy, not point) */
+		v->file[i] = e->dfile;
+		v->kind[i] = e->kind;
+		v->label[i] = e->label;
+		v->flabel[i] = e->flabel;
+		v->slabel[i] = e->slabel;
+		v->key[i] = e->key;
 	}
-	oom |= b.oom || lab.oom || fl.oom || sl.oom;
 	buf_free(&lab);
 	buf_free(&fl);
 	buf_free(&sl);
-	if (oom) {
-		free(off);
-		buf_free(&b);
-		return -ENOMEM;
-	}
-	if (!b.p)
-		buf_putc(&b, 0); /* no frames, or all in the memo: still own a (tiny) block */
-	v->strings = b.p; /* owned by the view from here */
-	for (uint32_t i = 0; off && i < p->nframes; i++) {
-		v->label[i] = v->strings + off[3 * i];
-		v->flabel[i] = v->strings + off[3 * i + 1];
-		v->slabel[i] = v->strings + off[3 * i + 2];
-	}
-	free(off);
-	return 0;
+	if (!oom && (v->unattr_key = memo_key(m, 1, VIEW_UNATTRIBUTED, "", 0, 1)) == UINT32_MAX)
+		oom = 1;
+	return oom ? -ENOMEM : 0;
 }
 
 /* The children of every node, by label then index (kid_cmp's order).
@@ -516,18 +565,32 @@ static int build_lines(struct view *v)
 	return rc;
 }
 
-/* Every line holding bytes, largest first (view_lines). */
+/* The memo's keys' count: the room a per-key table needs. */
+static uint32_t nkeys(const struct view *v)
+{
+	return ((const struct label_memo *)v->memo)->nk;
+}
+
+/* Every line holding bytes, each once, in no order: the bytes of the
+ * stacks whose innermost Python frame (else innermost frame) has its key
+ * (one file reached under two spellings that display the same is one
+ * line), its frame the lowest such index (as a sort by key then frame
+ * would put first), the unattributed bytes under their own key. */
 static int all_lines(const struct view *v, struct line_key **out, size_t *nout)
 {
 	const struct profile *p = v->p;
-	uint32_t n = v->nnodes;
+	uint32_t n = v->nnodes, nk = nkeys(v);
 	/* pyf[i]: the innermost Python frame on node i's stack (forward pass:
 	 * the parent's is known first), or UINT32_MAX if there is none. */
 	uint32_t *pyf = malloc((size_t)n * sizeof(*pyf));
 	int64_t *by_frame = calloc(p->nframes ? p->nframes : 1, sizeof(*by_frame));
-	if (!pyf || !by_frame) {
+	uint32_t *at = malloc((nk ? nk : 1) * sizeof(*at)); /* key -> its line in k */
+	struct line_key *k = malloc(((size_t)p->nframes + 1) * sizeof(*k));
+	if (!pyf || !by_frame || !at || !k) {
 		free(pyf);
 		free(by_frame);
+		free(at);
+		free(k);
 		return -ENOMEM;
 	}
 	pyf[0] = UINT32_MAX;
@@ -538,40 +601,55 @@ static int all_lines(const struct view *v, struct line_key **out, size_t *nout)
 			by_frame[pyf[i] != UINT32_MAX ? pyf[i] : fr] += v->self[i];
 	}
 	free(pyf);
-	size_t nk = v->self[0] > 0;
-	for (uint32_t f = 0; f < p->nframes; f++)
-		nk += by_frame[f] > 0;
-	struct line_key *k = malloc((nk ? nk : 1) * sizeof(*k));
-	if (!k) {
-		free(by_frame);
-		return -ENOMEM;
-	}
-	nk = 0;
-	if (v->self[0] > 0)
-		k[nk++] = (struct line_key){UINT32_MAX, v->self[0], VIEW_UNATTRIBUTED, "", 0, 1};
+	memset(at, 0xff, (nk ? nk : 1) * sizeof(*at));
+	size_t m = 0;
 	for (uint32_t f = 0; f < p->nframes; f++) {
 		if (by_frame[f] <= 0)
 			continue;
+		uint32_t key = v->key[f];
+		if (at[key] != UINT32_MAX) {
+			k[at[key]].bytes += by_frame[f];
+			continue;
+		}
+		at[key] = (uint32_t)m;
 		int syn = !is_python(&p->frames[f]);
-		k[nk++] = (struct line_key){f, by_frame[f], syn ? v->label[f] : v->file[f],
-					    syn ? "" : p->frames[f].func ? p->frames[f].func : "",
-					    syn ? 0 : p->frames[f].line, syn};
+		k[m++] = (struct line_key){f, by_frame[f], syn ? v->label[f] : v->file[f],
+					   syn ? "" : p->frames[f].func ? p->frames[f].func : "",
+					   syn ? 0 : p->frames[f].line, syn};
+	}
+	if (v->self[0] > 0) {
+		if (at[v->unattr_key] != UINT32_MAX)
+			k[at[v->unattr_key]].bytes += v->self[0];
+		else
+			k[m++] = (struct line_key){UINT32_MAX, v->self[0], VIEW_UNATTRIBUTED, "", 0, 1};
 	}
 	free(by_frame);
-	/* Frames with the same key (one file reached under two spellings that
-	 * display the same) are one line. */
-	qsort(k, nk, sizeof(*k), line_key_cmp);
-	size_t m = 0;
-	for (size_t i = 0; i < nk; i++) {
-		if (m && !key_cmp(&k[m - 1], &k[i]))
-			k[m - 1].bytes += k[i].bytes;
-		else
-			k[m++] = k[i];
-	}
-	qsort(k, m, sizeof(*k), line_bytes_cmp);
+	free(at);
 	*out = k;
 	*nout = m;
 	return 0;
+}
+
+/* The first `want` of n elements of `size` bytes in cmp's order, copied
+ * into top (room for want): each element compared with the last kept
+ * and, if before it, inserted.  Returns how many (at most want). */
+static size_t top_n(const void *base, size_t n, size_t size,
+		    int (*cmp)(const void *, const void *), void *top, size_t want)
+{
+	size_t kept = 0;
+	char *t = top;
+	const char *e = base;
+	for (size_t i = 0; i < n; i++, e += size) {
+		if (kept == want && cmp(e, t + (want - 1) * size) >= 0)
+			continue;
+		size_t j = kept < want ? kept++ : want - 1;
+		while (j > 0 && cmp(e, t + (j - 1) * size) < 0) {
+			memcpy(t + j * size, t + (j - 1) * size, size);
+			j--;
+		}
+		memcpy(t + j * size, e, size);
+	}
+	return kept;
 }
 
 static void fill_top(const struct view *v, const struct line_key *k, struct view_top *t)
@@ -586,19 +664,21 @@ static void fill_top(const struct view *v, const struct line_key *k, struct view
 	t->source = "";
 }
 
+/* The top lines: the first VIEW_TOP_MAX of all_lines in
+ * line_bytes_cmp's order (largest first), not a sort of them all. */
 static int build_top(struct view *v)
 {
-	struct line_key *k;
+	struct line_key *k, top[VIEW_TOP_MAX];
 	size_t m;
 	if (all_lines(v, &k, &m))
 		return -ENOMEM;
 	v->nlines = m;
-	v->ntop = m < VIEW_TOP_MAX ? m : VIEW_TOP_MAX;
-	for (size_t i = 0; i < v->ntop; i++) {
-		fill_top(v, &k[i], &v->top[i]);
-		v->top[i].source = view_source(v, k[i].frame);
-	}
+	v->ntop = top_n(k, m, sizeof(*k), line_bytes_cmp, top, VIEW_TOP_MAX);
 	free(k);
+	for (size_t i = 0; i < v->ntop; i++) {
+		fill_top(v, &top[i], &v->top[i]);
+		v->top[i].source = view_source(v, top[i].frame);
+	}
 	return 0;
 }
 
@@ -610,7 +690,20 @@ static int is_import(const struct profile_frame *f)
 struct mine_e {
 	struct line_key k;
 	uint32_t via;     /* innermost Python frame, or UINT32_MAX */
-	int64_t via_bytes;
+	uint32_t key;     /* k's (memo_key) */
+};
+
+/* A line of "your lines" being summed (build_mine), and its part held
+ * through one via. */
+struct mine_line {
+	uint32_t rep;      /* its entry: of its lowest via, the first stack */
+	uint32_t min_via, best_via;
+	int64_t sum, best; /* its bytes; best_via's */
+};
+
+struct mine_via {
+	uint32_t line, via, first;
+	int64_t bytes;
 };
 
 static int mine_cmp(const void *a, const void *b)
@@ -632,9 +725,71 @@ static int mine_bytes_cmp(const void *a, const void *b)
 
 #define NONE UINT32_MAX
 
+/* The lines of the stacks e[0..ne) (each line's bytes, and the via
+ * holding most of them), as a sort of e by mine_cmp then a pass over
+ * each line's stacks would make them, into out (room for ne): summed by
+ * key and (key, via), in no order.  Returns how many, or -1: no memory. */
+static long sum_mine(const struct view *v, const struct mine_e *e, size_t ne,
+		     struct mine_e *out)
+{
+	uint32_t nk = nkeys(v);
+	size_t cap = 16;
+	while (cap < 2 * ne)
+		cap *= 2;
+	uint32_t *at = malloc((nk ? nk : 1) * sizeof(*at)); /* key -> line */
+	struct mine_line *l = malloc((ne ? ne : 1) * sizeof(*l));
+	struct mine_via *s = malloc((ne ? ne : 1) * sizeof(*s));
+	uint32_t *slot = calloc(cap, sizeof(*slot)); /* (line, via) -> s + 1 */
+	long nl = -1;
+	if (!at || !l || !s || !slot)
+		goto out;
+	memset(at, 0xff, (nk ? nk : 1) * sizeof(*at));
+	uint32_t nlines = 0, ns = 0;
+	for (size_t j = 0; j < ne; j++) {
+		uint32_t g = at[e[j].key];
+		if (g == NONE) {
+			g = at[e[j].key] = nlines;
+			l[nlines++] = (struct mine_line){NONE, NONE, NONE, 0, -1};
+		}
+		size_t h = (size_t)mix(g, e[j].via) & (cap - 1);
+		while (slot[h] && (s[slot[h] - 1].line != g || s[slot[h] - 1].via != e[j].via))
+			h = (h + 1) & (cap - 1);
+		if (!slot[h]) {
+			s[ns] = (struct mine_via){g, e[j].via, (uint32_t)j, 0};
+			slot[h] = ++ns;
+		}
+		s[slot[h] - 1].bytes += e[j].k.bytes;
+		l[g].sum += e[j].k.bytes;
+	}
+	/* the sort's order: by via within a line, stacks in node order */
+	for (uint32_t i = 0; i < ns; i++) {
+		struct mine_line *g = &l[s[i].line];
+		if (g->rep == NONE || s[i].via < g->min_via) {
+			g->min_via = s[i].via;
+			g->rep = s[i].first;
+		}
+		if (s[i].bytes > g->best || (s[i].bytes == g->best && s[i].via < g->best_via)) {
+			g->best = s[i].bytes;
+			g->best_via = s[i].via;
+		}
+	}
+	for (uint32_t i = 0; i < nlines; i++) {
+		out[i] = e[l[i].rep];
+		out[i].k.bytes = l[i].sum;
+		out[i].via = l[i].best_via;
+	}
+	nl = nlines;
+out:
+	free(at);
+	free(l);
+	free(s);
+	free(slot);
+	return nl;
+}
+
 /* "Your lines" (view_mine): one forward pass over the trie (a parent's
- * answers are known before its children's), then a sort of the stacks
- * that hold bytes by their line. */
+ * answers are known before its children's), then the stacks that hold
+ * bytes summed by their line (sum_mine), the largest kept. */
 static int build_mine(struct view *v, const struct origin *o)
 {
 	const struct profile *p = v->p;
@@ -643,11 +798,13 @@ static int build_mine(struct view *v, const struct origin *o)
 	uint32_t *imp = malloc((size_t)n * sizeof(*imp));   /* outermost imported module's frame */
 	uint32_t *pyf = malloc((size_t)n * sizeof(*pyf));   /* innermost Python frame */
 	size_t *impname = malloc((p->nframes ? p->nframes : 1) * sizeof(*impname));
+	uint32_t *impkey = malloc((p->nframes ? p->nframes : 1) * sizeof(*impkey));
 	struct mine_e *e = malloc((size_t)n * sizeof(*e));
+	struct mine_e *lines = malloc((size_t)n * sizeof(*lines));
 	struct buf names;
 	buf_init(&names);
 	buf_putc(&names, 0);
-	int rc = prog && imp && pyf && impname && e ? 0 : -ENOMEM;
+	int rc = prog && imp && pyf && impname && impkey && e && lines ? 0 : -ENOMEM;
 	size_t ne = 0;
 	for (uint32_t f = 0; !rc && f < p->nframes; f++)
 		impname[f] = 0;
@@ -655,7 +812,7 @@ static int build_mine(struct view *v, const struct origin *o)
 		prog[0] = imp[0] = pyf[0] = NONE;
 		if (v->self[0] > 0)
 			e[ne++] = (struct mine_e){{NONE, v->self[0], VIEW_UNATTRIBUTED, "", 0, 1}, NONE,
-						  0};
+						  v->unattr_key};
 	}
 	for (uint32_t i = 1; !rc && i < n; i++) {
 		uint32_t par = p->nodes[i].parent, fr = p->nodes[i].frame;
@@ -675,12 +832,12 @@ static int build_mine(struct view *v, const struct origin *o)
 			continue;
 		struct mine_e *m = &e[ne++];
 		m->via = pyf[i];
-		m->via_bytes = 0;
 		if (prog[i] != NONE) {
 			uint32_t k = prog[i];
 			m->k = (struct line_key){k, v->self[i], v->file[k],
 						 p->frames[k].func ? p->frames[k].func : "",
 						 p->frames[k].line, 0};
+			m->key = v->key[k];
 			if (m->via == k)
 				m->via = NONE;
 		} else if (imp[i] != NONE) {
@@ -691,7 +848,15 @@ static int build_mine(struct view *v, const struct origin *o)
 				origin_module(&names, o, p->frames[k].file);
 				buf_puts(&names, "]");
 				buf_putc(&names, 0);
+				impkey[k] = names.oom ? NONE
+						      : memo_key((struct label_memo *)v->memo, 1,
+								 names.p + impname[k], "", 0, 0);
+				if (impkey[k] == NONE) {
+					rc = -ENOMEM;
+					break;
+				}
 			}
+			m->key = impkey[k];
 			/* the string is placed once the buffer stops moving */
 			m->k = (struct line_key){NONE, v->self[i], NULL, "", 0, 1};
 			m->k.line = (uint32_t)k; /* frame, until then */
@@ -700,9 +865,11 @@ static int build_mine(struct view *v, const struct origin *o)
 			m->k = (struct line_key){k, v->self[i], v->file[k],
 						 p->frames[k].func ? p->frames[k].func : "",
 						 p->frames[k].line, 0};
+			m->key = v->key[k];
 			m->via = NONE;
 		} else {
 			m->k = (struct line_key){fr, v->self[i], v->label[fr], "", 0, 1};
+			m->key = v->key[fr];
 			m->via = NONE;
 		}
 	}
@@ -715,33 +882,13 @@ static int build_mine(struct view *v, const struct origin *o)
 				e[j].k.line = 0;
 			}
 		/* per line: its bytes, and the via holding most of them */
-		qsort(e, ne, sizeof(*e), mine_cmp);
-		size_t m = 0;
-		for (size_t j = 0; j < ne;) {
-			size_t l = j;
-			int64_t sum = 0, best = -1;
-			uint32_t via = NONE;
-			while (l < ne && !key_cmp(&e[j].k, &e[l].k)) {
-				size_t r = l;
-				int64_t vb = 0;
-				while (r < ne && !key_cmp(&e[l].k, &e[r].k) && e[r].via == e[l].via)
-					vb += e[r++].k.bytes;
-				if (vb > best) {
-					best = vb;
-					via = e[l].via;
-				}
-				sum += vb;
-				l = r;
-			}
-			e[m] = e[j];
-			e[m].k.bytes = sum;
-			e[m].via = via;
-			m++;
-			j = l;
+		long m = sum_mine(v, e, ne, lines);
+		if (m < 0) {
+			rc = -ENOMEM;
+			goto out;
 		}
-		qsort(e, m, sizeof(*e), mine_bytes_cmp);
-		v->nmine_lines = m;
-		v->nmine = m < VIEW_TOP_MAX ? m : VIEW_TOP_MAX;
+		v->nmine_lines = (size_t)m;
+		v->nmine = top_n(lines, (size_t)m, sizeof(*lines), mine_bytes_cmp, e, VIEW_TOP_MAX);
 		for (size_t j = 0; j < v->nmine; j++) {
 			struct view_top *t = &v->mine[j].l;
 			t->file = e[j].k.file;
@@ -757,12 +904,15 @@ static int build_mine(struct view *v, const struct origin *o)
 		v->mine_strings = names.p;
 		names.p = NULL;
 	}
+out:
 	buf_free(&names);
 	free(prog);
 	free(imp);
 	free(pyf);
 	free(impname);
+	free(impkey);
 	free(e);
+	free(lines);
 	return rc;
 }
 
@@ -774,6 +924,7 @@ int view_lines(const struct view *v, struct view_top **out, size_t *n)
 	*n = 0;
 	if (all_lines(v, &k, &m))
 		return -ENOMEM;
+	qsort(k, m, sizeof(*k), line_bytes_cmp);
 	struct view_top *t = malloc((m ? m : 1) * sizeof(*t));
 	if (!t) {
 		free(k);
@@ -843,8 +994,9 @@ int view_build_like(struct view *v, const struct profile *p, const struct view *
 	v->source = calloc(nf, sizeof(*v->source));
 	v->slabel = calloc(nf, sizeof(*v->slabel));
 	v->kind = calloc(nf, sizeof(*v->kind));
+	v->key = calloc(nf, sizeof(*v->key));
 	if (!v->self || !v->incl || !v->depth || !v->kids_start || !v->kids || !v->file ||
-	    !v->label || !v->flabel || !v->source || !v->slabel || !v->kind)
+	    !v->label || !v->flabel || !v->source || !v->slabel || !v->kind || !v->key)
 		goto oom;
 	/* The one sum that depends on the input: once it fits, every other sum
 	 * of a view (incl, a line's bytes, a folded stack, a flame graph's x)
@@ -905,7 +1057,9 @@ void view_free(struct view *v)
 	free(v->slabel);
 	free(v->kind);
 	free(v->node_line);
-	free(v->strings);
+	free(v->key);
+	if (v->own_memo)
+		memo_release(v->own_memo);
 	free(v->mine_strings);
 	free(v->flame);
 	memset(v, 0, sizeof(*v));

@@ -29,8 +29,9 @@
  *     with a source cache) into the cache's memo of frame texts, shared by
  *     every view of the cache with the same origin and valid until
  *     src_free() (source.h src_memo): each distinct frame is labelled once
- *     per report, not once per view.  Nothing is escaped but flabel: each
- *     writer escapes for its own context.
+ *     per report, not once per view.  Without a cache (or with another
+ *     origin's memo in it) the view keeps a memo of its own.  Nothing is
+ *     escaped but flabel: each writer escapes for its own context.
  */
 #ifndef OOMPH_REPORT_VIEW_H
 #define OOMPH_REPORT_VIEW_H
@@ -99,8 +100,11 @@ struct view {
 				  forward pass (moments and leaks ask for
 				  every node) */
 	const char **source;   /* per frame, NULL until looked up */
-	char *strings;         /* storage behind label and flabel (without a memo) */
-	const void *memo;      /* the memo the texts live in; NULL: strings */
+	uint32_t *key;         /* per frame: its line's key (lines with one key
+				  are one line: view_top) */
+	uint32_t unattr_key;   /* the key of VIEW_UNATTRIBUTED */
+	const void *memo;      /* the memo the texts and keys live in */
+	void *own_memo;        /* the view's own (no cache's to share), or NULL */
 	struct view_top top[VIEW_TOP_MAX];
 	size_t ntop;
 	size_t nlines;         /* distinct top-line keys holding bytes (all, not just top) */
