@@ -86,17 +86,23 @@ static int walk_is_sorted(const struct view *v)
 	return 1;
 }
 
-/* The stacks in the walk's order, written as met; 0 or -ENOMEM. */
+/* The stacks in the walk's order, written as met; 0 or -ENOMEM.  The
+ * text of the node's stack is kept as it is walked (its parent's text,
+ * ';', its label: end[d] is where depth d's ends), so a line is one put,
+ * not a put per frame. */
 static int write_walk(struct buf *out, const struct view *v)
 {
 	const struct profile *p = v->p;
 	uint32_t *todo = malloc(((size_t)v->nnodes + 1) * sizeof(*todo));
-	const char **path = malloc(((size_t)v->max_depth + 1) * sizeof(*path));
-	if (!todo || !path) {
+	size_t *end = malloc(((size_t)v->max_depth + 1) * sizeof(*end));
+	struct buf cur;
+	buf_init(&cur);
+	if (!todo || !end) {
 		free(todo);
-		free(path);
+		free(end);
 		return -ENOMEM;
 	}
+	end[0] = 0;
 	size_t sp = 0;
 	/* children pushed last first, so they come off in order */
 	for (uint32_t k = v->kids_start[1]; k-- > v->kids_start[0];)
@@ -104,16 +110,27 @@ static int write_walk(struct buf *out, const struct view *v)
 			todo[sp++] = v->kids[k];
 	while (sp) {
 		uint32_t n = todo[--sp], d = v->depth[n];
-		path[d - 1] = v->flabel[p->nodes[n].frame];
-		if (v->self[n] > 0)
-			put_line(out, path, d, v->self[n]);
+		cur.len = end[d - 1];
+		if (d > 1)
+			buf_putc(&cur, ';');
+		buf_puts(&cur, v->flabel[p->nodes[n].frame]);
+		end[d] = cur.len;
+		if (v->self[n] > 0) {
+			char num[NUMFMT_MAX];
+			buf_put(out, buf_str(&cur), cur.len);
+			buf_putc(out, ' ');
+			buf_put(out, num, (size_t)numfmt_i64(num, v->self[n]));
+			buf_putc(out, '\n');
+		}
 		for (uint32_t k = v->kids_start[n + 1]; k-- > v->kids_start[n];)
 			if (v->incl[v->kids[k]] > 0)
 				todo[sp++] = v->kids[k];
 	}
+	int rc = cur.oom ? -ENOMEM : 0;
+	buf_free(&cur);
 	free(todo);
-	free(path);
-	return 0;
+	free(end);
+	return rc;
 }
 
 void folded_write(struct buf *out, const struct view *v)
