@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/numfmt.h"
 #include "report/json.h"
 
 #ifndef OOMPH_VERSION
@@ -86,7 +87,22 @@ void export_speedscope(struct buf *b, const struct view *v, const char *name)
 	jw_int(&w, v->total);
 	jw_key(&w, "samples");
 	jw_arr(&w);
-	for (uint32_t i = 0; i < v->nnodes; i++) {
+	/* each sample the frames of its stack, root first: jw_uint_array's
+	 * text, from each frame's number written once */
+	struct buf nums, one;
+	buf_init(&nums);
+	buf_init(&one);
+	size_t *at = malloc(((size_t)v->nframes + 2) * sizeof(*at));
+	if (!at)
+		b->oom = 1;
+	for (uint32_t f = 0; at && f <= v->nframes; f++) {
+		char s[NUMFMT_MAX];
+		at[f] = nums.len;
+		buf_put(&nums, s, (size_t)numfmt_i64(s, f));
+	}
+	if (at)
+		at[v->nframes + 1] = nums.len;
+	for (uint32_t i = 0; at && i < v->nnodes; i++) {
 		if (v->self[i] <= 0)
 			continue;
 		uint32_t d = 1;
@@ -97,8 +113,21 @@ void export_speedscope(struct buf *b, const struct view *v, const char *name)
 			for (uint32_t k = 0; k < d; k++)
 				path[k] = v->p->nodes[path[k]].frame;
 		}
-		jw_uint_array(&w, path, d);
+		buf_reset(&one);
+		buf_putc(&one, '[');
+		for (uint32_t k = 0; k < d; k++) {
+			if (k)
+				buf_putc(&one, ',');
+			buf_put(&one, buf_str(&nums) + at[path[k]], at[path[k] + 1] - at[path[k]]);
+		}
+		buf_putc(&one, ']');
+		jw_raw(&w, buf_str(&one), one.len);
 	}
+	if (nums.oom || one.oom)
+		b->oom = 1;
+	buf_free(&nums);
+	buf_free(&one);
+	free(at);
 	jw_arr_end(&w);
 	jw_key(&w, "weights");
 	jw_arr(&w);

@@ -128,6 +128,12 @@ void jw_uint_array(struct jw *w, const uint32_t *v, size_t n)
 	buf_putc(w->b, ']');
 }
 
+void jw_raw(struct jw *w, const char *text, size_t n)
+{
+	pre(w);
+	buf_put(w->b, text, n);
+}
+
 void jw_num(struct jw *w, double v, int decimals)
 {
 	if (!isfinite(v)) {

@@ -12,6 +12,8 @@
  *   - jw_uint_array() writes an array of n numbers (jw_arr, jw_int each,
  *     jw_arr_end: the same bytes), without a call per number when not
  *     pretty (a speedscope file's samples are tens of thousands of them).
+ *   - jw_raw() places a value given as JSON text (not checked: the
+ *     caller's to get right) where the next value goes.
  *   - jw_str(NULL) and non-finite numbers write null.
  *   - Out of memory is recorded in the buffer (see buf.h).
  */
@@ -44,6 +46,9 @@ void jw_key(struct jw *w, const char *key);
 void jw_str(struct jw *w, const char *s);
 void jw_int(struct jw *w, int64_t v);
 void jw_uint_array(struct jw *w, const uint32_t *v, size_t n);
+/* A value the caller wrote as JSON text already (n bytes: a number, an
+ * array of numbers), placed as any value is. */
+void jw_raw(struct jw *w, const char *text, size_t n);
 /* A fixed-point number with at most `decimals` digits after the point,
  * trailing zeros dropped ("1.5", "2"), so output is stable across libcs. */
 void jw_num(struct jw *w, double v, int decimals);

@@ -1,5 +1,6 @@
 /* Unit tests of report/json.c: jw_uint_array writes what jw_arr, jw_int
- * each and jw_arr_end write, compact and pretty, in any position. */
+ * each and jw_arr_end write, compact and pretty, in any position; jw_raw
+ * places its text as the value it spells. */
 #include <stdio.h>
 #include <string.h>
 
@@ -58,8 +59,39 @@ static void test_uint_array_is_the_loop(void)
 	CHECK_EQ_INT(bad, 0);
 }
 
+/* A raw value takes the place (and the comma) of the value it spells. */
+static void test_raw_is_placed_as_a_value(void)
+{
+	static const uint32_t v[] = {3, 14, 15};
+	struct buf a, b;
+	buf_init(&a);
+	buf_init(&b);
+	struct jw w;
+	jw_init(&w, &a, 0, 0);
+	jw_obj(&w);
+	jw_key(&w, "s");
+	jw_arr(&w);
+	jw_uint_array(&w, v, 3);
+	jw_uint_array(&w, v, 1);
+	jw_arr_end(&w);
+	jw_obj_end(&w);
+	jw_init(&w, &b, 0, 0);
+	jw_obj(&w);
+	jw_key(&w, "s");
+	jw_arr(&w);
+	jw_raw(&w, "[3,14,15]", 9);
+	jw_raw(&w, "[3]", 3);
+	jw_arr_end(&w);
+	jw_obj_end(&w);
+	CHECK_STR_EQ(buf_str(&b), buf_str(&a));
+	CHECK_STR_EQ(buf_str(&b), "{\"s\":[[3,14,15],[3]]}");
+	buf_free(&a);
+	buf_free(&b);
+}
+
 int main(void)
 {
 	test_uint_array_is_the_loop();
+	test_raw_is_placed_as_a_value();
 	return check_summary();
 }
