@@ -166,14 +166,16 @@ static int fits(const char *s, size_t len, size_t m)
  * (DataFrame.merge)`); then the function alone; then a method's own name
  * (`..merge`); then the function cut (".." marks a cut, whole code
  * points).  A frame with no function (a
- * synthetic one) is its label, cut.  The script's fit() does the same. */
-static void fitted(struct buf *b, const char *label, const char *func, double w)
+ * synthetic one) is its label, cut.  The script's fit() does the same.
+ * esc_label: the label escaped (esc_xml), already made by the caller. */
+static void fitted(struct buf *b, const char *label, const struct buf *esc_label,
+		   const char *func, double w)
 {
 	double room = (w - 6) / CHAR_W;
 	size_t m = room > 0 ? (size_t)room : 0;
 	size_t len = strlen(label), flen = func ? strlen(func) : 0;
 	if (fits(label, len, m)) {
-		esc_xml(b, label);
+		buf_put(b, buf_str(esc_label), esc_label->len); /* esc_xml(b, label) */
 		return;
 	}
 	const char *cut = label;
@@ -213,7 +215,10 @@ static void fitted(struct buf *b, const char *label, const char *func, double w)
 	buf_puts(b, "..");
 }
 
-static void frame(struct buf *b, struct view *v, const struct rect *r)
+/* One rect; el and es are scratch for the label and the short label
+ * escaped once each (each is written twice). */
+static void frame(struct buf *b, struct view *v, const struct rect *r, struct buf *el,
+		  struct buf *es)
 {
 	double W = FLAME_WIDTH - 2 * PAD;
 	double x = PAD + (double)r->off / (double)v->total * W;
@@ -244,10 +249,16 @@ static void frame(struct buf *b, struct view *v, const struct rect *r)
 	buf_puts(b, "\" data-d=\"");
 	buf_put(b, num, (size_t)numfmt_i64(num, (int64_t)r->depth));
 	buf_puts(b, r->node == OTHER ? "\" data-k=\"other\" data-n=\"" : "\" data-n=\"");
-	esc_xml(b, label);
+	buf_reset(el);
+	esc_xml(el, label);
+	buf_put(b, buf_str(el), el->len);
+	const struct buf *eshown = el;
 	if (shown != label && strcmp(shown, label)) {
 		buf_puts(b, "\" data-s=\"");
-		esc_xml(b, shown);
+		buf_reset(es);
+		esc_xml(es, shown);
+		buf_put(b, buf_str(es), es->len);
+		eshown = es;
 	}
 	if (func) {
 		buf_puts(b, "\" data-f=\"");
@@ -259,7 +270,7 @@ static void frame(struct buf *b, struct view *v, const struct rect *r)
 		buf_put(b, num, (size_t)numfmt_i64(num, (int64_t)r->nother));
 		buf_puts(b, r->nother == 1 ? " smaller frame" : " smaller frames");
 	} else {
-		esc_xml(b, label);
+		buf_put(b, buf_str(el), el->len);
 	}
 	buf_puts(b, " \u2014 ");
 	buf_puts(b, size);
@@ -289,7 +300,7 @@ static void frame(struct buf *b, struct view *v, const struct rect *r)
 	buf_puts(b, "\" y=\"");
 	buf_put(b, num, (size_t)numfmt_fixed(num, y + 11.5, 0));
 	buf_puts(b, "\">");
-	fitted(b, shown, func, w);
+	fitted(b, shown, eshown, func, w);
 	buf_puts(b, "</text></g>\n");
 }
 
@@ -310,9 +321,16 @@ static int frames_of(struct view *v)
 	buf_init(&f);
 	buf_putc(&f, 0); /* owns a block even with no frame */
 	buf_reset(&f);
+	struct buf el, es;
+	buf_init(&el);
+	buf_init(&es);
 	for (size_t i = 0; i < rs.n; i++)
-		frame(&f, v, &rs.r[i]);
+		frame(&f, v, &rs.r[i], &el, &es);
 	free(rs.r);
+	if (el.oom || es.oom)
+		f.oom = 1;
+	buf_free(&el);
+	buf_free(&es);
 	if (f.oom) {
 		buf_free(&f);
 		return -1;
