@@ -156,7 +156,41 @@ static int graft(struct profile *out, struct kids *t, uint32_t under, const stru
 	}
 	if (!rc && p->nnodes && ck_acc_i64(&out->peak_self[under], self[0] > 0 ? self[0] : 0))
 		rc = -EOVERFLOW;
-	for (uint32_t i = 1; !rc && i < p->nnodes; i++) {
+	/* Not upside down, a stack's node is its parent's stack's node with
+	 * its own frame under it (unless dropped): found once per node of p
+	 * and remembered (at[j]: node + 1), made in the order the walk from
+	 * the root of each stack would make them. */
+	uint32_t *at = reverse ? NULL : calloc((size_t)p->nnodes + 1, sizeof(*at));
+	if (!reverse && !at)
+		rc = -ENOMEM;
+	for (uint32_t i = 1; !rc && at && i < p->nnodes; i++) {
+		if (self[i] <= 0)
+			continue;
+		uint32_t n = 0; /* the unresolved nodes of the stack, leaf first */
+		for (uint32_t j = i; j && !at[j]; j = p->nodes[j].parent)
+			path[n++] = j;
+		while (n-- > 0 && !rc) {
+			uint32_t j = path[n], par = p->nodes[j].parent, f = p->nodes[j].frame;
+			uint32_t up = par ? at[par] - 1 : under;
+			uint32_t node = up;
+			if (!drop[f] && !(node = child(t, out, up, base + f)))
+				rc = -ENOMEM;
+			at[j] = node + 1;
+		}
+		if (rc)
+			break;
+		uint32_t node = at[i] - 1;
+		/* a stack that is all machinery keeps the frame that holds the
+		 * bytes (it would otherwise read as unattributed) */
+		if (node == under && !(node = child(t, out, under, base + p->nodes[i].frame))) {
+			rc = -ENOMEM;
+			break;
+		}
+		if (ck_acc_i64(&out->peak_self[node], self[i]))
+			rc = -EOVERFLOW;
+	}
+	free(at);
+	for (uint32_t i = 1; !rc && reverse && i < p->nnodes; i++) {
 		if (self[i] <= 0)
 			continue;
 		uint32_t d = 0; /* frames leaf first */
