@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/errmsg.h"
+#include "common/readfile.h"
 #include "common/safefs.h"
 #include "profile/compact.h"
 #include "profile/runmeta.h"
@@ -34,14 +35,8 @@ uint64_t rundir_proc_start(int pid)
 	if (pid <= 0)
 		return 0;
 	snprintf(path, sizeof path, "/proc/%d/stat", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_text_file(path, buf, sizeof buf) <= 0)
 		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
 	/* "pid (comm) state ppid ...": comm may hold spaces and parentheses,
 	 * so count fields after the last ')'.  starttime is field 22. */
 	char *p = strrchr(buf, ')');

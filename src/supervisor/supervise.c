@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "common/errmsg.h"
+#include "common/readfile.h"
 #include "state/format.h"
 
 /* ------------------------------------------------------------ sup_which */
@@ -261,14 +262,9 @@ static int sup_environ_has(const char *pid, const char *want)
 	char path[300];
 	static char buf[1 << 18];
 	snprintf(path, sizeof path, "/proc/%s/environ", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
+	ssize_t n = read_text_file(path, buf, sizeof buf);
 	if (n <= 0)
 		return 0;
-	buf[n] = 0;
 	size_t wl = strlen(want);
 	for (ssize_t i = 0; i < n;) {
 		size_t l = strlen(buf + i);
