@@ -22,6 +22,10 @@
  *   - flame_svg_inline() appends the same <svg> element for an HTML page
  *     (no XML declaration, no script, scales to the page width); the page
  *     must then include flame_script() in a <script> element after it.
+ *   - A view's frames are drawn once and kept in the view (view.h
+ *     `flame`, released by view_free): both forms of the same view, and
+ *     any later call, copy them.  So the view's picture must not change
+ *     after its first graph.
  *   - All program text is escaped with esc_xml (valid for HTML too).
  *   - Out of memory is left in b->oom (buf.h).
  */
