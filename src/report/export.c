@@ -5,23 +5,20 @@
 #include <string.h>
 
 #include "common/numfmt.h"
+#include "report/escape.h"
 #include "report/json.h"
 
 #ifndef OOMPH_VERSION
 #define OOMPH_VERSION "0.0.0"
 #endif
 
-/* The frames of node i, root first, into path (returns the depth). */
+/* The frames of node i's stack, root first, into path (returns the
+ * depth): filled from the end, the view knows the depth. */
 static uint32_t path_of(const struct view *v, uint32_t i, uint32_t *path)
 {
-	uint32_t d = 0;
-	for (uint32_t j = i; j != 0; j = v->p->nodes[j].parent)
-		path[d++] = j;
-	for (uint32_t a = 0, z = d ? d - 1 : 0; a < z; a++, z--) {
-		uint32_t t = path[a];
-		path[a] = path[z];
-		path[z] = t;
-	}
+	uint32_t d = v->depth[i];
+	for (uint32_t j = i, k = d; j != 0; j = v->p->nodes[j].parent)
+		path[--k] = v->p->nodes[j].frame;
 	return d;
 }
 
@@ -58,17 +55,23 @@ void export_speedscope(struct buf *b, const struct view *v, const char *name)
 	jw_obj(&w);
 	jw_key(&w, "frames");
 	jw_arr(&w);
+	/* each frame's object as jw_obj, jw_key, jw_str... would write it
+	 * (not pretty, no flags), in one jw_raw */
+	struct buf one;
+	buf_init(&one);
 	for (uint32_t f = 0; f <= v->nframes; f++) {
-		jw_obj(&w);
-		jw_key(&w, "name");
-		jw_str(&w, frame_name(v, f));
+		buf_reset(&one);
+		buf_put(&one, "{\"name\":", 8);
+		esc_json(&one, frame_name(v, f), 0);
 		if (f < v->nframes && v->p->frames[f].flags == PROFILE_FRAME_PYTHON) {
-			jw_key(&w, "file");
-			jw_str(&w, v->file[f]);
-			jw_key(&w, "line");
-			jw_int(&w, v->p->frames[f].line);
+			char s[NUMFMT_MAX];
+			buf_put(&one, ",\"file\":", 8);
+			esc_json(&one, v->file[f], 0);
+			buf_put(&one, ",\"line\":", 8);
+			buf_put(&one, s, (size_t)numfmt_i64(s, v->p->frames[f].line));
 		}
-		jw_obj_end(&w);
+		buf_putc(&one, '}');
+		jw_raw(&w, buf_str(&one), one.len);
 	}
 	jw_arr_end(&w);
 	jw_obj_end(&w);
@@ -89,9 +92,8 @@ void export_speedscope(struct buf *b, const struct view *v, const char *name)
 	jw_arr(&w);
 	/* each sample the frames of its stack, root first: jw_uint_array's
 	 * text, from each frame's number written once */
-	struct buf nums, one;
+	struct buf nums;
 	buf_init(&nums);
-	buf_init(&one);
 	size_t *at = malloc(((size_t)v->nframes + 2) * sizeof(*at));
 	if (!at)
 		b->oom = 1;
@@ -102,6 +104,7 @@ void export_speedscope(struct buf *b, const struct view *v, const char *name)
 	}
 	if (at)
 		at[v->nframes + 1] = nums.len;
+	const char *ns = buf_str(&nums);
 	for (uint32_t i = 0; at && i < v->nnodes; i++) {
 		if (v->self[i] <= 0)
 			continue;
@@ -110,15 +113,13 @@ void export_speedscope(struct buf *b, const struct view *v, const char *name)
 			path[0] = UNATTRIBUTED_FRAME(v);
 		} else {
 			d = path_of(v, i, path);
-			for (uint32_t k = 0; k < d; k++)
-				path[k] = v->p->nodes[path[k]].frame;
 		}
 		buf_reset(&one);
 		buf_putc(&one, '[');
 		for (uint32_t k = 0; k < d; k++) {
 			if (k)
 				buf_putc(&one, ',');
-			buf_put(&one, buf_str(&nums) + at[path[k]], at[path[k] + 1] - at[path[k]]);
+			buf_put(&one, ns + at[path[k]], at[path[k] + 1] - at[path[k]]);
 		}
 		buf_putc(&one, ']');
 		jw_raw(&w, buf_str(&one), one.len);
@@ -132,8 +133,10 @@ void export_speedscope(struct buf *b, const struct view *v, const char *name)
 	jw_key(&w, "weights");
 	jw_arr(&w);
 	for (uint32_t i = 0; i < v->nnodes; i++)
-		if (v->self[i] > 0)
-			jw_int(&w, v->self[i]);
+		if (v->self[i] > 0) {
+			char s[NUMFMT_MAX];
+			jw_raw(&w, s, (size_t)numfmt_i64(s, v->self[i]));
+		}
 	jw_arr_end(&w);
 	jw_obj_end(&w);
 	jw_arr_end(&w);
@@ -144,10 +147,23 @@ void export_speedscope(struct buf *b, const struct view *v, const char *name)
 
 /* ------------------------------------------------------------- protobuf --- */
 
-/* A byte at a time (buf_putc is inline): most are one or two bytes, and
- * a pprof file has a few for every frame of every stack. */
-static void varint(struct buf *b, uint64_t x)
+/* Straight into the buffer when ten bytes fit (the common case), else
+ * a byte at a time: a pprof file has a few for every frame of every
+ * stack. */
+static inline __attribute__((always_inline)) void varint(struct buf *b, uint64_t x)
 {
+	if (__builtin_expect(!b->oom && b->cap - b->len > 11, 1)) {
+		char *o = b->p + b->len;
+		size_t n = 0;
+		while (x >= 0x80) {
+			o[n++] = (char)((x & 0x7f) | 0x80);
+			x >>= 7;
+		}
+		o[n++] = (char)x;
+		o[n] = 0;
+		b->len += n;
+		return;
+	}
 	while (x >= 0x80) {
 		buf_putc(b, (char)((x & 0x7f) | 0x80));
 		x >>= 7;
@@ -155,18 +171,18 @@ static void varint(struct buf *b, uint64_t x)
 	buf_putc(b, (char)x);
 }
 
-static void key(struct buf *b, unsigned field, unsigned wire)
+static inline void key(struct buf *b, unsigned field, unsigned wire)
 {
 	varint(b, (uint64_t)field << 3 | wire);
 }
 
-static void field_varint(struct buf *b, unsigned field, uint64_t x)
+static inline void field_varint(struct buf *b, unsigned field, uint64_t x)
 {
 	key(b, field, 0);
 	varint(b, x);
 }
 
-static void field_bytes(struct buf *b, unsigned field, const void *p, size_t n)
+static inline void field_bytes(struct buf *b, unsigned field, const void *p, size_t n)
 {
 	key(b, field, 2);
 	varint(b, n);
@@ -183,12 +199,23 @@ struct strtab {
 	size_t nslot;
 };
 
+/* Eight bytes a step (only the table's slots depend on it: the ids are
+ * handed out in order of first use). */
 static uint64_t hash(const char *s)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
+	size_t n = strlen(s), i = 0;
+	uint64_t h = 1469598103934665603ull ^ n;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t k;
+		memcpy(&k, s + i, 8);
+		h = (h ^ k) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 29;
+	}
+	uint64_t k = 0;
+	for (; i < n; i++)
+		k = k << 8 | (unsigned char)s[i];
+	h = (h ^ k) * 0xbf58476d1ce4e5b9ull;
+	return h ^ h >> 31;
 }
 
 static int strtab_grow(struct strtab *t)
@@ -239,9 +266,8 @@ void export_pprof(struct buf *out, const struct view *v)
 	buf_init(&sub);
 	buf_init(&packed);
 	struct strtab st = {0};
-	uint32_t *path = malloc(((size_t)v->max_depth + 2) * sizeof(*path));
 	int64_t s_space, s_bytes, s_empty;
-	if (!path || (s_empty = strtab_id(&st, "")) != 0 || (s_space = strtab_id(&st, "space")) < 0 ||
+	if ((s_empty = strtab_id(&st, "")) != 0 || (s_space = strtab_id(&st, "space")) < 0 ||
 	    (s_bytes = strtab_id(&st, "bytes")) < 0)
 		goto oom;
 
@@ -259,9 +285,8 @@ void export_pprof(struct buf *out, const struct view *v)
 		if (i == 0) {
 			varint(&packed, UNATTRIBUTED_FRAME(v) + 1);
 		} else {
-			uint32_t d = path_of(v, i, path);
-			while (d--)
-				varint(&packed, v->p->nodes[path[d]].frame + 1ull);
+			for (uint32_t j = i; j != 0; j = v->p->nodes[j].parent)
+				varint(&packed, v->p->nodes[j].frame + 1ull);
 		}
 		field_bytes(&sub, 1, packed.p, packed.len);
 		buf_reset(&packed);
@@ -309,7 +334,6 @@ void export_pprof(struct buf *out, const struct view *v)
 oom:
 	out->oom = 1;
 done:
-	free(path);
 	free(st.s);
 	free(st.slot);
 	buf_free(&pb);
