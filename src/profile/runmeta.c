@@ -114,6 +114,8 @@ int runmeta_save(const char *run_dir, const struct runmeta *m, char *err, size_t
 			   " %" PRId64 " %" PRId64 " %s\n",
 			z->t_s, z->tracked_bytes, z->rss_bytes, z->anon_bytes, z->file_bytes,
 			z->shmem_bytes, z->shared_bytes, z->swap_bytes, z->how[0] ? z->how : "-");
+		if (z->own_bytes >= 0)
+			fprintf(f, "rss_split_own %" PRId64 "\n", z->own_bytes);
 	}
 	for (int i = 0; i < m->nprocs; i++) {
 		const struct runmeta_proc *q = &m->procs[i];
@@ -338,6 +340,7 @@ void runmeta_init_unknown(struct runmeta *m)
 {
 	m->swap.allowed_bytes = -1;
 	m->swap.machine_bytes = -1;
+	m->split.own_bytes = -1;
 }
 
 /* "pid generation hwm ending end_s evidence...": 0, 1 malformed, -1 ENOMEM. */
@@ -401,6 +404,7 @@ static int parse_rss_split(struct runmeta *m, const char *val)
 	z.shared_bytes = v[5];
 	z.swap_bytes = v[6];
 	snprintf(z.how, sizeof z.how, "%s", how);
+	z.own_bytes = m->split.own_bytes; /* its own key, in either order */
 	m->split = z;
 	return 0;
 }
@@ -619,6 +623,9 @@ int runmeta_load(const char *run_dir, struct runmeta *m, char *err, size_t errle
 			m->cgroup_peak_bytes = ll;
 		} else if (!strcmp(key, "rss_split")) {
 			bad = parse_rss_split(m, val);
+		} else if (!strcmp(key, "rss_split_own")) {
+			bad = parse_ll(val, 0, OOMPH_BYTES_MAX, &ll);
+			m->split.own_bytes = ll;
 		} else if (!strcmp(key, "proc")) {
 			bad = parse_proc(m, val);
 			if (bad < 0) {

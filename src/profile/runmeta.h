@@ -146,6 +146,10 @@ struct runmeta {
 		int64_t shared_bytes;    /* pages shared with other processes; -1 unknown */
 		int64_t swap_bytes;      /* -1 unknown */
 		char how[16];            /* "smaps_rollup", or "status" where that could not be read */
+		/* oomph's own state file of the process, backed: resident through
+		 * its mapping, so part of shmem_bytes; -1 unknown (key
+		 * rss_split_own, absent before 2026-12-03) */
+		int64_t own_bytes;
 	} split;
 };
 

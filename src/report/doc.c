@@ -416,7 +416,6 @@ static void decide_gap(struct doc_headline *h, const struct doc *d)
 	text_bytes(tr, sizeof tr, T);
 	text_bytes(an, sizeof an, A);
 	text_bytes(fb, sizeof fb, z->file_bytes);
-	text_bytes(sh, sizeof sh, z->shmem_bytes);
 	struct buf b;
 	buf_init(&b);
 	/* the supervisor samples every 100 ms: a peak between two samples is
@@ -447,8 +446,21 @@ static void decide_gap(struct doc_headline *h, const struct doc *d)
 	buf_printf(&b, "; %s of RSS was file-backed (the interpreter, shared libraries, mapped "
 		       "files), which is not tracked",
 		   fb);
-	if (z->shmem_bytes >= (1 << 20))
+	/* oomph's own state file is shared memory in the process's RSS: said
+	 * apart, not as the program's */
+	int64_t own = z->own_bytes > 0 ? z->own_bytes : 0;
+	if (own > z->shmem_bytes)
+		own = z->shmem_bytes > 0 ? z->shmem_bytes : 0;
+	if (z->shmem_bytes - own >= (1 << 20)) {
+		text_bytes(sh, sizeof sh, z->shmem_bytes - own);
 		buf_printf(&b, ", and %s shared memory (tmpfs, memfd)", sh);
+	}
+	if (own >= (1 << 20)) {
+		text_bytes(diff, sizeof diff, own);
+		buf_printf(&b, "; %s of RSS was oomph's own record of the run (its state file, "
+			       "shared memory)",
+			   diff);
+	}
 	if (z->shared_bytes >= (1 << 20)) {
 		text_bytes(diff, sizeof diff, z->shared_bytes);
 		buf_printf(&b, "; %s of its pages were shared with other processes", diff);

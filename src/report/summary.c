@@ -605,6 +605,11 @@ static void rss_gap(struct jw *w, const struct doc *d)
 	jw_int(w, z->file_bytes);
 	jw_key(w, "shmem_bytes");
 	jw_int(w, z->shmem_bytes);
+	jw_key(w, "oomph_state_bytes");
+	if (z->own_bytes >= 0)
+		jw_int(w, z->own_bytes);
+	else
+		jw_null(w);
 	jw_key(w, "shared_bytes");
 	if (z->shared_bytes >= 0)
 		jw_int(w, z->shared_bytes);

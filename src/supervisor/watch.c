@@ -242,7 +242,22 @@ static int rollup_of(struct watch *w, pid_t pid, double t, struct proc_rss_split
  * shared. */
 #define SPLIT_BUDGET 10.0
 
-static void take_split(struct watch *w, pid_t pid, int64_t tracked, double t)
+/* The bytes the state file `name` has backed: the tracker populates its
+ * pages through the process's own mapping, so they are in its RSS as
+ * shared memory (tmpfs).  -1 when it cannot be told.  The directory is
+ * the supervisor's own; a link there is not followed. */
+static int64_t own_state_bytes(const struct watch *w, const char *name)
+{
+	char path[4300];
+	struct stat st;
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", w->state_dir, name) >= sizeof path ||
+	    fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+		return -1;
+	return (int64_t)st.st_blocks * 512;
+}
+
+static void take_split(struct watch *w, const struct watch_file *f, pid_t pid, int64_t tracked,
+		       double t)
 {
 	/* the latest tick at the highest tracked memory (within 0.5%): pages
 	 * are touched after they are allocated, so a plateau's last word is
@@ -272,7 +287,7 @@ static void take_split(struct watch *w, pid_t pid, int64_t tracked, double t)
 	w->split = (struct runmeta_rss_split){
 		.t_s = t, .tracked_bytes = tracked, .rss_bytes = r.rss, .anon_bytes = r.anon,
 		.file_bytes = r.file, .shmem_bytes = r.shmem > 0 ? r.shmem : 0,
-		.shared_bytes = r.shared, .swap_bytes = r.swap,
+		.shared_bytes = r.shared, .swap_bytes = r.swap, .own_bytes = own_state_bytes(w, f->name),
 	};
 	snprintf(w->split.how, sizeof w->split.how, "%s", how);
 }
@@ -742,7 +757,7 @@ int watch_tick(struct watch *w, pid_t main_pid, double t, int stopped)
 		if (in_range_i64(cur, -OOMPH_BYTES_MAX, OOMPH_BYTES_MAX))
 			(void)ck_acc_i64(&tracked, cur);
 		if (h->pid == main_pid)
-			take_split(w, h->pid, cur, t);
+			take_split(w, f, h->pid, cur, t);
 		(void)ck_acc_i64(&rss, pm.rss);
 		pids[npids] = h->pid;
 		rsss[npids] = pm.rss;

@@ -19,6 +19,9 @@ def gap_of(res):
     # nor shared memory)
     parts = g["anon_bytes"] + g["file_bytes"] + g["shmem_bytes"]
     assert abs(parts - g["rss_bytes"]) <= 0.02 * g["rss_bytes"] + 2 * MiB, g
+    # oomph's own state file is part of the shared memory the kernel counted
+    own = g["oomph_state_bytes"]
+    assert own is not None and 0 < own <= g["shmem_bytes"] + MiB, g
     # taken at the peak: the highest tracked memory the samples saw
     assert g["tracked_bytes"] >= 0.98 * res.summary["peak_tracked_bytes"], (
         g, res.summary["peak_tracked_bytes"])

@@ -191,7 +191,7 @@ static void test_forward_compatible_and_malformed(void)
 	struct runmeta z;
 	memset(&z, 0, sizeof(z));
 	z.split = (struct runmeta_rss_split){1.25, -4096, 300LL << 20, 250LL << 20, 40LL << 20,
-					     10LL << 20, -1, 0, "status"};
+					     10LL << 20, -1, 0, "status", 3LL << 20};
 	CHECK_EQ_INT(runmeta_save(dir, &z, err, sizeof(err)), 0);
 	struct runmeta zr;
 	CHECK_EQ_INT(runmeta_load(dir, &zr, err, sizeof(err)), 0);
@@ -204,7 +204,16 @@ static void test_forward_compatible_and_malformed(void)
 	CHECK_EQ_INT(zr.split.shared_bytes, -1);
 	CHECK_EQ_INT(zr.split.swap_bytes, 0);
 	CHECK_STR_EQ(zr.split.how, "status");
+	CHECK_EQ_INT(zr.split.own_bytes, 3LL << 20);
 	runmeta_free(&zr);
+	/* a run.meta from before oomph's own share was written: unknown */
+	z.split.own_bytes = -1;
+	CHECK_EQ_INT(runmeta_save(dir, &z, err, sizeof(err)), 0);
+	CHECK_EQ_INT(runmeta_load(dir, &zr, err, sizeof(err)), 0);
+	CHECK_EQ_INT(zr.split.own_bytes, -1);
+	CHECK_EQ_INT(zr.split.shmem_bytes, 10LL << 20);
+	runmeta_free(&zr);
+	CHECK_EQ_INT(load_text("# oomph run.meta 1\nrss_split_own -5\n", err, sizeof(err)), -EINVAL);
 	CHECK_EQ_INT(load_text("PK\x03\x04 zip", err, sizeof(err)), -EINVAL);
 	CHECK_STR_CONTAINS(err, "not an oomph run.meta file");
 	CHECK_EQ_INT(load_text("", err, sizeof(err)), -EINVAL);

@@ -505,7 +505,7 @@ static void test_rss_gap(void)
 	runmeta_init_unknown(&meta);
 	/* 600 MiB tracked, 210 MiB RSS: 400 MiB never touched */
 	meta.split = (struct runmeta_rss_split){1.25, 600 * MiB, 210 * MiB, 200 * MiB, 9 * MiB,
-						1 * MiB, 5 * MiB, 0, "smaps_rollup"};
+						1 * MiB, 5 * MiB, 0, "smaps_rollup", -1};
 	struct doc d = {.argc = 2, .argv = argv, .has_exit_code = 1, .exit_code = 0,
 			.verdict = "exited", .duration_s = 1.94, .peak_rss_bytes = 210 * MiB,
 			.sample_rate = 262144, .main = &dps[0], .procs = dps, .nprocs = 1, .up = "",
@@ -539,7 +539,7 @@ static void test_rss_gap(void)
 	/* anonymous RSS above tracked: kept by the allocator; status has no
 	 * shared figure; a sample far below the peak says so */
 	meta.split = (struct runmeta_rss_split){0.5, 300 * MiB, 520 * MiB, 500 * MiB, 15 * MiB,
-						5 * MiB, -1, -1, "status"};
+						5 * MiB, -1, -1, "status", -1};
 	doc_decide(&d);
 	CHECK_STR_EQ(d.head.gap.text,
 		     "at 0.5 s, the highest tracked memory the 100 ms samples saw (50% of its peak), "
@@ -555,8 +555,34 @@ static void test_rss_gap(void)
 	m = mj_parse(buf_str(&b));
 	g = m ? mj_get(m, "rss_vs_tracked") : NULL;
 	CHECK(g != NULL && mj_get(g, "shared_bytes") && mj_get(g, "shared_bytes")->type == MJ_NULL);
+	CHECK(mj_get(g, "oomph_state_bytes") && mj_get(g, "oomph_state_bytes")->type == MJ_NULL);
 	mj_free(m);
 	buf_free(&b);
+
+	/* oomph's own state file is shared memory in the RSS: said apart,
+	 * the program's shared memory without it (and not said under 1 MiB) */
+	meta.split.own_bytes = 3 * MiB;
+	doc_decide(&d);
+	CHECK_STR_CONTAINS(d.head.gap.text, "which is not tracked, and 2.0 MiB shared memory (tmpfs, "
+					    "memfd); 3.0 MiB of RSS was oomph's own record of the run "
+					    "(its state file, shared memory)");
+	buf_init(&b);
+	summary_json(&b, &d, 1, 0);
+	m = mj_parse(buf_str(&b));
+	g = m ? mj_get(m, "rss_vs_tracked") : NULL;
+	CHECK(g != NULL);
+	CHECK_EQ_INT(mj_num(mj_get(g, "oomph_state_bytes")), 3 * MiB);
+	CHECK_EQ_INT(mj_num(mj_get(g, "shmem_bytes")), 5 * MiB);
+	mj_free(m);
+	buf_free(&b);
+	meta.split.own_bytes = 4 * MiB + 512 * 1024; /* all but 0.5 MiB: that part not said */
+	doc_decide(&d);
+	CHECK_STR_CONTAINS(d.head.gap.text, "which is not tracked; 4.5 MiB of RSS was oomph's own "
+					    "record of the run (its state file, shared memory)");
+	CHECK_STR_NOT_CONTAINS(d.head.gap.text, "(tmpfs, memfd)");
+	meta.split.own_bytes = 9 * MiB; /* more than the kernel's count: no more than it */
+	doc_decide(&d);
+	CHECK_STR_CONTAINS(d.head.gap.text, "; 5.0 MiB of RSS was oomph's own record");
 
 	/* nothing read (a program shorter than a sample): no sentence */
 	memset(&meta.split, 0, sizeof meta.split);
