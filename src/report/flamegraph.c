@@ -5,6 +5,7 @@
  * whole picture with its labels; the script only re-lays it out on zoom. */
 #include "report/flamegraph.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,11 +154,108 @@ static void colour(struct buf *b, const struct view *v, const struct rect *r)
 	buf_putc(b, ')');
 }
 
-static int fits(const char *s, size_t len, size_t m)
+/* A frame's text that does not depend on its rect: the escaped label,
+ * its data-s and data-f attributes, its source line, its colour, and
+ * for what it says in w px (fitted) each candidate's escape and length
+ * in code points.  Made once per memo entry (view_frame_extra) and kept
+ * for the report's other graphs. */
+struct piece {
+	uint32_t label, sattr, fattr, src, colour, eshown, eslash, edot; /* lengths, in this order */
+	size_t shown_cp;   /* code points of the short label */
+	int cuts;          /* fitted()'s file and function steps apply */
+	int slash, dot;    /* they have a last directory / a method name */
+	size_t slash_cp, func_cp, dot_cp;
+	char text[];
+};
+/* (written as the struct, then the text right after it) */
+_Static_assert(offsetof(struct piece, text) == sizeof(struct piece), "text after the struct");
+
+static size_t ncp(const char *s)
 {
-	size_t ncp;
-	size_t bytes = esc_utf8_prefix(s, m + 1, &ncp);
-	return ncp <= m && bytes >= len;
+	size_t n;
+	esc_utf8_prefix(s, SIZE_MAX, &n);
+	return n;
+}
+
+/* r's piece into t (reset first); 0 or -1: no memory. */
+static int make_piece(struct buf *t, const struct view *v, const struct rect *r,
+		      const char *label, const char *shown, const char *func, const char *src)
+{
+	buf_reset(t);
+	struct piece h = {0};
+	buf_put(t, &h, sizeof(h));
+	size_t at = t->len;
+#define TAKE(field) (h.field = (uint32_t)(t->len - at), at = t->len)
+	esc_xml(t, label);
+	TAKE(label);
+	int differs = shown != label && strcmp(shown, label);
+	if (differs) {
+		buf_puts(t, "\" data-s=\"");
+		esc_xml(t, shown);
+	}
+	TAKE(sattr);
+	if (func) {
+		buf_puts(t, "\" data-f=\"");
+		esc_xml(t, func);
+	}
+	TAKE(fattr);
+	if (src[0]) {
+		buf_putc(t, '\n');
+		esc_xml(t, src);
+	}
+	TAKE(src);
+	colour(t, v, r);
+	TAKE(colour);
+	if (differs)
+		esc_xml(t, shown);
+	TAKE(eshown);
+	h.shown_cp = ncp(shown);
+	/* label is "FILE:LINE (FUNC)": FILE:LINE's last directory, the
+	 * function, a method's own name after ".." (JSONEncoder.iterencode) */
+	size_t len = strlen(shown), flen = func ? strlen(func) : 0;
+	const char *slash = NULL, *dot = NULL;
+	if ((h.cuts = flen && len > flen + 3)) {
+		for (const char *c = shown; c < shown + len - flen - 3; c++)
+			if (*c == '/')
+				slash = c;
+		dot = strrchr(func, '.');
+		h.func_cp = ncp(func);
+	}
+	if ((h.slash = slash != NULL)) {
+		esc_xml(t, slash + 1);
+		h.slash_cp = ncp(slash + 1);
+	}
+	TAKE(eslash);
+	if ((h.dot = dot && dot[1])) {
+		esc_xml(t, dot + 1);
+		h.dot_cp = ncp(dot + 1);
+	}
+	TAKE(edot);
+#undef TAKE
+	if (t->oom || t->len > UINT32_MAX)
+		return -1;
+	memcpy(t->p, &h, sizeof(h));
+	return 0;
+}
+
+/* The piece of a frame's rect, kept with the memo entry. */
+static const struct piece *piece_of(struct view *v, const struct rect *r, const char *label,
+				    const char *shown, const char *func)
+{
+	uint32_t fr = v->p->nodes[r->node].frame;
+	char **slot = view_frame_extra(v, fr);
+	if (!slot)
+		return NULL;
+	if (!*slot) {
+		struct buf t;
+		buf_init(&t);
+		if (make_piece(&t, v, r, label, shown, func, view_source(v, fr))) {
+			buf_free(&t);
+			return NULL;
+		}
+		*slot = t.p;
+	}
+	return (const struct piece *)*slot;
 }
 
 /* What a frame says in w px (docs/report-format.md): its short label
@@ -165,65 +263,62 @@ static int fits(const char *s, size_t len, size_t m)
  * the same without the file's directories (`frame.py:10090
  * (DataFrame.merge)`); then the function alone; then a method's own name
  * (`..merge`); then the function cut (".." marks a cut, whole code
- * points).  A frame with no function (a
- * synthetic one) is its label, cut.  The script's fit() does the same.
- * esc_label: the label escaped (esc_xml), already made by the caller. */
-static void fitted(struct buf *b, const char *label, const struct buf *esc_label,
-		   const char *func, double w)
+ * points).  A frame with no function (a synthetic one) is its label,
+ * cut.  The script's fit() does the same.  Fits: as many code points as
+ * m, or fewer.  part: scratch. */
+static void fitted(struct buf *b, const struct piece *pc, const char *shown, const char *func,
+		   double w, struct buf *part)
 {
 	double room = (w - 6) / CHAR_W;
 	size_t m = room > 0 ? (size_t)room : 0;
-	size_t len = strlen(label), flen = func ? strlen(func) : 0;
-	if (fits(label, len, m)) {
-		buf_put(b, buf_str(esc_label), esc_label->len); /* esc_xml(b, label) */
+	const char *elab = pc->text, *fattr = elab + pc->label + pc->sattr;
+	const char *esh = fattr + pc->fattr + pc->src + pc->colour, *esl = esh + pc->eshown,
+		   *edot = esl + pc->eslash;
+	if (pc->shown_cp <= m) {
+		if (pc->eshown)
+			buf_put(b, esh, pc->eshown);
+		else /* the short label is the label */
+			buf_put(b, elab, pc->label);
 		return;
 	}
-	const char *cut = label;
-	if (flen && len > flen + 3) {
-		/* label is "FILE:LINE (FUNC)": FILE:LINE's last directory */
-		const char *slash = NULL;
-		for (const char *c = label; c < label + len - flen - 3; c++)
-			if (*c == '/')
-				slash = c;
-		if (slash && fits(slash + 1, strlen(slash + 1), m)) {
-			esc_xml(b, slash + 1);
+	const char *cut = shown;
+	if (pc->cuts) {
+		if (pc->slash && pc->slash_cp <= m) {
+			buf_put(b, esl, pc->eslash);
 			return;
 		}
-		if (fits(func, flen, m)) {
-			esc_xml(b, func);
+		if (pc->func_cp <= m) { /* fattr is `" data-f="` and the function */
+			buf_put(b, fattr + 10, pc->fattr - 10);
 			return;
 		}
-		/* a method: its own name after ".." (JSONEncoder.iterencode) */
-		const char *dot = strrchr(func, '.');
-		if (dot && dot[1] && fits(dot + 1, strlen(dot + 1), m >= 2 ? m - 2 : 0)) {
+		if (pc->dot && pc->dot_cp <= (m >= 2 ? m - 2 : 0)) {
 			buf_puts(b, "..");
-			esc_xml(b, dot + 1);
+			buf_put(b, edot, pc->edot);
 			return;
 		}
 		cut = func;
 	}
 	if (m < 3)
 		return;
-	size_t bytes = esc_utf8_prefix(cut, m - 2, NULL);
-	struct buf part;
-	buf_init(&part);
-	buf_put(&part, cut, bytes);
-	esc_xml(b, buf_str(&part));
-	if (part.oom)
-		b->oom = 1;
-	buf_free(&part);
+	buf_reset(part);
+	buf_put(part, cut, esc_utf8_prefix(cut, m - 2, NULL));
+	esc_xml(b, buf_str(part));
 	buf_puts(b, "..");
 }
 
-/* One rect; el and es are scratch for the label and the short label
- * escaped once each (each is written twice). */
-static void frame(struct buf *b, struct view *v, const struct rect *r, struct buf *el,
-		  struct buf *es)
+/* One rect.  sc: scratch, empty at first, kept from rect to rect of a
+ * graph: the piece of the "other" rects (the same for all), the piece of
+ * the root's or its own bytes' rect, fitted's cut. */
+static void frame(struct buf *b, struct view *v, const struct rect *r, struct buf sc[3])
 {
 	double W = FLAME_WIDTH - 2 * PAD;
 	double x = PAD + (double)r->off / (double)v->total * W;
 	double w = (double)r->bytes / (double)v->total * W;
-	double y = TOP + (double)r->depth * FLAME_FRAME_HEIGHT;
+	/* y ("%.0f" of an integer below 2^40: its digits) and the text's
+	 * baseline y + 11.5, a tie that "%.0f" rounds to even: y is even
+	 * (TOP and the height are), so y + 12 */
+	int64_t yi = TOP + (int64_t)r->depth * FLAME_FRAME_HEIGHT;
+	_Static_assert(TOP % 2 == 0 && FLAME_FRAME_HEIGHT % 2 == 0, "y even");
 	char size[32];
 	text_bytes(size, sizeof(size), r->bytes);
 	double pct = 100.0 * (double)r->bytes / (double)v->total;
@@ -233,13 +328,27 @@ static void frame(struct buf *b, struct view *v, const struct rect *r, struct bu
 	/* drawn: the short label, its function kept when cut; the full one
 	 * is in the title and data-n (hover, search) */
 	const char *shown = label, *func = NULL;
+	const struct piece *pc;
 	if (r->node != OTHER && r->node != UNATTR && r->node != 0) {
 		const struct profile_frame *f = &v->p->frames[v->p->nodes[r->node].frame];
 		shown = view_node_short(v, r->node);
 		if (!(f->flags & (PROFILE_FRAME_SYNTHETIC | PROFILE_FRAME_TRUNCATED)) && f->func &&
 		    f->func[0])
 			func = f->func;
+		pc = piece_of(v, r, label, shown, func);
+	} else {
+		struct buf *t = &sc[r->node == OTHER ? 0 : 1];
+		if (r->node != OTHER || !t->len)
+			if (make_piece(t, v, r, label, shown, NULL, ""))
+				t->oom = 1;
+		pc = t->oom ? NULL : (const struct piece *)t->p;
 	}
+	if (!pc) {
+		b->oom = 1;
+		return;
+	}
+	const char *elab = pc->text, *sattr = elab + pc->label, *fattr = sattr + pc->sattr,
+		   *src = fattr + pc->fattr, *col = src + pc->src;
 
 	char num[NUMFMT_MAX];
 	buf_puts(b, "<g class=\"f\" data-o=\"");
@@ -249,58 +358,40 @@ static void frame(struct buf *b, struct view *v, const struct rect *r, struct bu
 	buf_puts(b, "\" data-d=\"");
 	buf_put(b, num, (size_t)numfmt_i64(num, (int64_t)r->depth));
 	buf_puts(b, r->node == OTHER ? "\" data-k=\"other\" data-n=\"" : "\" data-n=\"");
-	buf_reset(el);
-	esc_xml(el, label);
-	buf_put(b, buf_str(el), el->len);
-	const struct buf *eshown = el;
-	if (shown != label && strcmp(shown, label)) {
-		buf_puts(b, "\" data-s=\"");
-		buf_reset(es);
-		esc_xml(es, shown);
-		buf_put(b, buf_str(es), es->len);
-		eshown = es;
-	}
-	if (func) {
-		buf_puts(b, "\" data-f=\"");
-		esc_xml(b, func);
-	}
+	buf_put(b, elab, pc->label);
+	buf_put(b, sattr, pc->sattr);
+	buf_put(b, fattr, pc->fattr);
 	buf_puts(b, "\"><title>");
 	if (r->node == OTHER) { /* "other: %u smaller frame%s" without printf */
 		buf_puts(b, "other: ");
 		buf_put(b, num, (size_t)numfmt_i64(num, (int64_t)r->nother));
 		buf_puts(b, r->nother == 1 ? " smaller frame" : " smaller frames");
 	} else {
-		buf_put(b, buf_str(el), el->len);
+		buf_put(b, elab, pc->label);
 	}
 	buf_puts(b, " \u2014 ");
 	buf_puts(b, size);
 	buf_puts(b, " (");
 	buf_put(b, num, (size_t)numfmt_fixed(num, pct, 1));
 	buf_puts(b, "%)");
-	if (r->node != OTHER && r->node != UNATTR && r->node != 0) {
-		const char *src = view_source(v, v->p->nodes[r->node].frame);
-		if (src[0]) {
-			buf_putc(b, '\n');
-			esc_xml(b, src);
-		}
-	}
-	/* "%.2f"/"%.0f" by common/numfmt.h: a few for every frame drawn */
+	buf_put(b, src, pc->src);
+	/* "%.2f" by common/numfmt.h: a few for every frame drawn */
 	buf_puts(b, "</title><rect x=\"");
 	buf_put(b, num, (size_t)numfmt_fixed(num, x, 2));
 	buf_puts(b, "\" y=\"");
-	buf_put(b, num, (size_t)numfmt_fixed(num, y, 0));
+	buf_put(b, num, (size_t)numfmt_i64(num, yi));
 	buf_puts(b, "\" width=\"");
 	buf_put(b, num, (size_t)numfmt_fixed(num, w, 2));
 	buf_puts(b, "\" height=\"");
 	buf_put(b, num, (size_t)numfmt_i64(num, FLAME_FRAME_HEIGHT - 1));
 	buf_puts(b, "\" fill=\"");
-	colour(b, v, r);
+	buf_put(b, col, pc->colour);
 	buf_puts(b, "\" rx=\"2\"/><text x=\"");
 	buf_put(b, num, (size_t)numfmt_fixed(num, x + 3, 2));
 	buf_puts(b, "\" y=\"");
-	buf_put(b, num, (size_t)numfmt_fixed(num, y + 11.5, 0));
+	buf_put(b, num, (size_t)numfmt_i64(num, yi + 12));
 	buf_puts(b, "\">");
-	fitted(b, shown, eshown, func, w);
+	fitted(b, pc, shown, func, w, &sc[2]);
 	buf_puts(b, "</text></g>\n");
 }
 
@@ -321,16 +412,17 @@ static int frames_of(struct view *v)
 	buf_init(&f);
 	buf_putc(&f, 0); /* owns a block even with no frame */
 	buf_reset(&f);
-	struct buf el, es;
-	buf_init(&el);
-	buf_init(&es);
+	struct buf sc[3]; /* frame()'s scratch */
+	for (int k = 0; k < 3; k++)
+		buf_init(&sc[k]);
 	for (size_t i = 0; i < rs.n; i++)
-		frame(&f, v, &rs.r[i], &el, &es);
+		frame(&f, v, &rs.r[i], sc);
 	free(rs.r);
-	if (el.oom || es.oom)
-		f.oom = 1;
-	buf_free(&el);
-	buf_free(&es);
+	for (int k = 0; k < 3; k++) {
+		if (sc[k].oom)
+			f.oom = 1;
+		buf_free(&sc[k]);
+	}
 	if (f.oom) {
 		buf_free(&f);
 		return -1;

@@ -177,6 +177,8 @@ struct label_memo {
 	uint32_t *kslot;         /* key + 1, the same way */
 	uint32_t kscap;
 	struct memo_chunk *chunks;
+	char **extra;            /* per entry: view_frame_extra's slot */
+	uint32_t nextra;
 };
 
 static void memo_release(void *m_)
@@ -187,6 +189,9 @@ static void memo_release(void *m_)
 		free(m->chunks);
 		m->chunks = next;
 	}
+	for (uint32_t i = 0; i < m->nextra; i++)
+		free(m->extra[i]);
+	free(m->extra);
 	free(m->okey);
 	free(m->e);
 	free(m->slot);
@@ -458,6 +463,7 @@ static int build_labels(struct view *v, const struct origin *o, const struct vie
 			v->flabel[i] = like->flabel[i];
 			v->slabel[i] = like->slabel[i];
 			v->key[i] = like->key[i];
+			v->ent[i] = like->ent[i];
 			continue;
 		}
 		*all_like = 0;
@@ -473,6 +479,7 @@ static int build_labels(struct view *v, const struct origin *o, const struct vie
 		v->flabel[i] = e->flabel;
 		v->slabel[i] = e->slabel;
 		v->key[i] = e->key;
+		v->ent[i] = (uint32_t)(e - m->e);
 	}
 	buf_free(&lab);
 	buf_free(&fl);
@@ -995,7 +1002,8 @@ int view_build_like(struct view *v, const struct profile *p, const struct view *
 	v->slabel = calloc(nf, sizeof(*v->slabel));
 	v->kind = calloc(nf, sizeof(*v->kind));
 	v->key = calloc(nf, sizeof(*v->key));
-	if (!v->self || !v->incl || !v->depth || !v->kids_start || !v->kids || !v->file ||
+	v->ent = calloc(nf, sizeof(*v->ent));
+	if (!v->ent || !v->self || !v->incl || !v->depth || !v->kids_start || !v->kids || !v->file ||
 	    !v->label || !v->flabel || !v->source || !v->slabel || !v->kind || !v->key)
 		goto oom;
 	/* The one sum that depends on the input: once it fits, every other sum
@@ -1058,6 +1066,7 @@ void view_free(struct view *v)
 	free(v->kind);
 	free(v->node_line);
 	free(v->key);
+	free(v->ent);
 	if (v->own_memo)
 		memo_release(v->own_memo);
 	free(v->mine_strings);
@@ -1074,6 +1083,24 @@ const char *view_source(struct view *v, uint32_t frame)
 		v->source[frame] = is_python(f) ? src_line(v->src, f->file, f->line) : "";
 	}
 	return v->source[frame];
+}
+
+char **view_frame_extra(struct view *v, uint32_t frame)
+{
+	struct label_memo *m = (struct label_memo *)v->memo;
+	if (frame >= v->nframes || !m)
+		return NULL;
+	uint32_t e = v->ent[frame];
+	if (e >= m->nextra) {
+		uint32_t n = m->n > e ? m->n : e + 1;
+		char **q = realloc(m->extra, (size_t)n * sizeof(*q));
+		if (!q)
+			return NULL;
+		memset(q + m->nextra, 0, (size_t)(n - m->nextra) * sizeof(*q));
+		m->extra = q;
+		m->nextra = n;
+	}
+	return &m->extra[e];
 }
 
 const char *view_node_label(const struct view *v, uint32_t node)

@@ -103,6 +103,8 @@ struct view {
 	uint32_t *key;         /* per frame: its line's key (lines with one key
 				  are one line: view_top) */
 	uint32_t unattr_key;   /* the key of VIEW_UNATTRIBUTED */
+	uint32_t *ent;         /* per frame: its entry in the memo (frames
+				  with one entry have the same texts) */
 	const void *memo;      /* the memo the texts and keys live in */
 	void *own_memo;        /* the view's own (no cache's to share), or NULL */
 	struct view_top top[VIEW_TOP_MAX];
@@ -137,6 +139,13 @@ int view_build_like(struct view *v, const struct profile *p, const struct view *
 		    const struct origin *o, struct src_cache *src);
 void view_free(struct view *v);
 const char *view_source(struct view *v, uint32_t frame);
+/* A slot for a writer's own text of a frame (NULL until it sets one: a
+ * malloc'd block, freed with the memo), shared by every frame of every
+ * view with the frame's memo entry, i.e. the same file, function, line
+ * and flags under the same origin: what the writer makes of those and
+ * of the frame's labels and source is made once per report.  NULL: no
+ * memory. */
+char **view_frame_extra(struct view *v, uint32_t frame);
 /* Every line holding bytes (not only the VIEW_TOP_MAX of `top`), largest
  * first, in the order and with the figures of `top` but no source text
  * (source ""): *out is malloc'd, the caller frees it.  0 or -ENOMEM. */
