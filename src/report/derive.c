@@ -71,7 +71,8 @@ static uint32_t child(struct kids *t, struct profile *out, uint32_t parent, uint
 
 static int is_import(const struct profile_frame *f)
 {
-	return f->flags == PROFILE_FRAME_PYTHON && !strncmp(f->file, "<frozen importlib._bootstrap", 28);
+	return f->flags == PROFILE_FRAME_PYTHON && f->file[0] == '<' &&
+	       !strncmp(f->file, "<frozen importlib._bootstrap", 28);
 }
 
 /* Which of p's frames are folded away: drop[f] != 0.  NULL on failure. */
@@ -83,14 +84,14 @@ static uint8_t *fold_mask(const struct profile *p, unsigned fold, const struct o
 	struct {
 		const char *file;
 		int maybe;
-	} seen[64] = {{0}};
+	} seen[1024] = {{0}};
 	for (uint32_t f = 0; drop && f < p->nframes; f++) {
 		const struct profile_frame *fr = &p->frames[f];
 		if (fr->flags != PROFILE_FRAME_PYTHON)
 			continue;
 		int plumbing = 0;
 		if ((fold & DERIVE_FOLD_PLUMBING) && o && fr->file) {
-			size_t h = ((uintptr_t)fr->file >> 4) & 63;
+			size_t h = ((uintptr_t)fr->file >> 4) & 1023;
 			if (seen[h].file != fr->file) {
 				seen[h].file = fr->file;
 				seen[h].maybe = origin_may_be_plumbing(fr->file);

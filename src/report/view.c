@@ -691,7 +691,8 @@ static int build_top(struct view *v)
 
 static int is_import(const struct profile_frame *f)
 {
-	return is_python(f) && f->file && !strncmp(f->file, "<frozen importlib._bootstrap", 28);
+	return is_python(f) && f->file && f->file[0] == '<' &&
+	       !strncmp(f->file, "<frozen importlib._bootstrap", 28);
 }
 
 struct mine_e {
