@@ -191,9 +191,58 @@ static void test_every_ascii_byte(void)
 	CHECK_EQ_INT(bad, 0);
 }
 
+/* JSON and folded text look at eight bytes a step while none of them
+ * can be special: every byte at every place of a longer string must
+ * come out as it does alone (a string under eight bytes goes a byte at
+ * a time). */
+static void test_every_byte_every_place(void)
+{
+	int bad = 0;
+	for (unsigned c = 1; c < 0x100; c++) {
+		char one[2] = {(char)c, 0};
+		struct buf alone, b, want;
+		buf_init(&alone);
+		buf_init(&b);
+		buf_init(&want);
+		for (int json = 0; json < 2; json++) {
+			buf_reset(&alone);
+			if (json)
+				esc_json(&alone, one, 0);
+			else
+				esc_folded(&alone, one);
+			for (size_t k = 0; k < 24; k++) {
+				char in[25];
+				memset(in, 'a', 24);
+				in[24] = 0;
+				in[k] = (char)c;
+				buf_reset(&want);
+				if (json)
+					buf_putc(&want, '"');
+				buf_put(&want, in, k);
+				/* alone's text without its quotes */
+				buf_put(&want, buf_str(&alone) + json, alone.len - 2 * (size_t)json);
+				buf_put(&want, in + k + 1, 23 - k);
+				if (json)
+					buf_putc(&want, '"');
+				buf_reset(&b);
+				if (json)
+					esc_json(&b, in, 0);
+				else
+					esc_folded(&b, in);
+				bad += strcmp(buf_str(&b), buf_str(&want)) != 0;
+			}
+		}
+		buf_free(&alone);
+		buf_free(&b);
+		buf_free(&want);
+	}
+	CHECK_EQ_INT(bad, 0);
+}
+
 int main(void)
 {
 	test_every_ascii_byte();
+	test_every_byte_every_place();
 	test_markup();
 	test_utf8();
 	test_json();
