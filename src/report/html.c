@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "common/numfmt.h"
 #include "report/escape.h"
 #include "report/chart.h"
 #include "report/flamegraph.h"
@@ -413,13 +414,21 @@ static void moments_data(struct buf *b, const struct doc *d)
 		    "<script type=\"application/json\" id=\"oomph-moments\">[");
 	for (size_t i = 0; i < d->nmoments; i++) {
 		const struct moment_pic *m = &d->moments[i];
-		buf_printf(b, "%s{\"t\":%.4f,\"bytes\":%lld,\"lines\":[", i ? "," : "",
-			   m->t_s + d->memory_offset_s, (long long)m->bytes);
+		/* "%s{\"t\":%.4f,\"bytes\":%lld,\"lines\":[" and ",%lld]" by
+		 * numfmt.h: a few for every line of every moment */
+		char num[NUMFMT_MAX];
+		buf_puts(b, i ? ",{\"t\":" : "{\"t\":");
+		buf_put(b, num, (size_t)numfmt_fixed(num, m->t_s + d->memory_offset_s, 4));
+		buf_puts(b, ",\"bytes\":");
+		buf_put(b, num, (size_t)numfmt_i64(num, m->bytes));
+		buf_puts(b, ",\"lines\":[");
 		for (uint32_t k = 0; k < m->n; k++) {
 			buf_puts(b, k ? ",[" : "[");
 			esc_json(b, m->lines[k].frame < v->nframes ? v->label[m->lines[k].frame] : "?",
 				 ESC_JSON_SCRIPT);
-			buf_printf(b, ",%lld]", (long long)m->lines[k].bytes);
+			buf_putc(b, ',');
+			buf_put(b, num, (size_t)numfmt_i64(num, m->lines[k].bytes));
+			buf_putc(b, ']');
 		}
 		buf_puts(b, "]}");
 	}
