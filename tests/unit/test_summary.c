@@ -705,6 +705,13 @@ static void test_job_victims(void)
 			    "every 100 ms, never caught the job at its peak)");
 	CHECK_EQ_INT(d.head.sizing.needed_bytes, 38 << 20);
 	CHECK_STR_EQ(d.head.sizing.needed_what, "peak RSS");
+	/* a job that ended before the first reading (no sum at all): the
+	 * same figure, not none */
+	meta.job_pss_peak_bytes = 0;
+	doc_decide(&d);
+	CHECK_EQ_INT(d.head.job.peak_rss_bytes, 38 << 20);
+	CHECK_STR_EQ(d.head.job.peak_rss_how, "largest-process");
+	CHECK_EQ_INT(d.head.sizing.needed_bytes, 38 << 20);
 	/* a sum that caught more stays the sum */
 	meta.job_pss_peak_bytes = 50 << 20;
 	doc_decide(&d);
