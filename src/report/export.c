@@ -33,6 +33,19 @@ static const char *frame_name(const struct view *v, uint32_t f)
 	return fr->flags == PROFILE_FRAME_PYTHON ? fr->func : fr->file;
 }
 
+/* A file's text (escaped, or its string table id) by the profile's
+ * string for it: direct-mapped, a miss is made again. */
+#define FILE_SLOTS 1024
+struct file_esc {
+	const char *raw;
+	size_t at, len;
+};
+
+static struct file_esc *file_slot(struct file_esc *fc, const char *raw)
+{
+	return &fc[((uintptr_t)raw >> 4) & (FILE_SLOTS - 1)];
+}
+
 void export_speedscope(struct buf *b, const struct view *v, const char *name)
 {
 	uint32_t *path = malloc(((size_t)v->max_depth + 2) * sizeof(*path));
@@ -56,9 +69,14 @@ void export_speedscope(struct buf *b, const struct view *v, const char *name)
 	jw_key(&w, "frames");
 	jw_arr(&w);
 	/* each frame's object as jw_obj, jw_key, jw_str... would write it
-	 * (not pretty, no flags), in one jw_raw */
-	struct buf one;
+	 * (not pretty, no flags), in one jw_raw; a file's escaped text kept
+	 * by the profile's string (frames of one file share it, and its
+	 * display name is the same) */
+	struct buf one, files;
 	buf_init(&one);
+	buf_init(&files);
+	struct file_esc fc[FILE_SLOTS];
+	memset(fc, 0, sizeof(fc));
 	for (uint32_t f = 0; f <= v->nframes; f++) {
 		buf_reset(&one);
 		buf_put(&one, "{\"name\":", 8);
@@ -66,7 +84,14 @@ void export_speedscope(struct buf *b, const struct view *v, const char *name)
 		if (f < v->nframes && v->p->frames[f].flags == PROFILE_FRAME_PYTHON) {
 			char s[NUMFMT_MAX];
 			buf_put(&one, ",\"file\":", 8);
-			esc_json(&one, v->file[f], 0);
+			struct file_esc *e = file_slot(fc, v->p->frames[f].file);
+			if (e->raw != v->p->frames[f].file || files.oom) {
+				e->raw = v->p->frames[f].file;
+				e->at = files.len;
+				esc_json(&files, v->file[f], 0);
+				e->len = files.len - e->at;
+			}
+			buf_put(&one, buf_str(&files) + e->at, e->len);
 			buf_put(&one, ",\"line\":", 8);
 			buf_put(&one, s, (size_t)numfmt_i64(s, v->p->frames[f].line));
 		}
@@ -124,10 +149,11 @@ void export_speedscope(struct buf *b, const struct view *v, const char *name)
 		buf_putc(&one, ']');
 		jw_raw(&w, buf_str(&one), one.len);
 	}
-	if (nums.oom || one.oom)
+	if (nums.oom || one.oom || files.oom)
 		b->oom = 1;
 	buf_free(&nums);
 	buf_free(&one);
+	buf_free(&files);
 	free(at);
 	jw_arr_end(&w);
 	jw_key(&w, "weights");
@@ -266,8 +292,9 @@ void export_pprof(struct buf *out, const struct view *v)
 	buf_init(&sub);
 	buf_init(&packed);
 	struct strtab st = {0};
+	struct file_esc *fc = calloc(FILE_SLOTS, sizeof(*fc));
 	int64_t s_space, s_bytes, s_empty;
-	if ((s_empty = strtab_id(&st, "")) != 0 || (s_space = strtab_id(&st, "space")) < 0 ||
+	if (!fc || (s_empty = strtab_id(&st, "")) != 0 || (s_space = strtab_id(&st, "space")) < 0 ||
 	    (s_bytes = strtab_id(&st, "bytes")) < 0)
 		goto oom;
 
@@ -300,8 +327,15 @@ void export_pprof(struct buf *out, const struct view *v)
 	 * one each per frame (ids are frame index + 1). */
 	for (uint32_t f = 0; f <= v->nframes; f++) {
 		int py = f < v->nframes && v->p->frames[f].flags == PROFILE_FRAME_PYTHON;
-		int64_t name = strtab_id(&st, frame_name(v, f));
-		int64_t file = strtab_id(&st, py ? v->file[f] : "");
+		int64_t name = strtab_id(&st, frame_name(v, f)), file = 0; /* "" */
+		if (py) { /* the id in the slot's `at` */
+			struct file_esc *e = file_slot(fc, v->p->frames[f].file);
+			if (e->raw != v->p->frames[f].file) {
+				file = strtab_id(&st, v->file[f]);
+				*e = (struct file_esc){v->p->frames[f].file, (size_t)file, 0};
+			}
+			file = (int64_t)e->at;
+		}
 		if (name < 0 || file < 0)
 			goto oom;
 		buf_reset(&sub);
@@ -334,6 +368,7 @@ void export_pprof(struct buf *out, const struct view *v)
 oom:
 	out->oom = 1;
 done:
+	free(fc);
 	free(st.s);
 	free(st.slot);
 	buf_free(&pb);
