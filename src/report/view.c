@@ -996,14 +996,15 @@ int view_build_like(struct view *v, const struct profile *p, const struct view *
 	v->depth = malloc(n * sizeof(*v->depth));
 	v->kids_start = malloc(((size_t)n + 1) * sizeof(*v->kids_start));
 	v->kids = malloc(n * sizeof(*v->kids));
-	v->file = calloc(nf, sizeof(*v->file));
-	v->label = calloc(nf, sizeof(*v->label));
-	v->flabel = calloc(nf, sizeof(*v->flabel));
+	/* build_labels sets every frame's (source is looked up on first use) */
+	v->file = malloc(nf * sizeof(*v->file));
+	v->label = malloc(nf * sizeof(*v->label));
+	v->flabel = malloc(nf * sizeof(*v->flabel));
 	v->source = calloc(nf, sizeof(*v->source));
-	v->slabel = calloc(nf, sizeof(*v->slabel));
-	v->kind = calloc(nf, sizeof(*v->kind));
-	v->key = calloc(nf, sizeof(*v->key));
-	v->ent = calloc(nf, sizeof(*v->ent));
+	v->slabel = malloc(nf * sizeof(*v->slabel));
+	v->kind = malloc(nf * sizeof(*v->kind));
+	v->key = malloc(nf * sizeof(*v->key));
+	v->ent = malloc(nf * sizeof(*v->ent));
 	if (!v->ent || !v->self || !v->incl || !v->depth || !v->kids_start || !v->kids || !v->file ||
 	    !v->label || !v->flabel || !v->source || !v->slabel || !v->kind || !v->key)
 		goto oom;
