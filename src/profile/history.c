@@ -46,7 +46,15 @@ int64_t profile_rescale(int64_t *out, const struct profile_bytes *v, uint32_t n,
 		int64_t b = clamp_bytes(v[i].bytes), ex = clamp_bytes(v[i].exact);
 		int64_t est = b > ex ? b - ex : 0;
 		unsigned __int128 part = (uint64_t)(all ? ex + est : est);
-		int64_t share = denom ? (int64_t)(part * pool / denom) : 0;
+		/* (the quotient of the 128-bit product, in 64 bits when that
+		 * holds it: most nodes have no part, most parts are small) */
+		int64_t share = 0;
+		uint64_t prod;
+		if (denom && part && denom <= UINT64_MAX &&
+		    !__builtin_mul_overflow((uint64_t)part, pool, &prod))
+			share = (int64_t)(prod / (uint64_t)denom);
+		else if (denom && part)
+			share = (int64_t)(part * pool / denom);
 		out[i] = (all ? 0 : ex) + share;
 		total += out[i];
 		if (part && (big == UINT32_MAX || out[i] > out[big]))
